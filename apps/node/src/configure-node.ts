@@ -1,0 +1,88 @@
+import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  EmbeddedEventLog,
+  NodeConfig,
+  
+  ProblemDetailsFilter,
+  RequestValidationError,
+} from '@clusterlite/core';
+import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
+import { POSITION_HEADER } from '@clusterlite/registry';
+import type { NextFunction, Request, Response } from 'express';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function logLevelsFor(config: NodeConfig): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
+}
+
+/**
+ * Everything around the modules that makes a node: body limits, CORS, error
+ * format, validation, OpenAPI docs and the projection's transport. Shared by
+ * `main.ts` and the end-to-end tests so both run the same node.
+ */
+export async function configureNode(app: NestExpressApplication, config: NodeConfig): Promise<void> {
+  // ETags are row versions, set by the entity routes; Express's body hashes would blur that.
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  const filter = new ProblemDetailsFilter();
+  // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    if (!error) return next();
+    filter.catch(error, {
+      getType: () => 'http',
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => response, getNext: () => next }),
+    } as never);
+  });
+  app.enableCors({
+    origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(','),
+    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After',  'Preference-Applied'],
+  });
+  app.useGlobalFilters(filter);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
+    }),
+  );
+  setUpOpenApi(app);
+  app.enableShutdownHooks();
+  await app.init();
+  app.connectMicroservice(
+    { strategy: ProjectionModule.transport(config, app.get(ProjectionService), app.get(EmbeddedEventLog)) },
+    { inheritAppConfig: false },
+  );
+  await app.startAllMicroservices();
+  if (config.mode === 'embedded') {
+    new Logger('ClusterLite').warn(
+      `EMBEDDED MODE: node ${config.nodeId} keeps its own event log in ${config.dbPath} and does NOT replicate. ` +
+        'Set KAFKA_BROKERS to run as a cluster node.',
+    );
+  } else {
+    new Logger('ClusterLite').log(
+      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup}, file ${config.dbPath}`,
+    );
+  }
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('ClusterLite')
+      .setDescription(
+        'A distributed SQLite database behind a generic REST API. Writes are events on a replicated log; ' +
+          'every node applies every event to its own SQLite file. A write answers `202` with the event\'s ' +
+          '`position`; send it back on a read (`ClusterLite-Position` header or `position` query parameter) ' +
+          'to read your writes through any node. Errors are RFC 9457 problem details.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,33 @@
+import { Field, ReplicatedEntity } from '@clusterlite/registry';
+import { ArrayMaxSize, IsUrl, Length, Min } from 'class-validator';
+
+/** A second sample with other column types: a number, a list, a boolean and optional fields. */
+@ReplicatedEntity('products', { description: 'Things for sale' })
+export class Product {
+  @Field({ description: 'Product name', example: 'Espresso cup', maxLength: 200 })
+  @Length(1, 200)
+  name: string;
+
+  @Field({ description: 'Unique stock-keeping unit', example: 'CUP-001', unique: true, maxLength: 64 })
+  @Length(1, 64)
+  sku: string;
+
+  @Field({ description: 'Price in euros', example: 4.5 })
+  @Min(0)
+  price: number;
+
+  @Field({ type: 'integer', description: 'Units in stock', example: 12, optional: true })
+  @Min(0)
+  stock?: number;
+
+  @Field({ type: 'string[]', description: 'Free-form labels', example: ['kitchen', 'ceramic'], maxLength: 50 })
+  @ArrayMaxSize(20)
+  tags: string[];
+
+  @Field({ description: 'Shown in the shop', example: true })
+  available: boolean;
+
+  @Field({ description: 'Product page', format: 'uri', example: 'https://example.com/cup', optional: true })
+  @IsUrl({ require_protocol: true })
+  url?: string;
+}

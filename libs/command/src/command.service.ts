@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import {
+  EVENT_SCHEMA_VERSION,
+  EventLogUnavailableError,
+  LogPosition,
+  NodeConfig,
+  encodeEvent,
+  type ReplicationEvent,
+} from '@clusterlite/core';
+import {
+  EntityCommands,
+  type EntityDefinition,
+  type WriteCommand,
+  type WriteReceipt,
+} from '@clusterlite/registry';
+import type { RecordMetadata } from 'kafkajs';
+import { lastValueFrom, timeout } from 'rxjs';
+import { v7 as uuidv7 } from 'uuid';
+
+/** Injection token of the transport the command side emits events through. */
+export const EVENT_LOG_CLIENT = Symbol('EVENT_LOG_CLIENT');
+
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Turns a validated write into an event and emits it on the table's topic,
+ * keyed by the entity id. It answers only once the log acknowledged the
+ * event (acks=all in cluster mode); otherwise nothing was accepted.
+ */
+@Injectable()
+export class CommandService extends EntityCommands {
+  private readonly logger = new Logger(CommandService.name);
+
+  constructor(
+    @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
+    private readonly config: NodeConfig,
+  ) {
+    super();
+  }
+
+  async submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt> {
+    const event: ReplicationEvent = {
+      eventId: uuidv7(),
+      type: command.type,
+      table: definition.table,
+      entityId: command.entityId,
+      data: command.data,
+      expectedVersion: command.expectedVersion,
+      occurredAt: new Date().toISOString(),
+      origin: this.config.nodeId,
+      schemaVersion: EVENT_SCHEMA_VERSION,
+    };
+    const topic = this.config.topicFor(definition.table);
+    let acknowledged: RecordMetadata[];
+    try {
+      acknowledged = await lastValueFrom(
+        this.client
+          .emit<RecordMetadata[]>(topic, { key: event.entityId, value: encodeEvent(event) })
+          .pipe(timeout(this.config.writeTimeoutMs)),
+      );
+    } catch (error) {
+      throw new EventLogUnavailableError(RETRY_AFTER_SECONDS, error);
+    }
+    const [record] = acknowledged;
+    const position = new LogPosition(record.topicName, record.partition, BigInt(record.baseOffset ?? '0'));
+    this.logger.debug(`${event.type} ${definition.table}/${event.entityId} at ${position.token}`);
+    return { id: event.entityId, eventId: event.eventId, position };
+  }
+}

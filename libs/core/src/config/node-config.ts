@@ -1,0 +1,179 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { join } from 'node:path';
+
+const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
+const emptyAsUnset = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * The environment a node reads at startup. Every variable is optional: with
+ * none set, `npm start` runs one embedded node on port 8082.
+ */
+export class EnvironmentVariables {
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 8082;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NODE_ID must be 1-64 letters, digits, "_" or "-"',
+  })
+  NODE_ID = 'node-1';
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  DB_PATH?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(BROKER_LIST, {
+    message:
+      'KAFKA_BROKERS must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+  })
+  KAFKA_BROKERS?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]{0,62}$/, {
+    message: 'KAFKA_TOPIC_PREFIX must be lower-case letters, digits, "_" or "-"',
+  })
+  KAFKA_TOPIC_PREFIX = 'clusterlite';
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  KAFKA_REPLICATION_FACTOR = 1;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WRITE_TIMEOUT_MS = 5_000;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  READ_WAIT_TIMEOUT_MS = 5_000;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  BODY_LIMIT = '1mb';
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  CORS_ORIGIN = '*';
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+/** Validates the raw environment; used as `ConfigModule.forRoot({ validate })`. */
+export function validateEnvironment(
+  raw: Record<string, unknown>,
+): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, {
+    exposeDefaultValues: true,
+  });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    throw new InvalidConfigurationError(
+      errors.flatMap((error) =>
+        Object.values(error.constraints ?? {}).map((message) =>
+          message.startsWith(error.property)
+            ? `${message} (got ${JSON.stringify(error.value)})`
+            : `${error.property}: ${message} (got ${JSON.stringify(error.value)})`,
+        ),
+      ),
+    );
+  }
+  return env;
+}
+
+export type NodeMode = 'cluster' | 'embedded';
+
+/** The typed configuration of one node, built once from the validated environment. */
+export class NodeConfig {
+  readonly port: number;
+  readonly nodeId: string;
+  readonly dbPath: string;
+  readonly kafkaBrokers: string[];
+  readonly topicPrefix: string;
+  readonly replicationFactor: number;
+  readonly writeTimeoutMs: number;
+  readonly readWaitTimeoutMs: number;
+  readonly bodyLimit: string;
+  readonly corsOrigin: string;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+
+  constructor(env: EnvironmentVariables) {
+    this.port = env.PORT;
+    this.nodeId = env.NODE_ID;
+    this.dbPath = env.DB_PATH ?? join('data', `${env.NODE_ID}.sqlite`);
+    this.kafkaBrokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : [];
+    this.topicPrefix = env.KAFKA_TOPIC_PREFIX;
+    this.replicationFactor = env.KAFKA_REPLICATION_FACTOR;
+    this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
+    this.readWaitTimeoutMs = env.READ_WAIT_TIMEOUT_MS;
+    this.bodyLimit = env.BODY_LIMIT;
+    this.corsOrigin = env.CORS_ORIGIN;
+    this.logLevel = env.LOG_LEVEL;
+  }
+
+  static fromEnvironment(raw: Record<string, unknown> = process.env): NodeConfig {
+    return new NodeConfig(validateEnvironment(raw));
+  }
+
+  get mode(): NodeMode {
+    return this.kafkaBrokers.length > 0 ? 'cluster' : 'embedded';
+  }
+
+  /** The Kafka topic (or embedded log stream) that carries one table's events. */
+  topicFor(table: string): string {
+    return `${this.topicPrefix}.${table}`;
+  }
+
+  get deadLetterTopic(): string {
+    return `${this.topicPrefix}._dead-letter`;
+  }
+
+  /** Consumer group of this node: every node reads the whole log. */
+  get consumerGroup(): string {
+    return `${this.topicPrefix}-${this.nodeId}`;
+  }
+}

@@ -1,0 +1,197 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import {
+  EntityNotFoundError,
+  EventLogUnavailableError,
+  EventRejectedError,
+  InvalidPositionError,
+  InvalidPreconditionError,
+  PositionWaitTimeoutError,
+  PreconditionFailedError,
+  UnsupportedMediaTypeError,
+} from '../errors/domain-errors.js';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from './problem-details.js';
+import { RequestValidationError } from './request-validation.error.js';
+
+type Problem = ProblemDetailsDto & Record<string, unknown>;
+
+const REJECTION_STATUS = {
+  'already-exists': HttpStatus.CONFLICT,
+  'constraint-violation': HttpStatus.CONFLICT,
+  'version-mismatch': HttpStatus.PRECONDITION_FAILED,
+  'not-found': HttpStatus.NOT_FOUND,
+} as const;
+
+/** Body-parser errors carry a `type` and a `status`; they reach us as plain errors. */
+interface BodyParserError {
+  type: string;
+  status: number;
+  limit?: number;
+}
+
+const isBodyParserError = (error: unknown): error is BodyParserError =>
+  typeof error === 'object' &&
+  error !== null &&
+  typeof (error as BodyParserError).type === 'string' &&
+  typeof (error as BodyParserError).status === 'number';
+
+/**
+ * Maps every error to RFC 9457 problem details. Unknown errors become a 500
+ * without internals; they are logged with their stack.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = this.toProblem(exception, response);
+    problem.instance = request.originalUrl ?? request.url;
+    if (response.headersSent) return;
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, response: Response): Problem {
+    if (exception instanceof RequestValidationError) {
+      return {
+        type: 'urn:clusterlite:problem:validation-failed',
+        title: 'Request validation failed',
+        status: HttpStatus.BAD_REQUEST,
+        detail: exception.message,
+        errors: exception.fieldErrors,
+      };
+    }
+    if (exception instanceof EntityNotFoundError) {
+      return problem(HttpStatus.NOT_FOUND, 'not-found', 'Not Found', exception.message);
+    }
+    if (exception instanceof EventLogUnavailableError) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      this.logger.warn(`Write refused: ${String(exception.cause ?? exception.message)}`);
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'event-log-unavailable',
+        'Event log unavailable',
+        exception.message,
+      );
+    }
+    if (exception instanceof PositionWaitTimeoutError) {
+      return problem(
+        HttpStatus.GATEWAY_TIMEOUT,
+        'position-wait-timeout',
+        'Replica has not caught up',
+        exception.message,
+        { position: exception.position },
+      );
+    }
+    if (exception instanceof InvalidPositionError || exception instanceof InvalidPreconditionError) {
+      return problem(HttpStatus.BAD_REQUEST, 'bad-request', 'Bad Request', exception.message);
+    }
+    if (exception instanceof EventRejectedError) {
+      const outcome = exception.outcome;
+      const status = REJECTION_STATUS[outcome.rejection ?? 'constraint-violation'];
+      return problem(status, `event-rejected:${outcome.rejection}`, 'Write rejected', exception.message, {
+        eventId: outcome.eventId,
+        position: outcome.position,
+      });
+    }
+    if (exception instanceof PreconditionFailedError) {
+      return problem(
+        HttpStatus.PRECONDITION_FAILED,
+        'precondition-failed',
+        'Precondition Failed',
+        exception.message,
+      );
+    }
+    if (exception instanceof UnsupportedMediaTypeError) {
+      return problem(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported-media-type',
+        'Unsupported Media Type',
+        exception.message,
+      );
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const detail =
+        typeof body === 'string'
+          ? body
+          : Array.isArray((body as { message?: unknown }).message)
+            ? ((body as { message: string[] }).message).join('; ')
+            : String((body as { message?: unknown }).message ?? exception.message);
+      return { type: 'about:blank', title: titleOf(status), status, detail };
+    }
+    if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
+      return this.fromBodyParser(exception);
+    }
+    this.logger.error(
+      `Unhandled error: ${exception instanceof Error ? exception.stack : String(exception)}`,
+    );
+    return problem(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'internal',
+      'Internal Server Error',
+      'The node could not handle this request; it has been logged.',
+    );
+  }
+
+  private fromBodyParser(error: BodyParserError): Problem {
+    switch (error.type) {
+      case 'entity.parse.failed':
+        return {
+          type: 'urn:clusterlite:problem:validation-failed',
+          title: 'Request validation failed',
+          status: HttpStatus.BAD_REQUEST,
+          detail: 'The request body is not valid JSON',
+          errors: [{ field: '(body)', messages: ['body must be valid JSON'] }],
+        };
+      case 'entity.too.large':
+        return problem(
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          'body-too-large',
+          'Content Too Large',
+          `The request body exceeds the limit of ${error.limit ?? '?'} bytes`,
+        );
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return problem(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          'unsupported-media-type',
+          'Unsupported Media Type',
+          'The request body must be UTF-8 JSON',
+        );
+      default:
+        return problem(error.status, 'bad-request', titleOf(error.status), error.type);
+    }
+  }
+}
+
+function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return { type: `urn:clusterlite:problem:${slug}`, title, status, detail, ...extensions };
+}
+
+function titleOf(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
+}

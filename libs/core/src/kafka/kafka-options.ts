@@ -1,0 +1,62 @@
+import type { KafkaOptions } from '@nestjs/microservices';
+import { Partitioners, logLevel } from 'kafkajs';
+import type { NodeConfig } from '../config/node-config.js';
+
+type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
+
+/**
+ * Options of the command side's `ClientKafka`. Writes wait for every in-sync
+ * replica (acks=all) and give up quickly when the broker is unreachable, so
+ * the client gets a 503 instead of hanging.
+ */
+export function kafkaProducerOptions(config: NodeConfig): KafkaTransportOptions {
+  return {
+    client: {
+      clientId: `clusterlite-${config.nodeId}`,
+      brokers: [...config.kafkaBrokers],
+      connectionTimeout: 1_000,
+      requestTimeout: config.writeTimeoutMs,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: logLevel.ERROR,
+    },
+    producer: {
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    },
+    send: { acks: -1, timeout: config.writeTimeoutMs },
+    producerOnlyMode: true,
+    postfixId: '',
+  };
+}
+
+/**
+ * Options of the projection's Kafka server. Each node is its own consumer
+ * group (`<prefix>-<NODE_ID>`, with no `-server` suffix), so every node reads
+ * the whole log. Built fresh on each call: ServerKafka mutates what it gets.
+ */
+export function kafkaConsumerOptions(config: NodeConfig): KafkaTransportOptions {
+  return {
+    client: {
+      clientId: `clusterlite-${config.nodeId}-projection`,
+      brokers: [...config.kafkaBrokers],
+      connectionTimeout: 3_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
+      logLevel: logLevel.ERROR,
+    },
+    consumer: {
+      groupId: config.consumerGroup,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    },
+    producer: {
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    },
+    subscribe: { fromBeginning: true },
+    postfixId: '',
+  };
+}

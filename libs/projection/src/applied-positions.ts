@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { LogPosition, PositionWaitTimeoutError } from '@clusterlite/core';
+
+interface Waiter {
+  offset: bigint;
+  resolve: () => void;
+}
+
+/**
+ * The node's applied position per topic partition, kept in memory beside the
+ * copy in SQLite, with the readers waiting for a position to be reached.
+ */
+@Injectable()
+export class AppliedPositions {
+  private readonly applied = new Map<string, bigint>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+
+  /** Offset of the last event applied on `topic`/`partition`, or null if none yet. */
+  get(topic: string, partition: number): bigint | null {
+    return this.applied.get(`${topic}:${partition}`) ?? null;
+  }
+
+  entries(): { topic: string; partition: number; offset: bigint }[] {
+    return [...this.applied].map(([stream, offset]) => {
+      const at = stream.lastIndexOf(':');
+      return { topic: stream.slice(0, at), partition: Number(stream.slice(at + 1)), offset };
+    });
+  }
+
+  advance(topic: string, partition: number, offset: bigint): void {
+    const stream = `${topic}:${partition}`;
+    const current = this.applied.get(stream);
+    if (current !== undefined && current >= offset) return;
+    this.applied.set(stream, offset);
+    const waiting = this.waiters.get(stream);
+    if (!waiting) return;
+    for (const waiter of waiting) {
+      if (waiter.offset <= offset) {
+        waiting.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  hasApplied(position: LogPosition): boolean {
+    const current = this.applied.get(position.stream);
+    return current !== undefined && current >= position.offset;
+  }
+
+  /** Resolves once `position` is applied; rejects with PositionWaitTimeoutError after `timeoutMs`. */
+  waitFor(position: LogPosition, timeoutMs: number): Promise<void> {
+    if (this.hasApplied(position)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiting = this.waiters.get(position.stream) ?? new Set<Waiter>();
+      this.waiters.set(position.stream, waiting);
+      const waiter: Waiter = {
+        offset: position.offset,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(waiter);
+        reject(new PositionWaitTimeoutError(position.token, timeoutMs));
+      }, timeoutMs);
+      waiting.add(waiter);
+    });
+  }
+}

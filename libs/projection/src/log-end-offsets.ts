@@ -1,0 +1,53 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { EmbeddedEventLog, NodeConfig } from '@clusterlite/core';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { LogEndOffsets } from './replica-status.service.js';
+
+/** High watermarks from the Kafka brokers, for the lag in the status endpoint. */
+@Injectable()
+export class KafkaLogEndOffsets extends LogEndOffsets implements OnApplicationShutdown {
+  private admin: Admin | null = null;
+
+  constructor(@Inject(NodeConfig) private readonly config: NodeConfig) {
+    super();
+  }
+
+  async endOffsets(topics: string[]): Promise<Map<string, bigint>> {
+    if (!this.admin) {
+      const kafka = new Kafka({
+        clientId: `clusterlite-${this.config.nodeId}-status`,
+        brokers: this.config.kafkaBrokers,
+        connectionTimeout: 1_000,
+        requestTimeout: 2_000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      });
+      this.admin = kafka.admin();
+      await this.admin.connect();
+    }
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const partition of await this.admin.fetchTopicOffsets(topic)) {
+        ends.set(`${topic}:${partition.partition}`, BigInt(partition.high));
+      }
+    }
+    return ends;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin?.disconnect();
+  }
+}
+
+@Injectable()
+export class EmbeddedLogEndOffsets extends LogEndOffsets {
+  constructor(private readonly log: EmbeddedEventLog) {
+    super();
+  }
+
+  async endOffsets(topics: string[]): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) ends.set(`${topic}:0`, BigInt(await this.log.endOffset(topic)));
+    return ends;
+  }
+}

@@ -1,0 +1,355 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  NodeConfig,
+  SqliteWriter,
+  UndecodableEventError,
+  decodeEvent,
+  type EventOutcome,
+  type RejectionCode,
+  type ReplicationEvent,
+  type SqliteTransaction,
+} from '@clusterlite/core';
+import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
+import { DataSource } from 'typeorm';
+import { AppliedPositions } from './applied-positions.js';
+
+/** One message of the log, as either transport delivers it. */
+export interface LogMessage {
+  offset: string;
+  value: Buffer | string | null;
+}
+
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+  value: Buffer | string | null;
+}
+
+export interface BatchResult {
+  applied: number;
+  skipped: number;
+  outcomes: EventOutcome[];
+  deadLetters: DeadLetter[];
+}
+
+type MessageResult =
+  | { kind: 'outcome'; outcome: EventOutcome }
+  | { kind: 'dead-letter'; letter: DeadLetter }
+  | { kind: 'duplicate' };
+
+/** The projection refused the event; recorded as its outcome, the same on every node. */
+class Rejection {
+  constructor(
+    readonly code: RejectionCode,
+    readonly reason: string,
+  ) {}
+}
+
+const BATCH_ATTEMPTS = 3;
+
+/**
+ * Applies events to this node's SQLite tables. A batch of events and the
+ * node's new log position are written in one transaction (invariant 3), so a
+ * crash, a restart or a redelivery never applies an event twice or skips one.
+ * Every value written comes from the event (invariant 4); an event the table
+ * cannot take is rejected and its outcome recorded (invariant 6).
+ */
+@Injectable()
+export class ProjectionService implements OnModuleInit {
+  private readonly logger = new Logger(ProjectionService.name);
+
+  constructor(
+    private readonly writer: SqliteWriter,
+    private readonly dataSource: DataSource,
+    private readonly registry: EntityRegistry,
+    private readonly positions: AppliedPositions,
+    private readonly config: NodeConfig,
+  ) {}
+
+  /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
+  async onModuleInit(): Promise<void> {
+    const rows: { topic: string; partition: number; offset: number }[] = await this.dataSource.query(
+      'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
+    );
+    for (const row of rows) this.positions.advance(row.topic, row.partition, BigInt(row.offset));
+  }
+
+  /** Topics this node projects: one per registered table. */
+  topics(): string[] {
+    return this.registry.all().map((definition) => this.config.topicFor(definition.table));
+  }
+
+  /** Offset of the next event to apply on a partition, or null when nothing was applied yet. */
+  nextOffset(topic: string, partition: number): bigint | null {
+    const applied = this.positions.get(topic, partition);
+    return applied === null ? null : applied + 1n;
+  }
+
+  /**
+   * Applies messages of one partition, in order, in one transaction. Messages
+   * at or below the stored position are skipped. If the transaction keeps
+   * failing for a reason that is not the events' fault (disk, I/O), the batch
+   * is retried a bounded number of times, then applied one message at a time
+   * so that only the message that cannot be applied is dead-lettered.
+   */
+  async applyBatch(topic: string, partition: number, messages: LogMessage[]): Promise<BatchResult> {
+    for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
+      try {
+        return await this.applyInTransaction(topic, partition, messages, null);
+      } catch (error) {
+        this.logger.warn(
+          `Batch ${topic}:${partition}@${messages[0]?.offset} failed (attempt ${attempt}/${BATCH_ATTEMPTS}): ${String(error)}`,
+        );
+        await sleep(50 * attempt);
+      }
+    }
+    const total: BatchResult = { applied: 0, skipped: 0, outcomes: [], deadLetters: [] };
+    for (const message of messages) {
+      const result = await this.applyInTransaction(topic, partition, [message], null).catch(
+        (error: unknown) => this.applyInTransaction(topic, partition, [message], `apply failed: ${String(error)}`),
+      );
+      total.applied += result.applied;
+      total.skipped += result.skipped;
+      total.outcomes.push(...result.outcomes);
+      total.deadLetters.push(...result.deadLetters);
+    }
+    return total;
+  }
+
+  private async applyInTransaction(
+    topic: string,
+    partition: number,
+    messages: LogMessage[],
+    deadLetterReason: string | null,
+  ): Promise<BatchResult> {
+    const result: BatchResult = { applied: 0, skipped: 0, outcomes: [], deadLetters: [] };
+    let last: bigint | null = null;
+    await this.writer.transaction(async (tx) => {
+      last = this.positions.get(topic, partition);
+      for (const message of messages) {
+        const offset = BigInt(message.offset);
+        if (last !== null && offset <= last) {
+          result.skipped++;
+          continue;
+        }
+        if (deadLetterReason !== null) {
+          result.deadLetters.push(await this.deadLetter(tx, topic, partition, message, deadLetterReason));
+        } else {
+          const applied = await this.applyMessage(tx, topic, partition, message);
+          if (applied.kind === 'outcome') result.outcomes.push(applied.outcome);
+          if (applied.kind === 'dead-letter') result.deadLetters.push(applied.letter);
+        }
+        result.applied++;
+        last = offset;
+      }
+      if (last !== null && result.applied > 0) {
+        await tx.execute(
+          'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +
+            'ON CONFLICT ("topic", "partition") DO UPDATE SET "offset" = excluded."offset"',
+          [topic, partition, last.toString()],
+        );
+      }
+    });
+    const applied: bigint | null = last;
+    if (applied !== null && result.applied > 0) this.positions.advance(topic, partition, applied);
+    for (const letter of result.deadLetters) {
+      this.logger.error(`Dead-lettered ${letter.topic}:${letter.partition}:${letter.offset}: ${letter.reason}`);
+    }
+    return result;
+  }
+
+  /** Applies one message: its outcome, a dead letter, or nothing for an event already applied. */
+  private async applyMessage(
+    tx: SqliteTransaction,
+    topic: string,
+    partition: number,
+    message: LogMessage,
+  ): Promise<MessageResult> {
+    let event: ReplicationEvent;
+    let definition: EntityDefinition | undefined;
+    try {
+      event = decodeEvent(message.value);
+      definition = this.registry.resolve(event.table);
+      if (!definition) throw new UndecodableEventError(`unknown table "${event.table}"`);
+      if (this.config.topicFor(definition.table) !== topic) {
+        throw new UndecodableEventError(`event of table "${event.table}" on topic ${topic}`);
+      }
+      const problem = definition.problemWithData(event.type, event.data);
+      if (problem) throw new UndecodableEventError(problem);
+    } catch (error) {
+      if (!(error instanceof UndecodableEventError)) throw error;
+      return { kind: 'dead-letter', letter: await this.deadLetter(tx, topic, partition, message, error.message) };
+    }
+    // A producer retry can put one event on the log twice; only the first counts.
+    const seen = await tx.rows('SELECT 1 FROM "_clusterlite_outcomes" WHERE "eventId" = ?', [event.eventId]);
+    if (seen.length > 0) return { kind: 'duplicate' };
+
+    const position = `${topic}:${partition}:${message.offset}`;
+    let version: number | null;
+    let rejection: Rejection | null = null;
+    try {
+      version = await this.applyEvent(tx, definition, event);
+    } catch (error) {
+      if (error instanceof Rejection) rejection = error;
+      else if (isConstraintError(error)) rejection = new Rejection('constraint-violation', constraintReason(error));
+      else throw error;
+      version = null;
+    }
+    const outcome: EventOutcome = {
+      eventId: event.eventId,
+      table: event.table,
+      entityId: event.entityId,
+      status: rejection ? 'rejected' : 'applied',
+      rejection: rejection?.code ?? null,
+      reason: rejection?.reason ?? null,
+      version,
+      position,
+    };
+    await tx.execute(
+      'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version") ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        event.eventId,
+        topic,
+        partition,
+        message.offset,
+        event.table,
+        event.entityId,
+        event.type,
+        outcome.status,
+        outcome.rejection,
+        outcome.reason,
+        version,
+      ],
+    );
+    return { kind: 'outcome', outcome };
+  }
+
+  /** Writes the row change of one event; returns the row's new version (null when deleted). */
+  private async applyEvent(
+    tx: SqliteTransaction,
+    definition: EntityDefinition,
+    event: ReplicationEvent,
+  ): Promise<number | null> {
+    const table = definition.quotedTable;
+    const id = event.entityId;
+    const expected = event.expectedVersion;
+    const data = event.data ?? {};
+    switch (event.type) {
+      case 'created': {
+        const fields = definition.fields;
+        const rows = await tx.rows<{ version: number }>(
+          `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
+            `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
+          [id, ...fields.map((f) => f.toColumn(data[f.name])), event.occurredAt, event.occurredAt],
+        );
+        if (rows.length === 0) throw new Rejection('already-exists', `Row "${id}" already exists`);
+        return 1;
+      }
+      case 'replaced': {
+        const fields = definition.fields;
+        const values = fields.map((f) => f.toColumn(data[f.name]));
+        if (expected === null) {
+          const rows = await tx.rows<{ version: number }>(
+            `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
+              `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO UPDATE SET ` +
+              `${fields.map((f) => `${f.column} = excluded.${f.column}`).join(', ')}, "version" = "version" + 1, "updatedAt" = excluded."updatedAt" ` +
+              'RETURNING "version"',
+            [id, ...values, event.occurredAt, event.occurredAt],
+          );
+          return rows[0].version;
+        }
+        return this.updateRow(tx, definition, id, fields.map((f) => f.column), values, event);
+      }
+      case 'patched': {
+        const fields = definition.fields.filter((f) => data[f.name] !== undefined);
+        return this.updateRow(
+          tx,
+          definition,
+          id,
+          fields.map((f) => f.column),
+          fields.map((f) => f.toColumn(data[f.name])),
+          event,
+        );
+      }
+      case 'deleted': {
+        const changed = await tx.execute(
+          `DELETE FROM ${table} WHERE "id" = ?${expected === null ? '' : ' AND "version" = ?'}`,
+          expected === null ? [id] : [id, expected],
+        );
+        if (changed === 0 && expected !== null) {
+          throw await this.preconditionFailure(tx, definition, id, expected);
+        }
+        return null;
+      }
+    }
+  }
+
+  private async updateRow(
+    tx: SqliteTransaction,
+    definition: EntityDefinition,
+    id: string,
+    columns: string[],
+    values: unknown[],
+    event: ReplicationEvent,
+  ): Promise<number> {
+    const expected = event.expectedVersion;
+    const assignments = [...columns.map((column) => `${column} = ?`), '"version" = "version" + 1', '"updatedAt" = ?'];
+    const rows = await tx.rows<{ version: number }>(
+      `UPDATE ${definition.quotedTable} SET ${assignments.join(', ')} WHERE "id" = ?` +
+        `${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
+      [...values, event.occurredAt, id, ...(expected === null ? [] : [expected])],
+    );
+    if (rows.length > 0) return rows[0].version;
+    if (expected === null) throw new Rejection('not-found', `Row "${id}" of "${definition.table}" does not exist`);
+    throw await this.preconditionFailure(tx, definition, id, expected);
+  }
+
+  private async preconditionFailure(
+    tx: SqliteTransaction,
+    definition: EntityDefinition,
+    id: string,
+    expected: number,
+  ): Promise<Rejection> {
+    const [current] = await tx.rows<{ version: number }>(
+      `SELECT "version" FROM ${definition.quotedTable} WHERE "id" = ?`,
+      [id],
+    );
+    return new Rejection(
+      'version-mismatch',
+      current
+        ? `If-Match expected version ${expected} but row "${id}" is at version ${current.version}`
+        : `If-Match expected version ${expected} but row "${id}" does not exist`,
+    );
+  }
+
+  private async deadLetter(
+    tx: SqliteTransaction,
+    topic: string,
+    partition: number,
+    message: LogMessage,
+    reason: string,
+  ): Promise<DeadLetter> {
+    const payload = message.value === null ? null : Buffer.from(message.value).toString('base64');
+    await tx.execute(
+      'INSERT INTO "_clusterlite_dead_letters" ("topic", "partition", "offset", "reason", "payload") VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT DO NOTHING',
+      [topic, partition, message.offset, reason, payload],
+    );
+    return { topic, partition, offset: message.offset, reason, value: message.value };
+  }
+}
+
+function isConstraintError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT';
+}
+
+function constraintReason(error: Error): string {
+  return error.message.replace(/^SQLITE_CONSTRAINT: /, '');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

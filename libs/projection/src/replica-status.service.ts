@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { NodeConfig } from '@clusterlite/core';
+import { EntityRegistry } from '@clusterlite/registry';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppliedPositions } from './applied-positions.js';
+
+export interface TopicProgress {
+  topic: string;
+  partition: number;
+  /** Offset of the last event applied, or null. */
+  appliedOffset: string | null;
+  /** Offset the next event will get on the log (high watermark), when known. */
+  endOffset: string | null;
+  /** Events on the log that this node has not applied yet, when known. */
+  lag: number | null;
+}
+
+export interface TableChecksum {
+  table: string;
+  rows: number;
+  /** SHA-256 of every row (id order, all columns): equal on replicas that applied the same log. */
+  checksum: string;
+}
+
+/** Reads end offsets of the log; implemented per transport. */
+export abstract class LogEndOffsets {
+  abstract endOffsets(topics: string[]): Promise<Map<string, bigint>>;
+}
+
+/** What a node reports about its replica: positions, lag and checksums. */
+@Injectable()
+export class ReplicaStatusService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: EntityRegistry,
+    private readonly positions: AppliedPositions,
+    private readonly config: NodeConfig,
+    private readonly logEnds: LogEndOffsets,
+  ) {}
+
+  async progress(): Promise<TopicProgress[]> {
+    const topics = this.registry.all().map((definition) => this.config.topicFor(definition.table));
+    const ends = await this.logEnds.endOffsets(topics).catch(() => new Map<string, bigint>());
+    return topics.map((topic) => {
+      const applied = this.positions.get(topic, 0);
+      const end = ends.get(`${topic}:0`) ?? null;
+      return {
+        topic,
+        partition: 0,
+        appliedOffset: applied === null ? null : applied.toString(),
+        endOffset: end === null ? null : end.toString(),
+        lag: end === null ? null : Number(end - (applied === null ? 0n : applied + 1n)),
+      };
+    });
+  }
+
+  async checksums(): Promise<TableChecksum[]> {
+    const result: TableChecksum[] = [];
+    for (const definition of this.registry.all()) {
+      const hash = createHash('sha256');
+      const records: Record<string, unknown>[] = await this.dataSource.query(
+        `SELECT * FROM ${definition.quotedTable} ORDER BY "id"`,
+      );
+      for (const record of records) hash.update(JSON.stringify(definition.toRow(record))).update('\n');
+      result.push({ table: definition.table, rows: records.length, checksum: hash.digest('hex') });
+    }
+    return result;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    const [{ count }] = await this.dataSource.query('SELECT COUNT(*) AS count FROM "_clusterlite_dead_letters"');
+    return count;
+  }
+
+  async rejectedCount(): Promise<number> {
+    const [{ count }] = await this.dataSource.query(
+      `SELECT COUNT(*) AS count FROM "_clusterlite_outcomes" WHERE "status" = 'rejected'`,
+    );
+    return count;
+  }
+}

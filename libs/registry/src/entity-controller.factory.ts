@@ -1,0 +1,234 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  applyDecorators,
+  type Type,
+} from '@nestjs/common';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/core';
+import type { Request, Response } from 'express';
+import type { EntityDefinition } from './entity-definition.js';
+import { EntityEndpoints } from './entity-endpoints.js';
+import {
+  ListQueryDto,
+  POSITION_HEADER,
+  ReadQueryDto,
+  WriteAcceptedDto,
+} from './entity-http.dto.js';
+
+const problem = (status: number, description: string) =>
+  ApiResponse({
+    status,
+    description,
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } },
+  });
+
+const positionHeader = { [POSITION_HEADER]: { description: 'Log position of the event', schema: { type: 'string' } } };
+
+const ReadsAfterPosition = () =>
+  applyDecorators(
+    ApiHeader({
+      name: POSITION_HEADER,
+      required: false,
+      description:
+        'A position from a write response: the node answers only once it has applied it (read-your-writes). Same as the `position` query parameter.',
+    }),
+    problem(400, 'Invalid query parameter or position token'),
+    problem(504, 'This node did not reach the requested position in time'),
+  );
+
+const WriteHeaders = (conditional: boolean) =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Prefer',
+      required: false,
+      description:
+        '`return=representation`: wait until this node applied the event and answer with the row (201/200/204), or 409/412/404 if the event was rejected.',
+    }),
+    ...(conditional
+      ? [
+          ApiHeader({
+            name: 'If-Match',
+            required: false,
+            description: 'ETag of the version this write expects, e.g. `"3"`; decided in log order on every node',
+          }),
+        ]
+      : []),
+    problem(503, 'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.'),
+    problem(504, 'Prefer: return=representation and this node did not apply the event in time'),
+  );
+
+const Accepted = (what: string) =>
+  ApiResponse({
+    status: 202,
+    description: `${what} accepted by the log; it is applied on every node shortly`,
+    type: WriteAcceptedDto,
+    headers: {
+      Location: { description: 'URL of the row', schema: { type: 'string' } },
+      ...positionHeader,
+    },
+  });
+
+const IdParam = () =>
+  ApiParam({ name: 'id', description: 'Row id', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } });
+
+/**
+ * Builds the CRUD controller of one table. The class is made at runtime, so
+ * its handlers get `design:paramtypes` set by hand: ValidationPipe and the
+ * OpenAPI scanner read the body and query DTOs from there.
+ */
+export function createEntityController(definition: EntityDefinition): Type<unknown> {
+  const { table, createDto, replaceDto, patchDto, rowDto } = definition;
+  const label = definition.target.name;
+
+  @ApiTags(table)
+  @ApiExtraModels(ProblemDetailsDto, rowDto)
+  @Controller(table)
+  class EntityController {
+    constructor(@Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints) {}
+
+    @Post()
+    @HttpCode(202)
+    @ApiOperation({ summary: `Create a ${label}`, description: 'The id is chosen by the node (UUIDv7).' })
+    @ApiBody({ type: createDto })
+    @Accepted('Create')
+    @ApiResponse({ status: 201, description: 'Created (with Prefer: return=representation)', type: rowDto })
+    @WriteHeaders(false)
+    @problem(400, 'Invalid body: each invalid field is listed in `errors`')
+    @problem(409, 'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken')
+    @problem(413, 'Body too large')
+    @problem(415, 'Content-Type is not application/json')
+    create(@Body() body: object, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+      return this.endpoints.create(definition, body, request, response);
+    }
+
+    @Get()
+    @ApiOperation({ summary: `List ${table}`, description: 'A JSON array, ordered by id, one page at a time.' })
+    @ApiResponse({
+      status: 200,
+      description: `A page of ${table}`,
+      type: rowDto,
+      isArray: true,
+      headers: { Link: { description: 'Next page, when there may be one: `<...>; rel="next"`', schema: { type: 'string' } } },
+    })
+    @ReadsAfterPosition()
+    list(@Query() query: ListQueryDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+      return this.endpoints.list(definition, query, request, response);
+    }
+
+    @Get(':id')
+    @ApiOperation({ summary: `Get one ${label}` })
+    @IdParam()
+    @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag held by the client; 304 if unchanged' })
+    @ApiResponse({
+      status: 200,
+      description: 'The row',
+      type: rowDto,
+      headers: { ETag: { description: 'Row version, e.g. `"3"`', schema: { type: 'string' } } },
+    })
+    @ApiResponse({ status: 304, description: 'Not modified since the If-None-Match ETag' })
+    @problem(404, 'No such row')
+    @ReadsAfterPosition()
+    findOne(
+      @Param('id') id: string,
+      @Query() query: ReadQueryDto,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
+      return this.endpoints.findOne(definition, id, query, request, response);
+    }
+
+    @Put(':id')
+    @HttpCode(202)
+    @ApiOperation({ summary: `Replace a ${label}`, description: 'Replaces every field; creates the row if it does not exist.' })
+    @IdParam()
+    @ApiBody({ type: replaceDto })
+    @Accepted('Replace')
+    @ApiResponse({ status: 200, description: 'Replaced (with Prefer: return=representation)', type: rowDto })
+    @ApiResponse({ status: 201, description: 'Created (with Prefer: return=representation)', type: rowDto })
+    @WriteHeaders(true)
+    @problem(400, 'Invalid body or id')
+    @problem(409, 'Rejected by the projection, e.g. a unique field taken')
+    @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
+    @problem(413, 'Body too large')
+    @problem(415, 'Content-Type is not application/json')
+    replace(
+      @Param('id') id: string,
+      @Body() body: object,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
+      return this.endpoints.replace(definition, id, body, request, response);
+    }
+
+    @Patch(':id')
+    @HttpCode(202)
+    @ApiOperation({ summary: `Update some fields of a ${label}`, description: 'Only the fields sent change. A missing row rejects the event.' })
+    @IdParam()
+    @ApiBody({ type: patchDto })
+    @Accepted('Update')
+    @ApiResponse({ status: 200, description: 'Updated (with Prefer: return=representation)', type: rowDto })
+    @WriteHeaders(true)
+    @problem(400, 'Invalid body or id')
+    @problem(404, 'No such row (with Prefer: return=representation)')
+    @problem(409, 'Rejected by the projection, e.g. a unique field taken')
+    @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
+    @problem(413, 'Body too large')
+    @problem(415, 'Content-Type is not application/json')
+    patch(
+      @Param('id') id: string,
+      @Body() body: object,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
+      return this.endpoints.patch(definition, id, body, request, response);
+    }
+
+    @Delete(':id')
+    @HttpCode(202)
+    @ApiOperation({ summary: `Delete a ${label}`, description: 'Deleting a row that does not exist is not an error.' })
+    @IdParam()
+    @Accepted('Delete')
+    @ApiResponse({ status: 204, description: 'Deleted (with Prefer: return=representation)' })
+    @WriteHeaders(true)
+    @problem(400, 'Invalid id')
+    @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
+    remove(@Param('id') id: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+      return this.endpoints.remove(definition, id, request, response);
+    }
+  }
+
+  const handlerParameters: Record<string, unknown[]> = {
+    create: [createDto, Object, Object],
+    list: [ListQueryDto, Object, Object],
+    findOne: [String, ReadQueryDto, Object, Object],
+    replace: [String, replaceDto, Object, Object],
+    patch: [String, patchDto, Object, Object],
+    remove: [String, Object, Object],
+  };
+  for (const [handler, types] of Object.entries(handlerParameters)) {
+    Reflect.defineMetadata('design:paramtypes', types, EntityController.prototype, handler);
+  }
+  Object.defineProperty(EntityController, 'name', { value: `${label}Controller` });
+  return EntityController;
+}

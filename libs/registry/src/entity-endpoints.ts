@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ENTITY_ID_PATTERN,
+  EntityNotFoundError,
+  EventRejectedError,
+  InvalidPositionError,
+  InvalidPreconditionError,
+  LogPosition,
+  NodeConfig,
+  UnsupportedMediaTypeError,
+  type EventType,
+} from '@clusterlite/core';
+import { BadRequestException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import type { EntityDefinition, EntityRow } from './entity-definition.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  POSITION_HEADER,
+  type ListQueryDto,
+  type ReadQueryDto,
+  type WriteAcceptedDto,
+} from './entity-http.dto.js';
+import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
+
+const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
+
+/**
+ * What every generated entity controller does, for any table: turns HTTP
+ * requests into commands and reads, and writes the HTTP semantics around them
+ * (Location, ETag, Prefer, position waits).
+ */
+@Injectable()
+export class EntityEndpoints {
+  constructor(
+    private readonly commands: EntityCommands,
+    private readonly queries: EntityQueries,
+    private readonly config: NodeConfig,
+  ) {}
+
+  async create(
+    definition: EntityDefinition,
+    body: object,
+    request: Request,
+    response: Response,
+  ): Promise<WriteAcceptedDto | EntityRow> {
+    requireJson(request);
+    const id = uuidv7();
+    return this.write(definition, 'created', id, body, request, response);
+  }
+
+  async replace(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
+    requireJson(request);
+    return this.write(definition, 'replaced', checkId(id), body, request, response);
+  }
+
+  async patch(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
+    requireJson(request);
+    return this.write(definition, 'patched', checkId(id), body, request, response);
+  }
+
+  async remove(definition: EntityDefinition, id: string, request: Request, response: Response) {
+    return this.write(definition, 'deleted', checkId(id), null, request, response);
+  }
+
+  async findOne(
+    definition: EntityDefinition,
+    id: string,
+    query: ReadQueryDto,
+    request: Request,
+    response: Response,
+  ): Promise<EntityRow | undefined> {
+    await this.waitForRequestedPosition(query.position, request);
+    const row = await this.queries.findOne(definition, checkId(id));
+    if (!row) throw new EntityNotFoundError(definition.table, id);
+    const etag = `"${row.version}"`;
+    response.setHeader('ETag', etag);
+    const ifNoneMatch = request.header('if-none-match');
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+      response.status(304);
+      return undefined;
+    }
+    return row;
+  }
+
+  async list(
+    definition: EntityDefinition,
+    query: ListQueryDto,
+    request: Request,
+    response: Response,
+  ): Promise<EntityRow[]> {
+    await this.waitForRequestedPosition(query.position, request);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.queries.list(definition, { limit, after: query.after });
+    if (rows.length === limit) {
+      const next = new URLSearchParams();
+      next.set('limit', String(limit));
+      next.set('after', rows[rows.length - 1].id);
+      response.setHeader('Link', `</${definition.table}?${next.toString()}>; rel="next"`);
+    }
+    return rows;
+  }
+
+  private async write(
+    definition: EntityDefinition,
+    type: EventType,
+    id: string,
+    body: object | null,
+    request: Request,
+    response: Response,
+  ): Promise<WriteAcceptedDto | EntityRow> {
+    const receipt = await this.commands.submit(definition, {
+      type,
+      entityId: id,
+      data: body === null ? null : dataOf(definition, body),
+      expectedVersion: expectedVersionOf(request),
+    });
+    const location = `/${definition.table}/${encodeURIComponent(id)}`;
+    response.setHeader(POSITION_HEADER, receipt.position.token);
+    if (!prefersRepresentation(request)) {
+      response.status(202).setHeader('Location', location);
+      return { id: receipt.id, eventId: receipt.eventId, position: receipt.position.token };
+    }
+    return this.answerWhenApplied(definition, type, receipt, location, response);
+  }
+
+  /** `Prefer: return=representation`: wait until this node applied the event itself. */
+  private async answerWhenApplied(
+    definition: EntityDefinition,
+    type: EventType,
+    receipt: WriteReceipt,
+    location: string,
+    response: Response,
+  ): Promise<EntityRow> {
+    await this.queries.waitForPosition(receipt.position, this.config.readWaitTimeoutMs);
+    const outcome = await this.queries.outcomeOf(receipt.eventId);
+    if (outcome && outcome.status === 'rejected') throw new EventRejectedError(outcome);
+    response.setHeader('Preference-Applied', 'return=representation');
+    if (type === 'deleted') {
+      response.status(204);
+      return undefined as unknown as EntityRow;
+    }
+    const row = await this.queries.findOne(definition, receipt.id);
+    if (!row) throw new EntityNotFoundError(definition.table, receipt.id);
+    response.setHeader('ETag', `"${row.version}"`);
+    if (row.version === 1) {
+      response.status(201).setHeader('Location', location);
+    } else {
+      response.status(200).setHeader('Content-Location', location);
+    }
+    return row;
+  }
+
+  private async waitForRequestedPosition(fromQuery: string | undefined, request: Request): Promise<void> {
+    const token = fromQuery ?? request.header(POSITION_HEADER);
+    if (!token) return;
+    const position = LogPosition.parse(token);
+    if (!position) throw new InvalidPositionError(token);
+    await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
+  }
+}
+
+function requireJson(request: Request): void {
+  if (!request.is(['application/json', 'application/*+json'])) {
+    throw new UnsupportedMediaTypeError(request.header('content-type'));
+  }
+}
+
+function checkId(id: string): string {
+  if (!ENTITY_ID_PATTERN.test(id)) {
+    throw new BadRequestException(
+      'An id is 1-128 characters: letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+    );
+  }
+  return id;
+}
+
+/** Only declared fields, and only those the client sent, go into the event. */
+function dataOf(definition: EntityDefinition, body: object): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const field of definition.fields) {
+    const value = (body as Record<string, unknown>)[field.name];
+    if (value !== undefined) data[field.name] = value;
+  }
+  return data;
+}
+
+function expectedVersionOf(request: Request): number | null {
+  const header = request.header('if-match');
+  if (header === undefined) return null;
+  const match = ETAG.exec(header.trim());
+  if (!match) throw new InvalidPreconditionError('If-Match');
+  return Number(match[1]);
+}
+
+function prefersRepresentation(request: Request): boolean {
+  const prefer = request.header('prefer');
+  return prefer !== undefined && /(^|[,;\s])return=representation($|[,;\s])/.test(prefer);
+}

@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ENTITY_ID_PATTERN } from '@clusterlite/core';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+export const POSITION_HEADER = 'ClusterLite-Position';
+
+/** Body of a `202 Accepted` write. */
+export class WriteAcceptedDto {
+  @ApiProperty({ example: '0192f1d2-7c4e-7a53-9c1b-4a7be3d0e8a1', description: 'Id of the row written' })
+  id: string;
+
+  @ApiProperty({ example: '0192f1d2-7c4f-7b11-8e52-3f0f7f6c2d90', description: 'Id of the event (UUIDv7)' })
+  eventId: string;
+
+  @ApiProperty({
+    example: 'clusterlite.users:0:42',
+    description: `Log position of the event. Send it back as the \`${POSITION_HEADER}\` header or the \`position\` query parameter of a read to get read-your-writes through any node.`,
+  })
+  position: string;
+}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Rows per page' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Keyset cursor: return rows whose id sorts after this one (see the `Link: rel="next"` header)' })
+  @IsOptional()
+  @IsString()
+  @Matches(ENTITY_ID_PATTERN, { message: 'after must be a row id' })
+  after?: string;
+
+  @ApiPropertyOptional({ description: 'Wait until this node has applied this log position (from a write response) before reading' })
+  @IsOptional()
+  @IsString()
+  position?: string;
+}
+
+export class ReadQueryDto {
+  @ApiPropertyOptional({ description: 'Wait until this node has applied this log position (from a write response) before reading' })
+  @IsOptional()
+  @IsString()
+  position?: string;
+}

@@ -1,0 +1,42 @@
+import type { EventOutcome, EventType, LogPosition } from '@clusterlite/core';
+import type { EntityDefinition, EntityRow } from './entity-definition.js';
+
+/** A validated write, about to become an event. */
+export interface WriteCommand {
+  type: EventType;
+  entityId: string;
+  data: Record<string, unknown> | null;
+  expectedVersion: number | null;
+}
+
+/** What the event log acknowledged for a write. */
+export interface WriteReceipt {
+  id: string;
+  eventId: string;
+  position: LogPosition;
+}
+
+export interface ListOptions {
+  limit: number;
+  after?: string;
+}
+
+/**
+ * The write side as the generated controllers see it: implemented by the
+ * command module, which turns a command into an event on the log.
+ */
+export abstract class EntityCommands {
+  abstract submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt>;
+}
+
+/**
+ * The read side as the generated controllers see it: implemented by the
+ * projection module over this node's SQLite file.
+ */
+export abstract class EntityQueries {
+  abstract findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null>;
+  abstract list(definition: EntityDefinition, options: ListOptions): Promise<EntityRow[]>;
+  /** Resolves once this node has applied `position`; throws PositionWaitTimeoutError. */
+  abstract waitForPosition(position: LogPosition, timeoutMs: number): Promise<void>;
+  abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
+}

@@ -1,0 +1,113 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
+
+export interface FieldOptions {
+  /** Column and JSON type. Inferred from the TypeScript type for string, number and boolean. */
+  type?: FieldType;
+  /** May be omitted or null. Default: required. */
+  optional?: boolean;
+  description?: string;
+  example?: unknown;
+  /** OpenAPI format shown in the docs, e.g. `email` or `uri`. */
+  format?: string;
+  /** Adds a UNIQUE index; a write that breaks it is rejected (409) on every node. */
+  unique?: boolean;
+  /** Adds a plain index on the column. */
+  index?: boolean;
+  /** Longest string (or string item) accepted. Default 10,000. */
+  maxLength?: number;
+}
+
+export interface FieldMetadata extends Required<Pick<FieldOptions, 'type' | 'optional'>> {
+  name: string;
+  options: FieldOptions;
+}
+
+export const FIELDS_METADATA = Symbol('clusterlite:fields');
+export const DEFAULT_MAX_LENGTH = 10_000;
+
+const INFERRED: ReadonlyMap<unknown, FieldType> = new Map<unknown, FieldType>([
+  [String, 'string'],
+  [Number, 'number'],
+  [Boolean, 'boolean'],
+]);
+
+/**
+ * Declares a replicated column. It adds the column, the base type validation
+ * and the OpenAPI property; add class-validator decorators for finer rules.
+ *
+ * @example
+ * @Field({ format: 'email', unique: true, example: 'john@example.com' })
+ * @IsEmail()
+ * email: string;
+ */
+export function Field(options: FieldOptions = {}): PropertyDecorator {
+  return (target, propertyKey) => {
+    const name = String(propertyKey);
+    const designType: unknown = Reflect.getMetadata('design:type', target, propertyKey);
+    const type = options.type ?? INFERRED.get(designType);
+    if (!type) {
+      throw new Error(
+        `@Field() on ${target.constructor.name}.${name}: cannot infer the type; set { type: ... }`,
+      );
+    }
+    const optional = options.optional ?? false;
+    const fields: FieldMetadata[] = Reflect.getOwnMetadata(FIELDS_METADATA, target.constructor) ?? [];
+    Reflect.defineMetadata(
+      FIELDS_METADATA,
+      [...fields, { name, type, optional, options }],
+      target.constructor,
+    );
+    applyDecorators(
+      optional ? IsOptional() : IsDefined(),
+      ...validatorsFor(type, options.maxLength ?? DEFAULT_MAX_LENGTH),
+      ApiProperty({
+        ...(openApiType(type) as { type: 'string' }),
+        required: !optional,
+        nullable: optional || undefined,
+        description: options.description,
+        example: options.example,
+        format: options.format,
+        maxLength: type === 'string' ? (options.maxLength ?? DEFAULT_MAX_LENGTH) : undefined,
+      }),
+    )(target, propertyKey);
+  };
+}
+
+function validatorsFor(type: FieldType, maxLength: number): PropertyDecorator[] {
+  switch (type) {
+    case 'string':
+      return [IsString(), MaxLength(maxLength)];
+    case 'integer':
+      return [IsInt(), Min(Number.MIN_SAFE_INTEGER), Max(Number.MAX_SAFE_INTEGER)];
+    case 'number':
+      return [IsNumber({ allowNaN: false, allowInfinity: false })];
+    case 'boolean':
+      return [IsBoolean()];
+    case 'string[]':
+      return [IsArray(), IsString({ each: true }), MaxLength(maxLength, { each: true })];
+  }
+}
+
+function openApiType(type: FieldType): { type: string | [StringConstructor] } {
+  switch (type) {
+    case 'string[]':
+      return { type: [String] };
+    default:
+      return { type };
+  }
+}
