@@ -236,7 +236,7 @@ export function ensureKafkaJars() {
       'mvn',
       ['-q', '-B', '-f', POM, 'dependency:copy-dependencies'],
       {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 2, 2], // keep stdout clean for scripts
       },
     );
     child.on('error', (err) =>

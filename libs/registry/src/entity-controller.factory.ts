@@ -12,6 +12,7 @@ import {
   Query,
   Req,
   Res,
+  UseGuards,
   applyDecorators,
   type Type,
 } from '@nestjs/common';
@@ -29,6 +30,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/core';
 import type { Request, Response } from 'express';
 import type { EntityDefinition } from './entity-definition.js';
 import { EntityEndpoints } from './entity-endpoints.js';
+import { JsonBodyGuard } from './json-body.guard.js';
 import {
   ListQueryDto,
   POSITION_HEADER,
@@ -118,6 +120,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(409, 'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken')
     @problem(413, 'Body too large')
     @problem(415, 'Content-Type is not application/json')
+    @UseGuards(JsonBodyGuard)
     create(@Body() body: object, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
       return this.endpoints.create(definition, body, request, response);
     }
@@ -172,6 +175,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
     @problem(415, 'Content-Type is not application/json')
+    @UseGuards(JsonBodyGuard)
     replace(
       @Param('id') id: string,
       @Body() body: object,
@@ -195,6 +199,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
     @problem(415, 'Content-Type is not application/json')
+    @UseGuards(JsonBodyGuard)
     patch(
       @Param('id') id: string,
       @Body() body: object,

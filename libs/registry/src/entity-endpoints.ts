@@ -7,7 +7,6 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
-  UnsupportedMediaTypeError,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -44,18 +43,15 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<WriteAcceptedDto | EntityRow> {
-    requireJson(request);
     const id = uuidv7();
     return this.write(definition, 'created', id, body, request, response);
   }
 
   async replace(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
-    requireJson(request);
     return this.write(definition, 'replaced', checkId(id), body, request, response);
   }
 
   async patch(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
-    requireJson(request);
     return this.write(definition, 'patched', checkId(id), body, request, response);
   }
 
@@ -157,12 +153,6 @@ export class EntityEndpoints {
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
     await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
-  }
-}
-
-function requireJson(request: Request): void {
-  if (!request.is(['application/json', 'application/*+json'])) {
-    throw new UnsupportedMediaTypeError(request.header('content-type'));
   }
 }
 

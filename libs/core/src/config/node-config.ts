@@ -1,4 +1,4 @@
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -12,15 +12,12 @@ import {
 import { join } from 'node:path';
 
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
-const emptyAsUnset = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 /**
  * The environment a node reads at startup. Every variable is optional: with
  * none set, `npm start` runs one embedded node on port 8082.
  */
 export class EnvironmentVariables {
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -28,19 +25,16 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 8082;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
     message: 'NODE_ID must be 1-64 letters, digits, "_" or "-"',
   })
   NODE_ID = 'node-1';
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @IsString()
   DB_PATH?: string;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Matches(BROKER_LIST, {
     message:
@@ -48,14 +42,12 @@ export class EnvironmentVariables {
   })
   KAFKA_BROKERS?: string;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Matches(/^[a-z][a-z0-9_-]{0,62}$/, {
     message: 'KAFKA_TOPIC_PREFIX must be lower-case letters, digits, "_" or "-"',
   })
   KAFKA_TOPIC_PREFIX = 'clusterlite';
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -63,7 +55,6 @@ export class EnvironmentVariables {
   @Max(5)
   KAFKA_REPLICATION_FACTOR = 1;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -71,7 +62,6 @@ export class EnvironmentVariables {
   @Max(60_000)
   WRITE_TIMEOUT_MS = 5_000;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -79,17 +69,14 @@ export class EnvironmentVariables {
   @Max(60_000)
   READ_WAIT_TIMEOUT_MS = 5_000;
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @Matches(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT = '1mb';
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @IsString()
   CORS_ORIGIN = '*';
 
-  @Transform(emptyAsUnset)
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
@@ -107,7 +94,11 @@ export class InvalidConfigurationError extends Error {
 export function validateEnvironment(
   raw: Record<string, unknown>,
 ): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, raw, {
+  // An empty variable (`KAFKA_BROKERS=`) means unset, as in most shells' eyes.
+  const set = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')),
+  );
+  const env = plainToInstance(EnvironmentVariables, set, {
     exposeDefaultValues: true,
   });
   const errors = validateSync(env, { skipMissingProperties: false });

@@ -47,8 +47,10 @@ export function kafkaConsumerOptions(config: NodeConfig): KafkaTransportOptions 
     consumer: {
       groupId: config.consumerGroup,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A crashed node's group membership must expire before it can rejoin;
+      // keep that short, as each group has just one member.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       maxWaitTimeInMs: 100,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     },

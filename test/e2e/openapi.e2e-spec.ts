@@ -1,0 +1,65 @@
+import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+
+describe('OpenAPI document and Swagger UI', () => {
+  let node: EmbeddedNode;
+  let document: any;
+
+  beforeAll(async () => {
+    node = await startEmbeddedNode();
+    document = (await node.http.get('/docs-json').expect(200)).body;
+  });
+
+  afterAll(async () => {
+    await node.close();
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const response = await node.http.get('/docs').redirects(1).expect(200);
+    expect(response.text).toMatch(/swagger-ui/i);
+  });
+
+  it('is an OpenAPI 3 document with every route of every entity', () => {
+    expect(document.openapi).toMatch(/^3\./);
+    for (const table of ['users', 'products']) {
+      expect(Object.keys(document.paths[`/${table}`]).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(document.paths[`/${table}/{id}`]).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    }
+  });
+
+  it('describes request bodies with required fields and formats', () => {
+    const post = document.paths['/users'].post;
+    expect(post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateUserDto');
+    const create = document.components.schemas.CreateUserDto;
+    expect(create.required.sort()).toEqual(['email', 'name']);
+    expect(create.properties.email).toMatchObject({ type: 'string', format: 'email' });
+    expect(document.components.schemas.PatchUserDto.required ?? []).toEqual([]);
+  });
+
+  it('describes the column types of the second sample entity', () => {
+    const product = document.components.schemas.CreateProductDto;
+    expect(product.properties.price.type).toBe('number');
+    expect(product.properties.stock.type).toBe('integer');
+    expect(product.properties.tags).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(product.properties.available.type).toBe('boolean');
+    expect(product.required.sort()).toEqual(['available', 'name', 'price', 'sku', 'tags']);
+  });
+
+  it('describes responses, including errors as problem+json', () => {
+    const post = document.paths['/users'].post.responses;
+    expect(post['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/WriteAcceptedDto');
+    for (const status of ['400', '503']) {
+      expect(post[status].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDetailsDto');
+    }
+    const get = document.paths['/users/{id}'].get;
+    expect(get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/User');
+    expect(get.responses['404'].content['application/problem+json']).toBeDefined();
+    expect(document.paths['/users'].get.responses['200'].content['application/json'].schema).toMatchObject({ type: 'array' });
+  });
+
+  it('documents the path id and the read-your-writes position as header and query parameter', () => {
+    const parameters = document.paths['/users/{id}'].get.parameters;
+    expect(parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
+    expect(parameters).toContainEqual(expect.objectContaining({ name: 'position', in: 'query' }));
+    expect(parameters).toContainEqual(expect.objectContaining({ name: 'ClusterLite-Position', in: 'header' }));
+  });
+});

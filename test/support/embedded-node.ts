@@ -1,0 +1,41 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NodeConfig } from '@clusterlite/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { configureNode } from '../../apps/node/src/configure-node.js';
+import { NodeModule } from '../../apps/node/src/node.module.js';
+
+export interface EmbeddedNode {
+  app: NestExpressApplication;
+  http: ReturnType<typeof request>;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+/** A whole node in embedded mode, in this process, with its own SQLite file. */
+export async function startEmbeddedNode(env: Record<string, string> = {}): Promise<EmbeddedNode> {
+  const dbPath = env.DB_PATH ?? join(mkdtempSync(join(tmpdir(), 'clusterlite-e2e-')), 'node.sqlite');
+  const config = NodeConfig.fromEnvironment({ NODE_ID: 'e2e', ...env, DB_PATH: dbPath });
+  const app = await NestFactory.create<NestExpressApplication>(NodeModule.register(config), {
+    bodyParser: false,
+    logger: ['error'],
+  });
+  await configureNode(app, config);
+  return { app, http: request(app.getHttpServer()), dbPath, close: () => app.close() };
+}
+
+/** Retries `check` until it stops throwing or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

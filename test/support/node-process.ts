@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findFreePort } from '../../tools/kafka/broker.mjs';
+
+const MAIN = resolve(import.meta.dirname, '../../dist/apps/node/main.js');
+
+export interface NodeProcessOptions {
+  nodeId: string;
+  brokers?: string;
+  topicPrefix?: string;
+  dbPath?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+/** A real node process, started from the build, with its own SQLite file. */
+export class NodeProcess {
+  readonly url: string;
+  private child: ChildProcess | null = null;
+
+  private constructor(
+    readonly nodeId: string,
+    readonly port: number,
+    readonly dbPath: string,
+    readonly logFile: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(options: NodeProcessOptions): Promise<NodeProcess> {
+    const dir = mkdtempSync(join(tmpdir(), `clusterlite-${options.nodeId}-`));
+    const port = options.port ?? (await findFreePort());
+    const dbPath = options.dbPath ?? join(dir, `${options.nodeId}.sqlite`);
+    const env: Record<string, string> = {
+      NODE_ID: options.nodeId,
+      PORT: String(port),
+      DB_PATH: dbPath,
+      LOG_LEVEL: 'warn',
+      ...(options.brokers ? { KAFKA_BROKERS: options.brokers } : {}),
+      ...(options.topicPrefix ? { KAFKA_TOPIC_PREFIX: options.topicPrefix } : {}),
+      ...options.env,
+    };
+    const node = new NodeProcess(options.nodeId, port, dbPath, join(dir, 'node.log'), env);
+    await node.launch();
+    return node;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** SIGTERM and wait for a clean exit. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** SIGKILL: a crash, no shutdown hooks. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async status(): Promise<any> {
+    const response = await fetch(`${this.url}/_cluster/status`);
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    return response.json();
+  }
+
+  logs(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const log = (chunk: Buffer) => appendFileSync(this.logFile, chunk);
+    child.stdout?.on('data', log);
+    child.stderr?.on('data', log);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      try {
+        await this.status();
+        return;
+      } catch {
+        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      }
+    }
+    const tail = this.logs().split('\n').slice(-30).join('\n');
+    child.kill('SIGKILL');
+    throw new Error(`Node ${this.nodeId} did not start on ${this.url}:\n${tail}`);
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    this.child = null;
+  }
+}
+
+/** Retries `check` until it stops throwing or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, intervalMs));
+    }
+  }
+}
+
+/** A topic prefix no other test file uses, so files sharing a broker do not see each other's events. */
+export function uniqueTopicPrefix(name: string): string {
+  return `t${Date.now().toString(36)}-${name}`;
+}
