@@ -104,13 +104,12 @@ export function validateEnvironment(
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
     throw new InvalidConfigurationError(
-      errors.flatMap((error) =>
-        Object.values(error.constraints ?? {}).map((message) =>
-          message.startsWith(error.property)
-            ? `${message} (got ${JSON.stringify(error.value)})`
-            : `${error.property}: ${message} (got ${JSON.stringify(error.value)})`,
-        ),
-      ),
+      errors.map((error) => {
+        const given = set[error.property];
+        // The last constraint is the outermost decorator: the type check before the range.
+        const message = Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`;
+        return `${message} (got ${JSON.stringify(given)})`;
+      }),
     );
   }
   return env;
