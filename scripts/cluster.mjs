@@ -29,6 +29,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -131,22 +132,29 @@ export function findNginx() {
 }
 
 /**
- * Renders nginx/nginx.conf: `{{LISTEN_PORT}}`, `{{RUNTIME_DIR}}` and `{{UPSTREAMS}}` (one
- * `server 127.0.0.1:PORT;` line per node, indented like the placeholder).
+ * Renders nginx/nginx.conf: `{{LISTEN_PORT}}`, `{{RUNTIME_DIR}}` and `{{UPSTREAMS}}` (a line of its
+ * own, becoming one `server 127.0.0.1:PORT;` line per node with the same indentation). Comment
+ * lines are left alone: they may name the placeholders.
  * @param {{ listenPort: number, upstreamPorts: number[], runtimeDir: string, template?: string }} p
  */
 export function renderNginxConf({ listenPort, upstreamPorts, runtimeDir, template }) {
   const text = template ?? readFileSync(NGINX_TEMPLATE, 'utf8');
   if (upstreamPorts.length === 0) throw new ClusterError('CONFIG', 'nginx needs at least one upstream');
-  const rendered = text
-    .replace(/^([ \t]*)\{\{UPSTREAMS\}\}[ \t]*$/gm, (_, indent) =>
-      upstreamPorts.map((port) => `${indent}server 127.0.0.1:${port};`).join('\n'),
-    )
-    .replaceAll('{{LISTEN_PORT}}', String(listenPort))
-    .replaceAll('{{RUNTIME_DIR}}', runtimeDir);
-  const left = rendered.match(/\{\{[A-Z_]+\}\}/);
-  if (left) throw new ClusterError('CONFIG', `nginx template: placeholder ${left[0]} was not rendered`);
-  return rendered;
+  const out = ['# Rendered from nginx/nginx.conf by scripts/cluster.mjs; rewritten on every start.'];
+  for (const line of text.split('\n')) {
+    if (/^\s*#/.test(line)) {
+      out.push(line);
+      continue;
+    }
+    const upstreams = line.match(/^([ \t]*)\{\{UPSTREAMS\}\}[ \t]*$/);
+    const rendered = upstreams
+      ? upstreamPorts.map((port) => `${upstreams[1]}server 127.0.0.1:${port};`).join('\n')
+      : line.replaceAll('{{LISTEN_PORT}}', String(listenPort)).replaceAll('{{RUNTIME_DIR}}', runtimeDir);
+    const left = rendered.match(/\{\{[A-Z_]+\}\}/);
+    if (left) throw new ClusterError('CONFIG', `nginx template: cannot render ${left[0]} in line: ${line.trim()}`);
+    out.push(rendered);
+  }
+  return out.join('\n');
 }
 
 /**
@@ -460,6 +468,15 @@ function resolveOptions(options) {
   };
 }
 
+/** @param {string} file @param {number} lines */
+function tailFile(file, lines) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
 /**
  * Starts a broker (unless `brokers` is given), the nodes and nginx; resolves when all answer.
  * On failure everything started so far is stopped again and the error is rethrown.
@@ -474,7 +491,7 @@ export async function startCluster(options = {}) {
   if (!existsSync(NODE_MAIN)) {
     throw new ClusterError(
       'NOT_BUILT',
-      `${relative(process.cwd(), NODE_MAIN) || NODE_MAIN} is missing: build first with \`npm run build\` (npm run cluster does that).`,
+      `${NODE_MAIN} is missing: build first with \`npm run build\` (\`npm run cluster\` does that).`,
     );
   }
   /** @type {string | undefined} */
@@ -482,15 +499,18 @@ export async function startCluster(options = {}) {
   if (o.withNginx) {
     nginxBin = findNginx();
     if (!nginxBin) {
-      throw new ClusterError('NO_NGINX', `nginx not found (looked in /usr/sbin and PATH). Install it, e.g.:\n  ${NGINX_APT_HINT}`);
+      throw new ClusterError(
+        'NO_NGINX',
+        `nginx not found (looked in /usr/sbin and PATH). Install it, e.g.:\n  ${NGINX_APT_HINT}`,
+      );
     }
   }
 
-  // Ports: 0 means "any free port".
+  // Ports. 0 means "any free port"; with nginxPort 0 and no basePort the nodes get free ports too.
   const nginxPort = o.withNginx ? (o.nginxPort === 0 ? await findFreePort() : o.nginxPort) : 0;
+  const autoNodePorts = o.basePort === 0 || (o.basePort === undefined && o.nginxPort === 0);
   /** @type {number[]} */
   const nodePorts = [];
-  const autoNodePorts = o.basePort === 0 || (o.basePort === undefined && (o.nginxPort === 0 || !o.withNginx && options.nginxPort === undefined && false));
   for (let i = 0; i < o.nodes; i++) {
     if (autoNodePorts) {
       let p;
@@ -504,17 +524,21 @@ export async function startCluster(options = {}) {
   const startBroker = !o.brokers;
   const kafkaPort = startBroker ? (o.kafkaPort === 0 ? await findFreePort() : o.kafkaPort) : undefined;
 
-  /** @type {Array<[string, number]>} */
-  const wanted = [
-    ...(o.withNginx ? /** @type {Array<[string, number]>} */ ([['nginx', nginxPort]]) : []),
-    ...nodePorts.map((p, i) => /** @type {[string, number]} */ ([`node-${i + 1}`, p])),
-    ...(kafkaPort !== undefined ? /** @type {Array<[string, number]>} */ ([['Kafka broker', kafkaPort]]) : []),
-  ];
-  for (const [what, p] of wanted) {
-    if (p > 65535) throw new ClusterError('CONFIG', `port ${p} for ${what} is out of range`);
-    if (!(await isPortFree(p))) {
-      const hint = what === 'Kafka broker' ? ' (choose another with --kafka-port, or set KAFKA_BROKERS to use a running broker)' : what === 'nginx' ? ' (choose another with --port)' : '';
-      throw new ClusterError('PORT_IN_USE', `port ${p} for ${what} is already in use${hint}`);
+  /** @type {Array<{ what: string, port: number, hint: string }>} */
+  const wanted = [];
+  if (o.withNginx) wanted.push({ what: 'nginx', port: nginxPort, hint: ' (choose another with --port)' });
+  nodePorts.forEach((port, i) => wanted.push({ what: `node-${i + 1}`, port, hint: ' (nodes use --port+1 .. --port+nodes)' }));
+  if (kafkaPort !== undefined) {
+    wanted.push({
+      what: 'the Kafka broker',
+      port: kafkaPort,
+      hint: ' (choose another with --kafka-port, or set KAFKA_BROKERS to use a running broker)',
+    });
+  }
+  for (const { what, port, hint } of wanted) {
+    if (port > 65535) throw new ClusterError('CONFIG', `port ${port} for ${what} is out of range`);
+    if (!(await isPortFree(port))) {
+      throw new ClusterError('PORT_IN_USE', `port ${port} for ${what} is already in use${hint}`);
     }
   }
 
@@ -524,22 +548,39 @@ export async function startCluster(options = {}) {
     rmSync(o.dataDir, { recursive: true, force: true });
   }
   mkdirSync(o.dataDir, { recursive: true });
-  writeFileSync(join(o.dataDir, MARKER_FILE), 'Data of a local ClusterLite cluster (scripts/cluster.mjs). Safe to delete.\n');
+  writeFileSync(
+    join(o.dataDir, MARKER_FILE),
+    'Data of a local ClusterLite cluster (scripts/cluster.mjs). Safe to delete.\n',
+  );
 
+  /** @type {(() => Promise<void>) | undefined} */
+  let stopNginx;
   /** @type {Array<() => Promise<void>>} */
-  const stoppers = [];
+  const stopNodes = [];
+  /** @type {(() => Promise<void>) | undefined} */
+  let stopBroker;
+  let started = false;
   let stopping = false;
 
-  /** @param {string} label @param {number | null} code @param {NodeJS.Signals | null} signal @param {string} tail */
-  const unexpectedExit = (label, code, signal, tail) => {
-    if (stopping) return;
+  /** nginx first, then the nodes (in parallel), then the broker; never throws. */
+  const stopAll = async () => {
+    stopping = true;
+    if (stopNginx) await stopNginx().catch(() => {});
+    await Promise.allSettled(stopNodes.map((stop) => stop()));
+    if (stopBroker) await stopBroker().catch(() => {});
+  };
+
+  /** @param {string} name @param {number | null} code @param {NodeJS.Signals | null} signal @param {string} tail */
+  const unexpectedExit = (name, code, signal, tail) => {
+    // Before the cluster is up, the startup error carries the details; while stopping, exits are expected.
+    if (!started || stopping) return;
     if (o.onUnexpectedExit) {
-      o.onUnexpectedExit({ name: label, code, signal, tail });
+      o.onUnexpectedExit({ name, code, signal, tail });
       return;
     }
     const bar = '!'.repeat(78);
     console.error(
-      `\n${bar}\n!! ${label} EXITED UNEXPECTEDLY (code ${code}, signal ${signal}); the rest keeps running.\n` +
+      `\n${bar}\n!! ${name} EXITED UNEXPECTEDLY (code ${code}, signal ${signal}); everything else keeps running.\n` +
         `!! Last output:\n${tail.replace(/^/gm, '!!   ')}\n${bar}\n`,
     );
   };
@@ -549,83 +590,58 @@ export async function startCluster(options = {}) {
     /** @type {ClusterBroker} */
     let broker;
     if (startBroker) {
-      log('Checking Kafka jars (tools/kafka/lib)...');
+      log('Checking the Kafka jars (tools/kafka/lib)...');
       await ensureKafkaJars();
       const kafkaDir = join(o.dataDir, 'kafka');
-      log(`Starting Kafka broker on 127.0.0.1:${kafkaPort} (data ${kafkaDir})...`);
-      /** @type {import('../tools/kafka/broker.mjs').KafkaBroker} */
+      log(`Starting the Kafka broker on 127.0.0.1:${kafkaPort} (data ${kafkaDir})...`);
+      /** @type {import('../tools/kafka/broker.mjs').KafkaBroker | undefined} */
       let current;
+      let brokerRunning = false;
       let expectBrokerExit = false;
       const launch = async () => {
-        current = await startKafkaBroker({ dataDir: kafkaDir, port: kafkaPort, heapMb: o.kafkaHeapMb });
+        const b = await startKafkaBroker({ dataDir: kafkaDir, port: kafkaPort, heapMb: o.kafkaHeapMb });
+        current = b;
+        brokerRunning = true;
         expectBrokerExit = false;
-        const mine = current;
-        void mine.exited.then(({ code, signal }) => {
-          if (!expectBrokerExit && current === mine) {
-            let tail = '';
-            try {
-              tail = readFileSync(mine.logFile, 'utf8').split('\n').slice(-LOG_TAIL_LINES).join('\n');
-            } catch {
-              /* no log */
-            }
-            unexpectedExit('kafka', code, signal, tail);
-          }
+        void b.exited.then(({ code, signal }) => {
+          if (current !== b) return;
+          brokerRunning = false;
+          if (!expectBrokerExit) unexpectedExit('kafka', code, signal, tailFile(b.logFile, LOG_TAIL_LINES));
         });
-        return current;
+        return b;
       };
-      current = await launch();
-      log(`Kafka broker ready at ${current.brokers} in ${current.startupMs} ms (log ${current.logFile})`);
-      /** @type {Promise<void> | undefined} */
-      let brokerStopping;
+      const first = await launch();
+      log(`Kafka broker ready at ${first.brokers} in ${first.startupMs} ms (log ${first.logFile})`);
+      stopBroker = async () => {
+        expectBrokerExit = true;
+        await current?.stop();
+      };
+      const stopThisBroker = stopBroker;
       broker = {
-        brokers: current.brokers,
+        brokers: first.brokers,
         external: false,
-        port: current.port,
+        port: first.port,
         dataDir: kafkaDir,
-        logFile: current.logFile,
+        logFile: first.logFile,
         get pid() {
-          return current.pid;
+          return brokerRunning ? current?.pid : undefined;
         },
         get running() {
-          return !brokerStopping && current !== undefined && !exitedSync(current);
+          return brokerRunning;
         },
-        stop: async () => {
-          expectBrokerExit = true;
-          await current.stop();
-        },
+        stop: stopThisBroker,
         kill: async () => {
           expectBrokerExit = true;
-          await current.kill();
+          await current?.kill();
         },
         restart: async () => {
-          expectBrokerExit = true;
-          await current.stop();
+          await stopThisBroker();
           await launch();
         },
       };
-      // Track exit state synchronously for `running`.
-      const exitedFlags = new WeakSet();
-      /** @param {import('../tools/kafka/broker.mjs').KafkaBroker} b */
-      function exitedSync(b) {
-        return exitedFlags.has(b);
-      }
-      const watch = (/** @type {import('../tools/kafka/broker.mjs').KafkaBroker} */ b) =>
-        void b.exited.then(() => exitedFlags.add(b));
-      watch(current);
-      const originalLaunch = launch;
-      broker.restart = async () => {
-        expectBrokerExit = true;
-        await current.stop();
-        watch(await originalLaunch());
-      };
-      stoppers.push(async () => {
-        expectBrokerExit = true;
-        await current.stop();
-      });
     } else {
       const brokers = /** @type {string} */ (o.brokers);
-      log(`Using the Kafka broker(s) at ${brokers} (KAFKA_BROKERS / brokers option)`);
-      const external = async () => {};
+      log(`Using the Kafka broker(s) at ${brokers}`);
       broker = {
         brokers,
         external: true,
@@ -634,10 +650,10 @@ export async function startCluster(options = {}) {
         logFile: undefined,
         pid: undefined,
         running: true,
-        stop: external,
-        kill: external,
+        stop: async () => {},
+        kill: async () => {},
         restart: async () => {
-          throw new ClusterError('STATE', 'the Kafka broker is external: it cannot be restarted from here');
+          throw new ClusterError('STATE', `the Kafka broker at ${brokers} is external: it cannot be restarted from here`);
         },
       };
     }
@@ -674,13 +690,13 @@ export async function startCluster(options = {}) {
         onUnexpectedExit: unexpectedExit,
       });
       const url = `http://127.0.0.1:${port}`;
-      const statusUrl = `${url}/_cluster/status`;
-      /** @type {Promise<void> | undefined} */
-      let pendingStart;
+      const what = `${nodeId} (port ${port}, log ${logFile})`;
       const start = async () => {
+        if (managed.running) return;
         managed.start();
-        await waitReady(managed, statusUrl, o.readyTimeoutMs, `${nodeId} (port ${port}, log ${logFile})`);
+        await waitReady(managed, `${url}/_cluster/status`, o.readyTimeoutMs, what);
       };
+      const stop = () => managed.stop('SIGTERM', NODE_STOP_TIMEOUT_MS);
       /** @type {ClusterNode} */
       const node = {
         nodeId,
@@ -697,60 +713,45 @@ export async function startCluster(options = {}) {
         get exited() {
           return managed.exited;
         },
-        start: async () => {
-          if (managed.running) return;
-          pendingStart = start();
-          await pendingStart;
-        },
-        stop: () => managed.stop('SIGTERM', NODE_STOP_TIMEOUT_MS),
+        start,
+        stop,
         kill: () => managed.kill(),
         signal: (signal) => {
           if (managed.child && managed.running) signalTree(managed.child, signal);
         },
         restart: async () => {
-          await managed.stop('SIGTERM', NODE_STOP_TIMEOUT_MS);
-          pendingStart = start();
-          await pendingStart;
+          await stop();
+          await start();
         },
         logTail: () => managed.tail.text(),
       };
       nodes.push(node);
-      stoppers.push(() => managed.stop('SIGTERM', NODE_STOP_TIMEOUT_MS));
+      stopNodes.push(stop);
     }
     log(`Starting ${o.nodes} node(s) on port(s) ${nodePorts.join(', ')}...`);
-    const starts = await Promise.allSettled(nodes.map((node) => node.start()));
-    const failed = starts.filter((s) => s.status === 'rejected');
-    if (failed.length > 0) {
-      throw /** @type {PromiseRejectedResult} */ (failed[0]).reason;
-    }
+    const results = await Promise.allSettled(nodes.map((node) => node.start()));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw /** @type {PromiseRejectedResult} */ (failure).reason;
     for (const node of nodes) log(`${node.nodeId} ready at ${node.url} (pid ${node.pid}, db ${node.dbPath})`);
 
     // --- nginx --------------------------------------------------------------------------------
     /** @type {ClusterNginx | null} */
     let nginx = null;
-    if (o.withNginx && nginxBin) {
+    if (nginxBin) {
       const runtimeDir = join(o.dataDir, 'nginx');
       for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
         mkdirSync(join(runtimeDir, 'tmp', sub), { recursive: true });
       }
       const confPath = join(runtimeDir, 'nginx.conf');
+      const errorLog = join(runtimeDir, 'error.log');
       writeFileSync(confPath, renderNginxConf({ listenPort: nginxPort, upstreamPorts: nodePorts, runtimeDir }));
-      const args = ['-p', runtimeDir + '/', '-c', confPath, '-e', join(runtimeDir, 'error.log')];
-      // As root, workers would run as "nobody" and might not reach the runtime dir.
+      // -e: nginx opens its error log before reading the config; keep it out of /var/log.
+      const args = ['-p', `${runtimeDir}/`, '-c', confPath, '-e', errorLog];
+      // As root without a `user` directive the workers run as "nobody", who may not reach the runtime dir.
       if (process.geteuid?.() === 0) args.push('-g', 'user root;');
-      const test = spawn(nginxBin, [...args, '-t', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let testOutput = '';
-      test.stdout?.on('data', (d) => (testOutput += d));
-      test.stderr?.on('data', (d) => (testOutput += d));
-      const testCode = await new Promise((r) => {
-        test.on('exit', r);
-        test.on('error', (e) => {
-          testOutput += e.message;
-          r(1);
-        });
-      });
-      if (testCode !== 0) {
-        throw new ClusterError('NGINX_CONFIG', `nginx -t failed for ${confPath}:\n${testOutput.trim()}`);
+      const check = await runCapture(nginxBin, [...args, '-t', '-q']);
+      if (check.code !== 0) {
+        throw new ClusterError('NGINX_CONFIG', `nginx -t failed for ${confPath}:\n${check.output.trim()}`);
       }
       const managed = new Managed({
         label: 'nginx',
@@ -759,43 +760,46 @@ export async function startCluster(options = {}) {
         args,
         env: process.env,
         cwd: runtimeDir,
-        logFile: undefined, // nginx writes error.log / access.log in the runtime dir itself
-        echo: true, // nginx only prints problems on stderr
+        logFile: undefined, // nginx writes error.log and access.log in the runtime dir itself
+        echo: true, // nginx prints only problems, on stderr
         onUnexpectedExit: unexpectedExit,
       });
       const url = `http://127.0.0.1:${nginxPort}`;
       const start = async () => {
+        if (managed.running) return;
         log(`Starting nginx on port ${nginxPort} (${nginxBin}, config ${confPath})...`);
         managed.start();
-        await waitReady(managed, `${url}/_cluster/status`, 15_000, `nginx (port ${nginxPort}, error log ${join(runtimeDir, 'error.log')})`);
+        await waitReady(managed, `${url}/_cluster/status`, 15_000, `nginx (port ${nginxPort}, error log ${errorLog})`);
       };
+      const stop = () => managed.stop('SIGQUIT', NGINX_STOP_TIMEOUT_MS);
+      stopNginx = stop;
       await start();
       nginx = {
         port: nginxPort,
         url,
+        binary: nginxBin,
         confPath,
         runtimeDir,
-        binary: nginxBin,
         get pid() {
           return managed.pid;
         },
         get running() {
           return managed.running;
         },
-        stop: () => managed.stop('SIGQUIT', NGINX_STOP_TIMEOUT_MS),
+        start,
+        stop,
         kill: () => managed.kill(),
         restart: async () => {
-          await managed.stop('SIGQUIT', NGINX_STOP_TIMEOUT_MS);
+          await stop();
           await start();
         },
       };
-      stoppers.push(() => managed.stop('SIGQUIT', NGINX_STOP_TIMEOUT_MS));
     }
 
     /** @type {Promise<void> | undefined} */
     let stopped;
-    /** @type {Cluster} */
-    const cluster = {
+    started = true;
+    return {
       url: nginx ? nginx.url : nodes[0].url,
       dataDir: o.dataDir,
       nodes,
@@ -806,23 +810,26 @@ export async function startCluster(options = {}) {
         return stopped;
       },
     };
-    return cluster;
   } catch (error) {
-    await stopAll().catch(() => {});
+    await stopAll();
     throw error;
   }
+}
 
-  /** nginx first, then the nodes (in parallel), then the broker; never throws. */
-  async function stopAll() {
-    stopping = true;
-    // stoppers: [broker?, node..., nginx?] in start order; stop in reverse groups.
-    const list = [...stoppers];
-    const nginxStop = o.withNginx && list.length > o.nodes + (startBroker ? 1 : 0) ? list.pop() : undefined;
-    const brokerStop = startBroker && list.length > 0 ? list.shift() : undefined;
-    if (nginxStop) await nginxStop().catch(() => {});
-    await Promise.allSettled(list.map((stop) => stop()));
-    if (brokerStop) await brokerStop().catch(() => {});
-  }
+/**
+ * Runs a command to completion, capturing stdout+stderr.
+ * @param {string} command @param {string[]} args
+ * @returns {Promise<{ code: number | null, output: string }>}
+ */
+function runCapture(command, args) {
+  return new Promise((resolveRun) => {
+    let output = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('error', (error) => resolveRun({ code: null, output: output + error.message }));
+    child.on('exit', (code) => resolveRun({ code, output }));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -955,8 +962,17 @@ export async function main(argv = process.argv.slice(2)) {
   return await new Promise(() => {}); // runs until a signal
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (invokedDirectly) {
+/** True when this file is the entry point (`node scripts/cluster.mjs`), not an import. */
+function invokedDirectly() {
+  if (!process.argv[1]) return false;
+  if (import.meta.url === pathToFileURL(process.argv[1]).href) return true;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
   const code = await main();
   process.exit(code);
 }

@@ -3,12 +3,15 @@ import { InvalidPositionError, LogPosition, NodeConfig, type EventOutcome } from
 import {
   EntityQueries,
   EntityRegistry,
+  type EntityChange,
   type EntityDefinition,
   type EntityRow,
   type ListOptions,
 } from '@clusterlite/registry';
+import { concatMap, filter, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
+import { ProjectionService } from './projection.service.js';
 
 /**
  * Reads of this node's SQLite tables. Identifiers come from the registry's
@@ -21,8 +24,23 @@ export class EntityQueryService extends EntityQueries {
     private readonly positions: AppliedPositions,
     private readonly registry: EntityRegistry,
     private readonly config: NodeConfig,
+    private readonly projection: ProjectionService,
   ) {
     super();
+  }
+
+  changes(definition: EntityDefinition): Observable<EntityChange> {
+    return this.projection.outcomes$.pipe(
+      filter((outcome) => outcome.table === definition.table && outcome.status === 'applied'),
+      concatMap(async (outcome) => ({
+        type: outcome.type,
+        id: outcome.entityId,
+        eventId: outcome.eventId,
+        position: outcome.position,
+        version: outcome.version,
+        row: outcome.type === 'deleted' ? null : await this.findOne(definition, outcome.entityId),
+      })),
+    );
   }
 
   async findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null> {
@@ -46,7 +64,7 @@ export class EntityQueryService extends EntityQueries {
 
   async outcomeOf(eventId: string): Promise<EventOutcome | null> {
     const [record] = await this.dataSource.query(
-      'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "status", "rejection", "reason", "version" ' +
+      'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version" ' +
         'FROM "_clusterlite_outcomes" WHERE "eventId" = ?',
       [eventId],
     );
@@ -55,6 +73,7 @@ export class EntityQueryService extends EntityQueries {
       eventId: record.eventId,
       table: record.tableName,
       entityId: record.entityId,
+      type: record.type,
       status: record.status,
       rejection: record.rejection,
       reason: record.reason,

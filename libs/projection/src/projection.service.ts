@@ -10,6 +10,7 @@ import {
   type SqliteTransaction,
 } from '@clusterlite/core';
 import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
+import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
 
@@ -59,6 +60,9 @@ const BATCH_ATTEMPTS = 3;
 @Injectable()
 export class ProjectionService implements OnModuleInit {
   private readonly logger = new Logger(ProjectionService.name);
+  private readonly appliedOutcomes = new Subject<EventOutcome>();
+  /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
+  readonly outcomes$ = this.appliedOutcomes.asObservable();
 
   constructor(
     private readonly writer: SqliteWriter,
@@ -154,6 +158,7 @@ export class ProjectionService implements OnModuleInit {
     });
     const applied: bigint | null = last;
     if (applied !== null && result.applied > 0) this.positions.advance(topic, partition, applied);
+    for (const outcome of result.outcomes) this.appliedOutcomes.next(outcome);
     for (const letter of result.deadLetters) {
       this.logger.error(`Dead-lettered ${letter.topic}:${letter.partition}:${letter.offset}: ${letter.reason}`);
     }
@@ -201,6 +206,7 @@ export class ProjectionService implements OnModuleInit {
       eventId: event.eventId,
       table: event.table,
       entityId: event.entityId,
+      type: event.type,
       status: rejection ? 'rejected' : 'applied',
       rejection: rejection?.code ?? null,
       reason: rejection?.reason ?? null,

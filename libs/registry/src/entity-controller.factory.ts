@@ -12,6 +12,8 @@ import {
   Query,
   Req,
   Res,
+  Sse,
+  type MessageEvent,
   UseGuards,
   applyDecorators,
   type Type,
@@ -28,10 +30,12 @@ import {
 } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/core';
 import type { Request, Response } from 'express';
+import type { Observable } from 'rxjs';
 import type { EntityDefinition } from './entity-definition.js';
 import { EntityEndpoints } from './entity-endpoints.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import {
+  EntityChangeDto,
   ListQueryDto,
   POSITION_HEADER,
   ReadQueryDto,
@@ -104,7 +108,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
   const label = definition.target.name;
 
   @ApiTags(table)
-  @ApiExtraModels(ProblemDetailsDto, rowDto)
+  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, rowDto)
   @Controller(table)
   class EntityController {
     constructor(@Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints) {}
@@ -137,6 +141,22 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @ReadsAfterPosition()
     list(@Query() query: ListQueryDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
       return this.endpoints.list(definition, query, request, response);
+    }
+
+    @Sse('_changes')
+    @ApiOperation({
+      summary: `Live feed of changes to ${table}`,
+      description:
+        'Server-sent events: one `change` event per write this node applies, with the row after it ' +
+        '(null once deleted). The event id is the log position.',
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'text/event-stream of changes',
+      content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EntityChangeDto) } } },
+    })
+    changes(): Observable<MessageEvent> {
+      return this.endpoints.changes(definition);
     }
 
     @Get(':id')
@@ -226,6 +246,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
   const handlerParameters: Record<string, unknown[]> = {
     create: [createDto, Object, Object],
     list: [ListQueryDto, Object, Object],
+    changes: [],
     findOne: [String, ReadQueryDto, Object, Object],
     replace: [String, replaceDto, Object, Object],
     patch: [String, patchDto, Object, Object],

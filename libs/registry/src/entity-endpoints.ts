@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type MessageEvent } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
 import {
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
@@ -95,6 +96,13 @@ export class EntityEndpoints {
       response.setHeader('Link', `</${definition.table}?${next.toString()}>; rel="next"`);
     }
     return rows;
+  }
+
+  /** The table's change feed as server-sent events; each event's id is its log position. */
+  changes(definition: EntityDefinition): Observable<MessageEvent> {
+    return this.queries.changes(definition).pipe(
+      map((change) => ({ type: 'change', id: change.position, data: change })),
+    );
   }
 
   private async write(

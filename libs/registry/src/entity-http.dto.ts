@@ -49,3 +49,24 @@ export class ReadQueryDto {
   @IsString()
   position?: string;
 }
+
+/** One event of a table's change feed (`GET /{table}/_changes`). */
+export class EntityChangeDto {
+  @ApiProperty({ enum: ['created', 'replaced', 'patched', 'deleted'] })
+  type: string;
+
+  @ApiProperty({ description: 'Row id' })
+  id: string;
+
+  @ApiProperty()
+  eventId: string;
+
+  @ApiProperty({ example: 'clusterlite.users:0:42' })
+  position: string;
+
+  @ApiProperty({ nullable: true, description: 'Row version after the change; null once deleted' })
+  version: number | null;
+
+  @ApiProperty({ nullable: true, type: Object, description: 'The row after the change; null once deleted' })
+  row: Record<string, unknown> | null;
+}

@@ -1,4 +1,5 @@
 import type { EventOutcome, EventType, LogPosition } from '@clusterlite/core';
+import type { Observable } from 'rxjs';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
 
 /** A validated write, about to become an event. */
@@ -39,4 +40,17 @@ export abstract class EntityQueries {
   /** Resolves once this node has applied `position`; throws PositionWaitTimeoutError. */
   abstract waitForPosition(position: LogPosition, timeoutMs: number): Promise<void>;
   abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
+  /** Every change this node applies to `definition`'s table from now on, with the row after it. */
+  abstract changes(definition: EntityDefinition): Observable<EntityChange>;
+}
+
+/** One applied change, as the change feed sends it. */
+export interface EntityChange {
+  type: EventType;
+  id: string;
+  eventId: string;
+  position: string;
+  version: number | null;
+  /** The row after the change; null once deleted. */
+  row: EntityRow | null;
 }

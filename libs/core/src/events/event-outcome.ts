@@ -1,3 +1,5 @@
+import type { EventType } from './replication-event.js';
+
 /** Why a projection refused an event; the same on every node. */
 export type RejectionCode =
   | 'already-exists'
@@ -10,6 +12,7 @@ export interface EventOutcome {
   eventId: string;
   table: string;
   entityId: string;
+  type: EventType;
   status: 'applied' | 'rejected';
   rejection: RejectionCode | null;
   reason: string | null;
