@@ -6,7 +6,10 @@ import {
   type EntityChange,
   type EntityDefinition,
   type EntityRow,
-  type ListOptions,
+  type Filter,
+  type ListPage,
+  type ListQuery,
+  type SortKey,
 } from '@clusterlite/registry';
 import { concatMap, filter, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -48,12 +51,36 @@ export class EntityQueryService extends EntityQueries {
     return record ? definition.toRow(record) : null;
   }
 
-  async list(definition: EntityDefinition, options: ListOptions): Promise<EntityRow[]> {
+  async list(definition: EntityDefinition, query: ListQuery): Promise<ListPage> {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    for (const filter of query.filters) {
+      const [sql, values] = filterSql(filter);
+      conditions.push(sql);
+      parameters.push(...values);
+    }
+    const total = query.count ? await this.count(definition, conditions, parameters) : null;
+    if (query.cursor) {
+      const [sql, values] = keysetSql(query.sort, query.cursor);
+      conditions.push(sql);
+      parameters.push(...values);
+    }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const order = query.sort.map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ');
     const records: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT * FROM ${definition.quotedTable} WHERE "id" > ? ORDER BY "id" LIMIT ?`,
-      [options.after ?? '', options.limit],
+      `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
+      [...parameters, query.limit],
     );
-    return records.map((record) => definition.toRow(record));
+    return { rows: records.map((record) => definition.toRow(record)), total };
+  }
+
+  private async count(definition: EntityDefinition, conditions: string[], parameters: unknown[]): Promise<number> {
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const [{ total }] = await this.dataSource.query(
+      `SELECT COUNT(*) AS total FROM ${definition.quotedTable}${where}`,
+      parameters,
+    );
+    return total;
   }
 
   async waitForPosition(position: LogPosition, timeoutMs: number): Promise<void> {
@@ -81,4 +108,66 @@ export class EntityQueryService extends EntityQueries {
       position: `${record.topic}:${record.partition}:${record.offset}`,
     };
   }
+}
+
+/** SQL for one filter; the column is the registry's, the values are bound. */
+function filterSql(filter: Filter): [string, unknown[]] {
+  const column = filter.column.column;
+  const [value] = filter.values;
+  switch (filter.operator) {
+    case 'eq':
+      return [`${column} = ?`, [value]];
+    case 'ne':
+      return [`${column} IS NOT ?`, [value]];
+    case 'gt':
+      return [`${column} > ?`, [value]];
+    case 'gte':
+      return [`${column} >= ?`, [value]];
+    case 'lt':
+      return [`${column} < ?`, [value]];
+    case 'lte':
+      return [`${column} <= ?`, [value]];
+    case 'in':
+      return [`${column} IN (${filter.values.map(() => '?').join(', ')})`, filter.values];
+    case 'prefix':
+      return [`substr(${column}, 1, length(?)) = ?`, [value, value]];
+    case 'contains':
+      return filter.column.type === 'string[]'
+        ? [`EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ?)`, [value]]
+        : [`instr(${column}, ?) > 0`, [value]];
+    case 'is':
+      return [`${column} IS ${value === 'null' ? 'NULL' : 'NOT NULL'}`, []];
+  }
+}
+
+/**
+ * Rows after the cursor in the sort order. SQLite puts NULLs first when
+ * ascending and last when descending; the comparisons follow that.
+ */
+function keysetSql(sort: SortKey[], cursor: unknown[]): [string, unknown[]] {
+  const alternatives: string[] = [];
+  const parameters: unknown[] = [];
+  sort.forEach((key, index) => {
+    const parts: string[] = [];
+    for (let earlier = 0; earlier < index; earlier++) {
+      parts.push(`${sort[earlier].column.column} IS ?`);
+      parameters.push(cursor[earlier]);
+    }
+    const column = key.column.column;
+    const value = cursor[index];
+    if (!key.descending) {
+      if (value === null) parts.push(`${column} IS NOT NULL`);
+      else {
+        parts.push(`${column} > ?`);
+        parameters.push(value);
+      }
+    } else if (value === null) {
+      parts.push('0');
+    } else {
+      parts.push(`(${column} < ? OR ${column} IS NULL)`);
+      parameters.push(value);
+    }
+    alternatives.push(`(${parts.join(' AND ')})`);
+  });
+  return [`(${alternatives.join(' OR ')})`, parameters];
 }

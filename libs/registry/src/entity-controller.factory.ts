@@ -24,6 +24,7 @@ import {
   ApiHeader,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiResponse,
   ApiTags,
   getSchemaPath,
@@ -34,9 +35,10 @@ import type { Observable } from 'rxjs';
 import type { EntityDefinition } from './entity-definition.js';
 import { EntityEndpoints } from './entity-endpoints.js';
 import { JsonBodyGuard } from './json-body.guard.js';
+import { FILTER_OPERATORS } from './list-query.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
   EntityChangeDto,
-  ListQueryDto,
   POSITION_HEADER,
   ReadQueryDto,
   WriteAcceptedDto,
@@ -95,6 +97,35 @@ const Accepted = (what: string) =>
     },
   });
 
+/** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
+const ListQueryParameters = (definition: EntityDefinition) => {
+  const sortable = definition.columns.filter((column) => column.type !== 'string[]').map((column) => column.name);
+  const all = definition.columns.map((column) => column.name);
+  return applyDecorators(
+    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }, description: 'Rows per page' }),
+    ApiQuery({ name: 'sort', required: false, schema: { type: 'string', example: sortable.slice(1, 3).map((name, i) => (i ? `-${name}` : name)).join(',') }, description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}. Ties are broken by id.` }),
+    ApiQuery({ name: 'fields', required: false, schema: { type: 'string', example: 'id,' + all[1] }, description: `Comma-separated fields to return. Fields: ${all.join(', ')}` }),
+    ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: 'Keyset cursor of the next page; take it from the `Link: rel="next"` header' }),
+    ApiQuery({ name: 'after', required: false, schema: { type: 'string' }, description: 'Rows whose id sorts after this one (id order only)' }),
+    ApiQuery({ name: 'count', required: false, schema: { type: 'boolean' }, description: 'true: the number of matching rows in the `X-Total-Count` header' }),
+    ApiQuery({ name: 'position', required: false, schema: { type: 'string' }, description: 'Wait until this node has applied this log position (from a write) before reading' }),
+    ...definition.columns.map((column) =>
+      ApiQuery({
+        name: column.name,
+        required: false,
+        schema: { type: 'string', pattern: `^(${FILTER_OPERATORS.join('|')})\\..*$` },
+        description:
+          `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable. ` +
+          (column.type === 'string[]'
+            ? 'Operators: contains, is (null|notnull).'
+            : column.type === 'boolean'
+              ? 'Operators: eq, ne, is. E.g. `eq.true`.'
+              : `Operators: eq, ne, gt, gte, lt, lte, in (\`in.(a,b)\`)${column.type === 'string' ? ', prefix, contains' : ''}, is (null|notnull).`),
+      }),
+    ),
+  );
+};
+
 const IdParam = () =>
   ApiParam({ name: 'id', description: 'Row id', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } });
 
@@ -139,7 +170,8 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       headers: { Link: { description: 'Next page, when there may be one: `<...>; rel="next"`', schema: { type: 'string' } } },
     })
     @ReadsAfterPosition()
-    list(@Query() query: ListQueryDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    @ListQueryParameters(definition)
+    list(@Query() query: Record<string, unknown>, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
       return this.endpoints.list(definition, query, request, response);
     }
 
@@ -245,7 +277,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
 
   const handlerParameters: Record<string, unknown[]> = {
     create: [createDto, Object, Object],
-    list: [ListQueryDto, Object, Object],
+    list: [Object, Object, Object],
     changes: [],
     findOne: [String, ReadQueryDto, Object, Object],
     replace: [String, replaceDto, Object, Object],

@@ -115,6 +115,7 @@ export class EntityDefinition<T = unknown> {
   readonly patchDto: Type<unknown>;
   readonly rowDto: Type<unknown>;
   private readonly fieldsByName: ReadonlyMap<string, FieldDefinition>;
+  private readonly columnsByName: ReadonlyMap<string, FieldDefinition>;
 
   constructor(readonly target: Type<T>) {
     const metadata: ReplicatedEntityMetadata | undefined = Reflect.getMetadata(ENTITY_METADATA, target);
@@ -137,6 +138,17 @@ export class EntityDefinition<T = unknown> {
     this.description = metadata.description;
     this.fields = fields.map((field) => new FieldDefinition(field));
     this.fieldsByName = new Map(this.fields.map((field) => [field.name, field]));
+    const system = (name: string, type: FieldMetadata['type']) =>
+      new FieldDefinition({ name, type, optional: false, options: {} });
+    this.columnsByName = new Map(
+      [
+        system('id', 'string'),
+        ...this.fields,
+        system('version', 'integer'),
+        system('createdAt', 'string'),
+        system('updatedAt', 'string'),
+      ].map((column) => [column.name, column]),
+    );
     this.quotedTable = quoteIdentifier(this.table);
     this.schema = this.buildSchema();
 
@@ -154,6 +166,16 @@ export class EntityDefinition<T = unknown> {
 
   field(name: string): FieldDefinition | undefined {
     return this.fieldsByName.get(name);
+  }
+
+  /** A declared field or a system column (id, version, createdAt, updatedAt), by name. */
+  column(name: string): FieldDefinition | undefined {
+    return this.columnsByName.get(name);
+  }
+
+  /** Every column a client may filter, sort or select by, in row order. */
+  get columns(): FieldDefinition[] {
+    return [...this.columnsByName.values()];
   }
 
   /**
@@ -180,11 +202,10 @@ export class EntityDefinition<T = unknown> {
 
   /** Turns a row read from SQLite into the JSON a client gets. */
   toRow(record: Record<string, unknown>): EntityRow {
-    const row: Record<string, unknown> = { id: record.id };
-    for (const field of this.fields) row[field.name] = field.fromColumn(record[field.name]);
-    row.version = record.version;
-    row.createdAt = record.createdAt;
-    row.updatedAt = record.updatedAt;
+    const row: Record<string, unknown> = {};
+    for (const column of this.columnsByName.values()) {
+      if (column.name in record) row[column.name] = column.fromColumn(record[column.name]);
+    }
     return row as EntityRow;
   }
 

@@ -14,13 +14,8 @@ import { BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
-import {
-  DEFAULT_PAGE_SIZE,
-  POSITION_HEADER,
-  type ListQueryDto,
-  type ReadQueryDto,
-  type WriteAcceptedDto,
-} from './entity-http.dto.js';
+import { POSITION_HEADER, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
+import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
@@ -82,20 +77,20 @@ export class EntityEndpoints {
 
   async list(
     definition: EntityDefinition,
-    query: ListQueryDto,
+    raw: Record<string, unknown>,
     request: Request,
     response: Response,
-  ): Promise<EntityRow[]> {
-    await this.waitForRequestedPosition(query.position, request);
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.queries.list(definition, { limit, after: query.after });
-    if (rows.length === limit) {
-      const next = new URLSearchParams();
-      next.set('limit', String(limit));
-      next.set('after', rows[rows.length - 1].id);
-      response.setHeader('Link', `</${definition.table}?${next.toString()}>; rel="next"`);
+  ): Promise<Partial<EntityRow>[]> {
+    const query = parseListQuery(definition, raw);
+    await this.waitForRequestedPosition(typeof raw.position === 'string' ? raw.position : undefined, request);
+    const page = await this.queries.list(definition, query);
+    if (page.total !== null) response.setHeader('X-Total-Count', String(page.total));
+    if (page.rows.length === query.limit) {
+      response.setHeader('Link', `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`);
     }
-    return rows;
+    if (!query.fields) return page.rows;
+    const fields = query.fields;
+    return page.rows.map((row) => Object.fromEntries(fields.map((field) => [field, row[field]])));
   }
 
   /** The table's change feed as server-sent events; each event's id is its log position. */
@@ -162,6 +157,16 @@ export class EntityEndpoints {
     if (!position) throw new InvalidPositionError(token);
     await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
   }
+}
+
+/** The same request for the page after `last`: every parameter kept, the cursor moved. */
+function nextPageUrl(definition: EntityDefinition, request: Request, query: ListQuery, last: EntityRow): string {
+  const next = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(request.originalUrl.split('?')[1] ?? '')) {
+    if (name !== 'after' && name !== 'cursor') next.append(name, value);
+  }
+  next.set('cursor', encodeCursor(query.sort, last));
+  return `/${definition.table}?${next.toString()}`;
 }
 
 function checkId(id: string): string {

@@ -22,27 +22,6 @@ export class WriteAcceptedDto {
   position: string;
 }
 
-export class ListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Rows per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Keyset cursor: return rows whose id sorts after this one (see the `Link: rel="next"` header)' })
-  @IsOptional()
-  @IsString()
-  @Matches(ENTITY_ID_PATTERN, { message: 'after must be a row id' })
-  after?: string;
-
-  @ApiPropertyOptional({ description: 'Wait until this node has applied this log position (from a write response) before reading' })
-  @IsOptional()
-  @IsString()
-  position?: string;
-}
-
 export class ReadQueryDto {
   @ApiPropertyOptional({ description: 'Wait until this node has applied this log position (from a write response) before reading' })
   @IsOptional()

@@ -1,6 +1,7 @@
 import type { EventOutcome, EventType, LogPosition } from '@clusterlite/core';
 import type { Observable } from 'rxjs';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
+import type { ListQuery } from './list-query.js';
 
 /** A validated write, about to become an event. */
 export interface WriteCommand {
@@ -17,9 +18,10 @@ export interface WriteReceipt {
   position: LogPosition;
 }
 
-export interface ListOptions {
-  limit: number;
-  after?: string;
+/** A page of rows, and the number of rows matching the filters when it was asked for. */
+export interface ListPage {
+  rows: EntityRow[];
+  total: number | null;
 }
 
 /**
@@ -36,7 +38,7 @@ export abstract class EntityCommands {
  */
 export abstract class EntityQueries {
   abstract findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null>;
-  abstract list(definition: EntityDefinition, options: ListOptions): Promise<EntityRow[]>;
+  abstract list(definition: EntityDefinition, query: ListQuery): Promise<ListPage>;
   /** Resolves once this node has applied `position`; throws PositionWaitTimeoutError. */
   abstract waitForPosition(position: LogPosition, timeoutMs: number): Promise<void>;
   abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;

@@ -7,3 +7,4 @@ export * from './entity-registry.js';
 export * from './field.decorator.js';
 export * from './registry.module.js';
 export * from './replicated-entity.decorator.js';
+export * from './list-query.js';
