@@ -64,8 +64,8 @@ describe('Listing: sort, filter, fields, pages', () => {
     const seen: string[] = [];
     let url: string | undefined = '/products?sort=-stock,name&limit=2&price=lt.100';
     while (url) {
-      const response = await node.http.get(url).expect(200);
-      seen.push(...response.body.map((row: { id: string }) => row.id));
+      const response: { body: { id: string }[]; headers: Record<string, string> } = await node.http.get(url).expect(200);
+      seen.push(...response.body.map((row) => row.id));
       url = /<([^>]+)>; rel="next"/.exec(response.headers.link ?? '')?.[1];
       expect(seen.length).toBeLessThanOrEqual(products.length);
     }

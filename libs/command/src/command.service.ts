@@ -41,7 +41,7 @@ export class CommandService extends EntityCommands {
 
   async submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt> {
     const event: ReplicationEvent = {
-      eventId: uuidv7(),
+      eventId: command.idempotency?.eventId ?? uuidv7(),
       type: command.type,
       table: definition.table,
       entityId: command.entityId,
@@ -50,6 +50,9 @@ export class CommandService extends EntityCommands {
       occurredAt: new Date().toISOString(),
       origin: this.config.nodeId,
       schemaVersion: EVENT_SCHEMA_VERSION,
+      ...(command.idempotency
+        ? { idempotency: { key: command.idempotency.key, fingerprint: command.idempotency.fingerprint } }
+        : {}),
     };
     const topic = this.config.topicFor(definition.table);
     let acknowledged: RecordMetadata[];

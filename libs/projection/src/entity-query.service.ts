@@ -6,6 +6,8 @@ import {
   type EntityChange,
   type EntityDefinition,
   type EntityRow,
+  type HistoryEntry,
+  type IdempotentRequest,
   type Filter,
   type ListPage,
   type ListQuery,
@@ -87,6 +89,34 @@ export class EntityQueryService extends EntityQueries {
     const known = this.registry.all().some((definition) => this.config.topicFor(definition.table) === position.topic);
     if (!known) throw new InvalidPositionError(position.token);
     await this.positions.waitFor(position, timeoutMs);
+  }
+
+  async idempotentRequest(key: string): Promise<IdempotentRequest | null> {
+    const [record] = await this.dataSource.query(
+      'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "key" = ?',
+      [key],
+    );
+    return record ?? null;
+  }
+
+  async history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]> {
+    const records: Record<string, any>[] = await this.dataSource.query(
+      'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
+        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? ORDER BY "offset"',
+      [definition.table, id],
+    );
+    return records.map((record) => ({
+      eventId: record.eventId,
+      type: record.type,
+      position: `${record.topic}:${record.partition}:${record.offset}`,
+      status: record.status,
+      rejection: record.rejection,
+      reason: record.reason,
+      version: record.version,
+      occurredAt: record.occurredAt,
+      origin: record.origin,
+      data: record.data === null ? null : JSON.parse(record.data),
+    }));
   }
 
   async outcomeOf(eventId: string): Promise<EventOutcome | null> {

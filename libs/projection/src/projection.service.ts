@@ -214,8 +214,8 @@ export class ProjectionService implements OnModuleInit {
       position,
     };
     await tx.execute(
-      'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version") ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [
         event.eventId,
         topic,
@@ -228,8 +228,18 @@ export class ProjectionService implements OnModuleInit {
         outcome.rejection,
         outcome.reason,
         version,
+        event.occurredAt,
+        event.origin,
+        definition.keepsHistory && event.data !== null ? JSON.stringify(event.data) : null,
       ],
     );
+    if (event.idempotency) {
+      await tx.execute(
+        'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
+          'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key") DO NOTHING',
+        [event.idempotency.key, event.idempotency.fingerprint, event.eventId, event.table, event.entityId, position],
+      );
+    }
     return { kind: 'outcome', outcome };
   }
 

@@ -39,6 +39,7 @@ import { FILTER_OPERATORS } from './list-query.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
   EntityChangeDto,
+  HistoryEntryDto,
   POSITION_HEADER,
   ReadQueryDto,
   WriteAcceptedDto,
@@ -67,6 +68,13 @@ const ReadsAfterPosition = () =>
 
 const WriteHeaders = (conditional: boolean) =>
   applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'A unique key per logical request: a retry with the same key gets the first answer (header `Idempotent-Replayed: true`) and no second event, on any node; reusing it for a different request is a 422.',
+    }),
+    problem(422, 'Idempotency-Key reused for a different request'),
     ApiHeader({
       name: 'Prefer',
       required: false,
@@ -213,6 +221,14 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       return this.endpoints.findOne(definition, id, query, request, response);
     }
 
+    history(
+      @Param('id') id: string,
+      @Query() query: ReadQueryDto,
+      @Req() request: Request,
+    ) {
+      return this.endpoints.history(definition, id, query, request);
+    }
+
     @Put(':id')
     @HttpCode(202)
     @ApiOperation({ summary: `Replace a ${label}`, description: 'Replaces every field; creates the row if it does not exist.' })
@@ -275,10 +291,27 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     }
   }
 
+  if (definition.keepsHistory) {
+    // Only tables that keep history have the route.
+    const descriptor = Object.getOwnPropertyDescriptor(EntityController.prototype, 'history')!;
+    applyDecorators(
+      Get(':id/history'),
+      ApiOperation({
+        summary: `How a ${label} came to be`,
+        description: 'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why).',
+      }),
+      IdParam(),
+      ApiResponse({ status: 200, description: 'Events, oldest first', type: HistoryEntryDto, isArray: true }),
+      problem(404, 'No event ever named this row'),
+      ReadsAfterPosition(),
+    )(EntityController.prototype, 'history', descriptor);
+  }
+
   const handlerParameters: Record<string, unknown[]> = {
     create: [createDto, Object, Object],
     list: [Object, Object, Object],
     changes: [],
+    history: [String, ReadQueryDto, Object],
     findOne: [String, ReadQueryDto, Object, Object],
     replace: [String, replaceDto, Object, Object],
     patch: [String, patchDto, Object, Object],

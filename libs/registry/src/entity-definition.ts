@@ -107,6 +107,8 @@ export type EntityRow = Record<string, unknown> & { id: string; version: number 
 export class EntityDefinition<T = unknown> {
   readonly table: string;
   readonly description?: string;
+  /** Whether the data of every event is kept for `GET /{table}/{id}/history`. */
+  readonly keepsHistory: boolean;
   readonly fields: readonly FieldDefinition[];
   readonly quotedTable: string;
   readonly schema: EntitySchema;
@@ -136,6 +138,7 @@ export class EntityDefinition<T = unknown> {
     }
     this.table = metadata.table;
     this.description = metadata.description;
+    this.keepsHistory = metadata.history ?? false;
     this.fields = fields.map((field) => new FieldDefinition(field));
     this.fieldsByName = new Map(this.fields.map((field) => [field.name, field]));
     const system = (name: string, type: FieldMetadata['type']) =>

@@ -4,6 +4,7 @@ import {
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
   EventRejectedError,
+  IdempotencyKeyReusedError,
   InvalidPositionError,
   InvalidPreconditionError,
   LogPosition,
@@ -12,6 +13,7 @@ import {
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
 import { POSITION_HEADER, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
@@ -39,7 +41,9 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<WriteAcceptedDto | EntityRow> {
-    const id = uuidv7();
+    // A keyed create gets an id derived from its key, so a retry names the same row.
+    const key = idempotencyKeyOf(request);
+    const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidv7();
     return this.write(definition, 'created', id, body, request, response);
   }
 
@@ -93,6 +97,13 @@ export class EntityEndpoints {
     return page.rows.map((row) => Object.fromEntries(fields.map((field) => [field, row[field]])));
   }
 
+  async history(definition: EntityDefinition, id: string, query: ReadQueryDto, request: Request) {
+    await this.waitForRequestedPosition(query.position, request);
+    const entries = await this.queries.history(definition, checkId(id));
+    if (entries.length === 0) throw new EntityNotFoundError(definition.table, id);
+    return entries;
+  }
+
   /** The table's change feed as server-sent events; each event's id is its log position. */
   changes(definition: EntityDefinition): Observable<MessageEvent> {
     return this.queries.changes(definition).pipe(
@@ -108,13 +119,35 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<WriteAcceptedDto | EntityRow> {
-    const receipt = await this.commands.submit(definition, {
-      type,
-      entityId: id,
-      data: body === null ? null : dataOf(definition, body),
-      expectedVersion: expectedVersionOf(request),
-    });
+    const data = body === null ? null : dataOf(definition, body);
+    const expectedVersion = expectedVersionOf(request);
     const location = `/${definition.table}/${encodeURIComponent(id)}`;
+    const key = idempotencyKeyOf(request);
+    let receipt: WriteReceipt;
+    if (key) {
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify([request.method, location, data, expectedVersion]))
+        .digest('base64url');
+      const first = await this.queries.idempotentRequest(key);
+      if (first && first.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
+      if (first) {
+        response.setHeader('Idempotent-Replayed', 'true');
+        receipt = { id: first.entityId, eventId: first.eventId, position: LogPosition.parse(first.position)! };
+      } else {
+        // Not applied here yet: emit with an event id derived from the key, so
+        // that if another node emitted it too, the projection applies it once.
+        const eventId = uuidFrom(`event:${key}`);
+        receipt = await this.commands.submit(definition, {
+          type,
+          entityId: id,
+          data,
+          expectedVersion,
+          idempotency: { key, fingerprint, eventId },
+        });
+      }
+    } else {
+      receipt = await this.commands.submit(definition, { type, entityId: id, data, expectedVersion });
+    }
     response.setHeader(POSITION_HEADER, receipt.position.token);
     if (!prefersRepresentation(request)) {
       response.status(202).setHeader('Location', location);
@@ -167,6 +200,24 @@ function nextPageUrl(definition: EntityDefinition, request: Request, query: List
   }
   next.set('cursor', encodeCursor(query.sort, last));
   return `/${definition.table}?${next.toString()}`;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKeyOf(request: Request): string | null {
+  const key = request.header('idempotency-key');
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
+  }
+  return key;
+}
+
+/** A UUID (version 8, name-based) derived from `name`: the same on every node. */
+function uuidFrom(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function checkId(id: string): string {

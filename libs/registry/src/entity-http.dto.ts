@@ -49,3 +49,18 @@ export class EntityChangeDto {
   @ApiProperty({ nullable: true, type: Object, description: 'The row after the change; null once deleted' })
   row: Record<string, unknown> | null;
 }
+
+/** One event in a row's history (`GET /{table}/{id}/history`). */
+export class HistoryEntryDto {
+  @ApiProperty() eventId: string;
+  @ApiProperty({ enum: ['created', 'replaced', 'patched', 'deleted'] }) type: string;
+  @ApiProperty({ example: 'clusterlite.users:0:42' }) position: string;
+  @ApiProperty({ enum: ['applied', 'rejected'] }) status: string;
+  @ApiProperty({ nullable: true, enum: ['already-exists', 'not-found', 'version-mismatch', 'constraint-violation'] })
+  rejection: string | null;
+  @ApiProperty({ nullable: true }) reason: string | null;
+  @ApiProperty({ nullable: true, description: 'Row version after the event' }) version: number | null;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ description: 'Node that accepted the write' }) origin: string;
+  @ApiProperty({ nullable: true, type: Object, description: 'Fields the event carried' }) data: Record<string, unknown> | null;
+}

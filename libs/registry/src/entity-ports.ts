@@ -9,6 +9,8 @@ export interface WriteCommand {
   entityId: string;
   data: Record<string, unknown> | null;
   expectedVersion: number | null;
+  /** Set for a request with an `Idempotency-Key`: the event id is derived from it. */
+  idempotency?: { key: string; fingerprint: string; eventId: string };
 }
 
 /** What the event log acknowledged for a write. */
@@ -42,8 +44,33 @@ export abstract class EntityQueries {
   /** Resolves once this node has applied `position`; throws PositionWaitTimeoutError. */
   abstract waitForPosition(position: LogPosition, timeoutMs: number): Promise<void>;
   abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
+  /** The first request made with an `Idempotency-Key`, once this node has applied it. */
+  abstract idempotentRequest(key: string): Promise<IdempotentRequest | null>;
+  /** Events that made a row, oldest first, with their outcomes. */
+  abstract history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]>;
   /** Every change this node applies to `definition`'s table from now on, with the row after it. */
   abstract changes(definition: EntityDefinition): Observable<EntityChange>;
+}
+
+export interface IdempotentRequest {
+  key: string;
+  fingerprint: string;
+  eventId: string;
+  entityId: string;
+  position: string;
+}
+
+export interface HistoryEntry {
+  eventId: string;
+  type: EventType;
+  position: string;
+  status: 'applied' | 'rejected';
+  rejection: string | null;
+  reason: string | null;
+  version: number | null;
+  occurredAt: string;
+  origin: string;
+  data: Record<string, unknown> | null;
 }
 
 /** One applied change, as the change feed sends it. */

@@ -1,6 +1,11 @@
 export interface ReplicatedEntityOptions {
   /** Shown as the description of the table's tag in the OpenAPI document. */
   description?: string;
+  /**
+   * Keep every event's data, so `GET /{table}/{id}/history` can show how each
+   * row came to be. Default: false (outcomes are recorded either way).
+   */
+  history?: boolean;
 }
 
 export interface ReplicatedEntityMetadata extends ReplicatedEntityOptions {

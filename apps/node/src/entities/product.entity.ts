@@ -2,7 +2,7 @@ import { Field, ReplicatedEntity } from '@clusterlite/registry';
 import { ArrayMaxSize, IsUrl, Length, Min } from 'class-validator';
 
 /** A second sample with other column types: a number, a list, a boolean and optional fields. */
-@ReplicatedEntity('products', { description: 'Things for sale' })
+@ReplicatedEntity('products', { description: 'Things for sale', history: true })
 export class Product {
   @Field({ description: 'Product name', example: 'Espresso cup', maxLength: 200 })
   @Length(1, 200)

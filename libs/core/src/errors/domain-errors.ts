@@ -86,3 +86,10 @@ export class UnsupportedMediaTypeError extends ClusterLiteError {
     );
   }
 }
+
+/** An `Idempotency-Key` sent again with a different request. */
+export class IdempotencyKeyReusedError extends ClusterLiteError {
+  constructor(readonly key: string) {
+    super(`Idempotency-Key "${key}" was already used for a different request`);
+  }
+}

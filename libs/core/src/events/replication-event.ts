@@ -21,6 +21,11 @@ export interface ReplicationEvent {
   occurredAt: string;
   origin: string;
   schemaVersion: number;
+  /**
+   * Optional (added within schema version 1): the client's `Idempotency-Key`
+   * and a fingerprint of its request, so every node can answer a retry.
+   */
+  idempotency?: { key: string; fingerprint: string } | null;
 }
 
 /** A message on an entity topic that is not a valid event. */
@@ -76,5 +81,12 @@ export function decodeEvent(value: Buffer | string | null): ReplicationEvent {
     fail('occurredAt');
   }
   if (typeof event.origin !== 'string') fail('origin');
+  const idempotency = event.idempotency as { key?: unknown; fingerprint?: unknown } | null | undefined;
+  if (
+    idempotency != null &&
+    (typeof idempotency !== 'object' || typeof idempotency.key !== 'string' || typeof idempotency.fingerprint !== 'string')
+  ) {
+    fail('idempotency');
+  }
   return event as unknown as ReplicationEvent;
 }

@@ -11,6 +11,7 @@ import {
   EntityNotFoundError,
   EventLogUnavailableError,
   EventRejectedError,
+  IdempotencyKeyReusedError,
   InvalidPositionError,
   InvalidPreconditionError,
   PositionWaitTimeoutError,
@@ -109,6 +110,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         HttpStatus.PRECONDITION_FAILED,
         'precondition-failed',
         'Precondition Failed',
+        exception.message,
+      );
+    }
+    if (exception instanceof IdempotencyKeyReusedError) {
+      return problem(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'idempotency-key-reused',
+        'Idempotency-Key reused',
         exception.message,
       );
     }

@@ -33,6 +33,9 @@ export interface OutcomeRecord {
   rejection: string | null;
   reason: string | null;
   version: number | null;
+  occurredAt: string;
+  origin: string;
+  data: string | null;
 }
 
 export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
@@ -50,8 +53,11 @@ export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
     rejection: { type: 'text', nullable: true },
     reason: { type: 'text', nullable: true },
     version: { type: 'integer', nullable: true },
+    occurredAt: { type: 'text' },
+    origin: { type: 'text' },
+    data: { type: 'text', nullable: true, comment: 'the event data, kept for tables that keep history' },
   },
-  indices: [{ name: 'IDX_outcome_row', columns: ['tableName', 'entityId'] }],
+  indices: [{ name: 'IDX_outcome_row', columns: ['tableName', 'entityId', 'offset'] }],
 });
 
 export interface DeadLetterRecord {
@@ -71,6 +77,32 @@ export const DeadLetterSchema = new EntitySchema<DeadLetterRecord>({
     offset: { type: 'integer', primary: true },
     reason: { type: 'text' },
     payload: { type: 'text', nullable: true },
+  },
+});
+
+/**
+ * The first outcome of each `Idempotency-Key`, written when its event is
+ * applied, so a retry through any node gets the same answer.
+ */
+export interface IdempotencyRecord {
+  key: string;
+  fingerprint: string;
+  eventId: string;
+  tableName: string;
+  entityId: string;
+  position: string;
+}
+
+export const IdempotencySchema = new EntitySchema<IdempotencyRecord>({
+  name: 'IdempotencyKey',
+  tableName: '_clusterlite_idempotency',
+  columns: {
+    key: { type: 'text', primary: true },
+    fingerprint: { type: 'text' },
+    eventId: { type: 'text' },
+    tableName: { type: 'text' },
+    entityId: { type: 'text' },
+    position: { type: 'text' },
   },
 });
 
@@ -97,5 +129,6 @@ export const INTERNAL_SCHEMAS = [
   AppliedPositionSchema,
   OutcomeSchema,
   DeadLetterSchema,
+  IdempotencySchema,
   EmbeddedLogSchema,
 ];
