@@ -81,7 +81,10 @@ export interface ClusterNode {
   readonly pid: number | undefined;
   readonly running: boolean;
   /** Resolves when the current (or last) process exits. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>;
   /** Starts the node again (same NODE_ID, port and DB_PATH) and waits for /_cluster/status 200; no-op when running. */
   start(): Promise<void>;
   /** SIGTERM, wait up to 10 s, then SIGKILL; no-op when not running. */
@@ -148,7 +151,9 @@ export interface Cluster {
  * them answer. Fails with a ClusterError (and stops what it started) when something is missing or
  * does not come up. Children are SIGKILLed if the calling process exits without stopping them.
  */
-export declare function startCluster(options?: StartClusterOptions): Promise<Cluster>;
+export declare function startCluster(
+  options?: StartClusterOptions,
+): Promise<Cluster>;
 
 /** Renders nginx/nginx.conf (or `template`) for the given ports and runtime dir. */
 export declare function renderNginxConf(options: {

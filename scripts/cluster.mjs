@@ -38,7 +38,11 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
+import {
+  ensureKafkaJars,
+  findFreePort,
+  startKafkaBroker,
+} from '../tools/kafka/broker.mjs';
 
 /** Repository root (the parent of scripts/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,14 +101,18 @@ function isPortFree(port) {
     const server = createServer();
     server.unref();
     server.once('error', () => resolveFree(false));
-    server.listen({ port, exclusive: true }, () => server.close(() => resolveFree(true)));
+    server.listen({ port, exclusive: true }, () =>
+      server.close(() => resolveFree(true)),
+    );
   });
 }
 
 /** @param {string} url @param {number} [timeoutMs] */
 async function httpOk(url, timeoutMs = 2_000) {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await response.arrayBuffer().catch(() => {});
     return response.status === 200;
   } catch {
@@ -116,7 +124,10 @@ async function httpOk(url, timeoutMs = 2_000) {
 export function findNginx() {
   const candidates = [
     '/usr/sbin/nginx',
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'nginx')),
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'nginx')),
     '/usr/local/sbin/nginx',
     '/usr/local/nginx/sbin/nginx',
   ];
@@ -137,10 +148,18 @@ export function findNginx() {
  * lines are left alone: they may name the placeholders.
  * @param {{ listenPort: number, upstreamPorts: number[], runtimeDir: string, template?: string }} p
  */
-export function renderNginxConf({ listenPort, upstreamPorts, runtimeDir, template }) {
+export function renderNginxConf({
+  listenPort,
+  upstreamPorts,
+  runtimeDir,
+  template,
+}) {
   const text = template ?? readFileSync(NGINX_TEMPLATE, 'utf8');
-  if (upstreamPorts.length === 0) throw new ClusterError('CONFIG', 'nginx needs at least one upstream');
-  const out = ['# Rendered from nginx/nginx.conf by scripts/cluster.mjs; rewritten on every start.'];
+  if (upstreamPorts.length === 0)
+    throw new ClusterError('CONFIG', 'nginx needs at least one upstream');
+  const out = [
+    '# Rendered from nginx/nginx.conf by scripts/cluster.mjs; rewritten on every start.',
+  ];
   for (const line of text.split('\n')) {
     if (/^\s*#/.test(line)) {
       out.push(line);
@@ -148,10 +167,18 @@ export function renderNginxConf({ listenPort, upstreamPorts, runtimeDir, templat
     }
     const upstreams = line.match(/^([ \t]*)\{\{UPSTREAMS\}\}[ \t]*$/);
     const rendered = upstreams
-      ? upstreamPorts.map((port) => `${upstreams[1]}server 127.0.0.1:${port};`).join('\n')
-      : line.replaceAll('{{LISTEN_PORT}}', String(listenPort)).replaceAll('{{RUNTIME_DIR}}', runtimeDir);
+      ? upstreamPorts
+          .map((port) => `${upstreams[1]}server 127.0.0.1:${port};`)
+          .join('\n')
+      : line
+          .replaceAll('{{LISTEN_PORT}}', String(listenPort))
+          .replaceAll('{{RUNTIME_DIR}}', runtimeDir);
     const left = rendered.match(/\{\{[A-Z_]+\}\}/);
-    if (left) throw new ClusterError('CONFIG', `nginx template: cannot render ${left[0]} in line: ${line.trim()}`);
+    if (left)
+      throw new ClusterError(
+        'CONFIG',
+        `nginx template: cannot render ${left[0]} in line: ${line.trim()}`,
+      );
     out.push(rendered);
   }
   return out.join('\n');
@@ -162,7 +189,12 @@ export function renderNginxConf({ listenPort, upstreamPorts, runtimeDir, templat
  * @param {import('node:child_process').ChildProcess} child @param {NodeJS.Signals} signal
  */
 function signalTree(child, signal) {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  if (
+    child.exitCode !== null ||
+    child.signalCode !== null ||
+    child.pid === undefined
+  )
+    return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -179,7 +211,9 @@ function signalTree(child, signal) {
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const liveChildren = new Set();
 let exitHookInstalled = false;
-function trackChild(/** @type {import('node:child_process').ChildProcess} */ child) {
+function trackChild(
+  /** @type {import('node:child_process').ChildProcess} */ child,
+) {
   if (child.pid === undefined) return;
   liveChildren.add(child);
   child.once('exit', () => liveChildren.delete(child));
@@ -193,10 +227,20 @@ function trackChild(/** @type {import('node:child_process').ChildProcess} */ chi
     const script =
       'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
       'kill -0 "$2" 2>/dev/null && { kill -9 -"$2" 2>/dev/null || kill -9 "$2" 2>/dev/null; }; exit 0';
-    const dog = spawn('/bin/sh', ['-c', script, 'cluster-watchdog', String(process.pid), String(child.pid)], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    const dog = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        script,
+        'cluster-watchdog',
+        String(process.pid),
+        String(child.pid),
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
     dog.on('error', () => {});
     dog.unref();
   } catch {
@@ -268,7 +312,7 @@ class Managed {
     /** @type {import('node:child_process').ChildProcess | undefined} */
     this.child = undefined;
     /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
-    this.exited = Promise.resolve({ code: null, signal: null });
+    this.exitPromise = Promise.resolve({ code: null, signal: null });
     this.tail = new LineBuffer(LOG_TAIL_LINES);
     this.expectExit = false;
     /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
@@ -279,13 +323,24 @@ class Managed {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  /** Resolves when the current process exits; keeps the event loop alive while someone waits. */
+  get exited() {
+    if (this.running) this.child?.ref();
+    return this.exitPromise;
+  }
+
   get pid() {
     return this.running ? this.child?.pid : undefined;
   }
 
   start() {
-    if (this.running) throw new ClusterError('STATE', `${this.options.label} is already running`);
-    const { label, colorIndex, command, args, env, cwd, logFile, echo } = this.options;
+    if (this.running)
+      throw new ClusterError(
+        'STATE',
+        `${this.options.label} is already running`,
+      );
+    const { label, colorIndex, command, args, env, cwd, logFile, echo } =
+      this.options;
     this.expectExit = false;
     this.exitInfo = undefined;
     this.tail = new LineBuffer(LOG_TAIL_LINES);
@@ -305,7 +360,9 @@ class Managed {
       detached: true,
     });
     this.child = child;
-    log?.write(`===== ${new Date().toISOString()} ${label} started: pid ${child.pid} =====\n`);
+    log?.write(
+      `===== ${new Date().toISOString()} ${label} started: pid ${child.pid} =====\n`,
+    );
     /** @param {import('node:stream').Readable | null} stream @param {NodeJS.WriteStream} out */
     const pipe = (stream, out) => {
       if (!stream) return;
@@ -313,28 +370,36 @@ class Managed {
         const plain = stripAnsi(line);
         this.tail.push(plain);
         log?.write(plain + '\n');
-        if (echo) out.write(`${prefixFor(label, colorIndex, out)} ${out.isTTY ? line : plain}\n`);
+        if (echo)
+          out.write(
+            `${prefixFor(label, colorIndex, out)} ${out.isTTY ? line : plain}\n`,
+          );
       });
     };
     pipe(child.stdout, process.stdout);
     pipe(child.stderr, process.stderr);
 
-    this.exited = new Promise((resolveExit) => {
+    this.exitPromise = new Promise((resolveExit) => {
       let done = false;
       /** @param {number | null} code @param {NodeJS.Signals | null} signal */
       const finish = (code, signal) => {
         if (done) return;
         done = true;
         this.exitInfo = { code, signal };
-        // Let the pipes drain before closing the log file.
-        setTimeout(() => log?.end(), 50);
-        if (!this.expectExit) {
-          // Give the last output lines a moment to arrive for the report.
-          setTimeout(() => this.options.onUnexpectedExit(label, code, signal, this.tail.text()), 50);
-        }
+        log?.write(
+          `===== ${new Date().toISOString()} ${label} exited: code ${code}, signal ${signal} =====\n`,
+        );
+        log?.end();
+        if (!this.expectExit)
+          this.options.onUnexpectedExit(label, code, signal, this.tail.text());
         resolveExit(this.exitInfo);
       };
-      child.on('exit', (code, signal) => finish(code, signal));
+      // 'close' comes after 'exit' once stdout/stderr are drained, so the log is complete. Fallback in
+      // case something inherited the pipes and keeps them open.
+      child.on('close', (code, signal) => finish(code, signal));
+      child.on('exit', (code, signal) => {
+        setTimeout(() => finish(code, signal), 2_000).unref();
+      });
       child.on('error', (error) => {
         this.tail.push(`spawn error: ${error.message}`);
         finish(null, null);
@@ -398,7 +463,7 @@ async function waitReady(managed, url, timeoutMs, what) {
         `${what} did not answer 200 on ${url} within ${Math.round(timeoutMs / 1000)} s. Last output:\n${managed.tail.text()}`,
       );
     }
-    await Promise.race([sleep(250), managed.exited]);
+    await Promise.race([sleep(250), managed.exitPromise]);
   }
 }
 
@@ -416,10 +481,15 @@ async function waitReady(managed, url, timeoutMs, what) {
 
 /** @param {string} dataDir */
 function assertSafeToDelete(dataDir) {
-  const forbidden = [resolve('/'), REPO_ROOT, homedir(), process.cwd()].map((p) => resolve(p));
+  const forbidden = [resolve('/'), REPO_ROOT, homedir(), process.cwd()].map(
+    (p) => resolve(p),
+  );
   const rel = relative(dataDir, REPO_ROOT);
   if (forbidden.includes(dataDir) || rel === '' || !rel.startsWith('..')) {
-    throw new ClusterError('UNSAFE_FRESH', `refusing to delete ${dataDir} (--fresh): it is / , $HOME, the cwd, or contains the repository`);
+    throw new ClusterError(
+      'UNSAFE_FRESH',
+      `refusing to delete ${dataDir} (--fresh): it is / , $HOME, the cwd, or contains the repository`,
+    );
   }
   if (!existsSync(dataDir)) return;
   const entries = readdirSync(dataDir);
@@ -435,19 +505,35 @@ function assertSafeToDelete(dataDir) {
 function resolveOptions(options) {
   const nodes = options.nodes ?? 3;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) {
-    throw new ClusterError('CONFIG', `nodes must be an integer 1..50 (got ${nodes})`);
+    throw new ClusterError(
+      'CONFIG',
+      `nodes must be an integer 1..50 (got ${nodes})`,
+    );
   }
   /** @param {unknown} v @param {string} name */
   const port = (v, name) => {
     if (v === undefined) return undefined;
-    if (!Number.isInteger(v) || /** @type {number} */ (v) < 0 || /** @type {number} */ (v) > 65535) {
-      throw new ClusterError('CONFIG', `${name} must be a port number (got ${v})`);
+    if (
+      !Number.isInteger(v) ||
+      /** @type {number} */ (v) < 0 ||
+      /** @type {number} */ (v) > 65535
+    ) {
+      throw new ClusterError(
+        'CONFIG',
+        `${name} must be a port number (got ${v})`,
+      );
     }
     return /** @type {number} */ (v);
   };
   const brokersOption = options.brokers?.trim() || undefined;
-  if (brokersOption && !/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokersOption)) {
-    throw new ClusterError('CONFIG', `brokers must look like host:port[,host:port] (got ${brokersOption})`);
+  if (
+    brokersOption &&
+    !/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokersOption)
+  ) {
+    throw new ClusterError(
+      'CONFIG',
+      `brokers must look like host:port[,host:port] (got ${brokersOption})`,
+    );
   }
   return {
     nodes,
@@ -463,7 +549,9 @@ function resolveOptions(options) {
     withNginx: options.withNginx ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? NODE_READY_TIMEOUT_MS,
     kafkaHeapMb: options.kafkaHeapMb,
-    log: options.log ?? (options.quiet ? () => {} : (/** @type {string} */ m) => console.log(m)),
+    log:
+      options.log ??
+      (options.quiet ? () => {} : (/** @type {string} */ m) => console.log(m)),
     onUnexpectedExit: options.onUnexpectedExit,
   };
 }
@@ -471,7 +559,11 @@ function resolveOptions(options) {
 /** @param {string} file @param {number} lines */
 function tailFile(file, lines) {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -507,8 +599,13 @@ export async function startCluster(options = {}) {
   }
 
   // Ports. 0 means "any free port"; with nginxPort 0 and no basePort the nodes get free ports too.
-  const nginxPort = o.withNginx ? (o.nginxPort === 0 ? await findFreePort() : o.nginxPort) : 0;
-  const autoNodePorts = o.basePort === 0 || (o.basePort === undefined && o.nginxPort === 0);
+  const nginxPort = o.withNginx
+    ? o.nginxPort === 0
+      ? await findFreePort()
+      : o.nginxPort
+    : 0;
+  const autoNodePorts =
+    o.basePort === 0 || (o.basePort === undefined && o.nginxPort === 0);
   /** @type {number[]} */
   const nodePorts = [];
   for (let i = 0; i < o.nodes; i++) {
@@ -522,12 +619,27 @@ export async function startCluster(options = {}) {
     }
   }
   const startBroker = !o.brokers;
-  const kafkaPort = startBroker ? (o.kafkaPort === 0 ? await findFreePort() : o.kafkaPort) : undefined;
+  const kafkaPort = startBroker
+    ? o.kafkaPort === 0
+      ? await findFreePort()
+      : o.kafkaPort
+    : undefined;
 
   /** @type {Array<{ what: string, port: number, hint: string }>} */
   const wanted = [];
-  if (o.withNginx) wanted.push({ what: 'nginx', port: nginxPort, hint: ' (choose another with --port)' });
-  nodePorts.forEach((port, i) => wanted.push({ what: `node-${i + 1}`, port, hint: ' (nodes use --port+1 .. --port+nodes)' }));
+  if (o.withNginx)
+    wanted.push({
+      what: 'nginx',
+      port: nginxPort,
+      hint: ' (choose another with --port)',
+    });
+  nodePorts.forEach((port, i) =>
+    wanted.push({
+      what: `node-${i + 1}`,
+      port,
+      hint: ' (nodes use --port+1 .. --port+nodes)',
+    }),
+  );
   if (kafkaPort !== undefined) {
     wanted.push({
       what: 'the Kafka broker',
@@ -536,9 +648,16 @@ export async function startCluster(options = {}) {
     });
   }
   for (const { what, port, hint } of wanted) {
-    if (port > 65535) throw new ClusterError('CONFIG', `port ${port} for ${what} is out of range`);
+    if (port > 65535)
+      throw new ClusterError(
+        'CONFIG',
+        `port ${port} for ${what} is out of range`,
+      );
     if (!(await isPortFree(port))) {
-      throw new ClusterError('PORT_IN_USE', `port ${port} for ${what} is already in use${hint}`);
+      throw new ClusterError(
+        'PORT_IN_USE',
+        `port ${port} for ${what} is already in use${hint}`,
+      );
     }
   }
 
@@ -581,7 +700,7 @@ export async function startCluster(options = {}) {
     const bar = '!'.repeat(78);
     console.error(
       `\n${bar}\n!! ${name} EXITED UNEXPECTEDLY (code ${code}, signal ${signal}); everything else keeps running.\n` +
-        `!! Last output:\n${tail.replace(/^/gm, '!!   ')}\n${bar}\n`,
+        `!! Last output:\n${tail.split('\n').slice(-12).join('\n').replace(/^/gm, '!!   ')}\n${bar}\n`,
     );
   };
 
@@ -593,25 +712,39 @@ export async function startCluster(options = {}) {
       log('Checking the Kafka jars (tools/kafka/lib)...');
       await ensureKafkaJars();
       const kafkaDir = join(o.dataDir, 'kafka');
-      log(`Starting the Kafka broker on 127.0.0.1:${kafkaPort} (data ${kafkaDir})...`);
+      log(
+        `Starting the Kafka broker on 127.0.0.1:${kafkaPort} (data ${kafkaDir})...`,
+      );
       /** @type {import('../tools/kafka/broker.mjs').KafkaBroker | undefined} */
       let current;
       let brokerRunning = false;
       let expectBrokerExit = false;
       const launch = async () => {
-        const b = await startKafkaBroker({ dataDir: kafkaDir, port: kafkaPort, heapMb: o.kafkaHeapMb });
+        const b = await startKafkaBroker({
+          dataDir: kafkaDir,
+          port: kafkaPort,
+          heapMb: o.kafkaHeapMb,
+        });
         current = b;
         brokerRunning = true;
         expectBrokerExit = false;
         void b.exited.then(({ code, signal }) => {
           if (current !== b) return;
           brokerRunning = false;
-          if (!expectBrokerExit) unexpectedExit('kafka', code, signal, tailFile(b.logFile, LOG_TAIL_LINES));
+          if (!expectBrokerExit)
+            unexpectedExit(
+              'kafka',
+              code,
+              signal,
+              tailFile(b.logFile, LOG_TAIL_LINES),
+            );
         });
         return b;
       };
       const first = await launch();
-      log(`Kafka broker ready at ${first.brokers} in ${first.startupMs} ms (log ${first.logFile})`);
+      log(
+        `Kafka broker ready at ${first.brokers} in ${first.startupMs} ms (log ${first.logFile})`,
+      );
       stopBroker = async () => {
         expectBrokerExit = true;
         await current?.stop();
@@ -653,7 +786,10 @@ export async function startCluster(options = {}) {
         stop: async () => {},
         kill: async () => {},
         restart: async () => {
-          throw new ClusterError('STATE', `the Kafka broker at ${brokers} is external: it cannot be restarted from here`);
+          throw new ClusterError(
+            'STATE',
+            `the Kafka broker at ${brokers} is external: it cannot be restarted from here`,
+          );
         },
       };
     }
@@ -676,7 +812,9 @@ export async function startCluster(options = {}) {
         PORT: String(port),
         DB_PATH: dbPath,
         KAFKA_BROKERS: broker.brokers,
-        ...(o.topicPrefix !== undefined ? { KAFKA_TOPIC_PREFIX: o.topicPrefix } : {}),
+        ...(o.topicPrefix !== undefined
+          ? { KAFKA_TOPIC_PREFIX: o.topicPrefix }
+          : {}),
       };
       const managed = new Managed({
         label: nodeId,
@@ -694,7 +832,12 @@ export async function startCluster(options = {}) {
       const start = async () => {
         if (managed.running) return;
         managed.start();
-        await waitReady(managed, `${url}/_cluster/status`, o.readyTimeoutMs, what);
+        await waitReady(
+          managed,
+          `${url}/_cluster/status`,
+          o.readyTimeoutMs,
+          what,
+        );
       };
       const stop = () => managed.stop('SIGTERM', NODE_STOP_TIMEOUT_MS);
       /** @type {ClusterNode} */
@@ -717,7 +860,8 @@ export async function startCluster(options = {}) {
         stop,
         kill: () => managed.kill(),
         signal: (signal) => {
-          if (managed.child && managed.running) signalTree(managed.child, signal);
+          if (managed.child && managed.running)
+            signalTree(managed.child, signal);
         },
         restart: async () => {
           await stop();
@@ -732,7 +876,10 @@ export async function startCluster(options = {}) {
     const results = await Promise.allSettled(nodes.map((node) => node.start()));
     const failure = results.find((r) => r.status === 'rejected');
     if (failure) throw /** @type {PromiseRejectedResult} */ (failure).reason;
-    for (const node of nodes) log(`${node.nodeId} ready at ${node.url} (pid ${node.pid}, db ${node.dbPath})`);
+    for (const node of nodes)
+      log(
+        `${node.nodeId} ready at ${node.url} (pid ${node.pid}, db ${node.dbPath})`,
+      );
 
     // --- nginx --------------------------------------------------------------------------------
     /** @type {ClusterNginx | null} */
@@ -744,14 +891,24 @@ export async function startCluster(options = {}) {
       }
       const confPath = join(runtimeDir, 'nginx.conf');
       const errorLog = join(runtimeDir, 'error.log');
-      writeFileSync(confPath, renderNginxConf({ listenPort: nginxPort, upstreamPorts: nodePorts, runtimeDir }));
+      writeFileSync(
+        confPath,
+        renderNginxConf({
+          listenPort: nginxPort,
+          upstreamPorts: nodePorts,
+          runtimeDir,
+        }),
+      );
       // -e: nginx opens its error log before reading the config; keep it out of /var/log.
       const args = ['-p', `${runtimeDir}/`, '-c', confPath, '-e', errorLog];
       // As root without a `user` directive the workers run as "nobody", who may not reach the runtime dir.
       if (process.geteuid?.() === 0) args.push('-g', 'user root;');
       const check = await runCapture(nginxBin, [...args, '-t', '-q']);
       if (check.code !== 0) {
-        throw new ClusterError('NGINX_CONFIG', `nginx -t failed for ${confPath}:\n${check.output.trim()}`);
+        throw new ClusterError(
+          'NGINX_CONFIG',
+          `nginx -t failed for ${confPath}:\n${check.output.trim()}`,
+        );
       }
       const managed = new Managed({
         label: 'nginx',
@@ -767,9 +924,16 @@ export async function startCluster(options = {}) {
       const url = `http://127.0.0.1:${nginxPort}`;
       const start = async () => {
         if (managed.running) return;
-        log(`Starting nginx on port ${nginxPort} (${nginxBin}, config ${confPath})...`);
+        log(
+          `Starting nginx on port ${nginxPort} (${nginxBin}, config ${confPath})...`,
+        );
         managed.start();
-        await waitReady(managed, `${url}/_cluster/status`, 15_000, `nginx (port ${nginxPort}, error log ${errorLog})`);
+        await waitReady(
+          managed,
+          `${url}/_cluster/status`,
+          15_000,
+          `nginx (port ${nginxPort}, error log ${errorLog})`,
+        );
       };
       const stop = () => managed.stop('SIGQUIT', NGINX_STOP_TIMEOUT_MS);
       stopNginx = stop;
@@ -827,7 +991,9 @@ function runCapture(command, args) {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
-    child.on('error', (error) => resolveRun({ code: null, output: output + error.message }));
+    child.on('error', (error) =>
+      resolveRun({ code: null, output: output + error.message }),
+    );
     child.on('exit', (code) => resolveRun({ code, output }));
   });
 }
@@ -866,7 +1032,9 @@ export async function main(argv = process.argv.slice(2)) {
       allowPositionals: false,
     }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    console.error(
+      `${error instanceof Error ? error.message : error}\n\n${USAGE}`,
+    );
     return 2;
   }
   if (values.help) {
@@ -885,7 +1053,9 @@ export async function main(argv = process.argv.slice(2)) {
   const nginxPort = int(values.port, 'port', 1);
   const nodes = int(values.nodes, 'nodes', 1);
   const kafkaPort = int(values['kafka-port'], 'kafka-port', 1);
-  const dataDir = resolve(/** @type {string | undefined} */ (values['data-dir']) ?? DEFAULT_DATA_DIR);
+  const dataDir = resolve(
+    /** @type {string | undefined} */ (values['data-dir']) ?? DEFAULT_DATA_DIR,
+  );
 
   /** @type {Cluster | undefined} */
   let cluster;
@@ -951,7 +1121,10 @@ export async function main(argv = process.argv.slice(2)) {
       ` ClusterLite is up: ${cluster.nodes.length} node(s)`,
       `   Cluster (nginx)   http://localhost:${nginxPortShown}`,
       `   Swagger UI        http://localhost:${nginxPortShown}/docs`,
-      ...cluster.nodes.map((n) => `   ${n.nodeId.padEnd(17)} http://localhost:${n.port}   (status: /_cluster/status)`),
+      ...cluster.nodes.map(
+        (n) =>
+          `   ${n.nodeId.padEnd(17)} http://localhost:${n.port}   (status: /_cluster/status)`,
+      ),
       `   Kafka broker      ${cluster.broker.brokers}${cluster.broker.external ? ' (external)' : ''}`,
       `   Data dir          ${cluster.dataDir}`,
       ' Ctrl-C stops everything.',
@@ -967,7 +1140,9 @@ function invokedDirectly() {
   if (!process.argv[1]) return false;
   if (import.meta.url === pathToFileURL(process.argv[1]).href) return true;
   try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+    return (
+      import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
+    );
   } catch {
     return false;
   }

@@ -28,7 +28,11 @@ describe('OpenAPI document and Swagger UI', () => {
 
   it('describes request bodies with required fields and formats', () => {
     const post = document.paths['/users'].post;
-    expect(post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateUserDto');
+    expect(post.requestBody.content['application/json'].schema.oneOf).toEqual([
+      { $ref: '#/components/schemas/CreateUserDto' },
+      expect.objectContaining({ type: 'array', items: { $ref: '#/components/schemas/CreateUserDto' } }),
+    ]);
+    expect(document.paths['/users/{id}'].put.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ReplaceUserDto');
     const create = document.components.schemas.CreateUserDto;
     expect(create.required.sort()).toEqual(['email', 'name']);
     expect(create.properties.email).toMatchObject({ type: 'string', format: 'email' });

@@ -39,7 +39,7 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
   });
   app.enableCors({
     origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(','),
-    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', POSITION_HEADER, 'Preference-Applied'],
+    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Total-Count', 'Idempotent-Replayed', POSITION_HEADER, 'Preference-Applied', 'X-ClusterLite-Upstream'],
   });
   app.useGlobalFilters(filter);
   app.useGlobalPipes(

@@ -36,6 +36,7 @@ import type { EntityDefinition } from './entity-definition.js';
 import { EntityEndpoints } from './entity-endpoints.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import { FILTER_OPERATORS } from './list-query.js';
+import { MAX_BULK_ITEMS } from './body-validation.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
   EntityChangeDto,
@@ -147,15 +148,28 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
   const label = definition.target.name;
 
   @ApiTags(table)
-  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, rowDto)
+  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, rowDto, createDto)
   @Controller(table)
   class EntityController {
     constructor(@Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints) {}
 
     @Post()
     @HttpCode(202)
-    @ApiOperation({ summary: `Create a ${label}`, description: 'The id is chosen by the node (UUIDv7).' })
-    @ApiBody({ type: createDto })
+    @ApiOperation({
+      summary: `Create a ${label}, or several`,
+      description:
+        `The id is chosen by the node (UUIDv7). Send an array of up to ${MAX_BULK_ITEMS} objects for a bulk create: ` +
+        'every item is validated first (errors name the item, e.g. `[3].email`), then all go to the log in one batch; ' +
+        'the answer is an array with one result per item.',
+    })
+    @ApiBody({
+      schema: {
+        oneOf: [
+          { $ref: getSchemaPath(createDto) },
+          { type: 'array', items: { $ref: getSchemaPath(createDto) }, minItems: 1, maxItems: MAX_BULK_ITEMS },
+        ],
+      },
+    })
     @Accepted('Create')
     @ApiResponse({ status: 201, description: 'Created (with Prefer: return=representation)', type: rowDto })
     @WriteHeaders(false)
@@ -164,7 +178,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(413, 'Body too large')
     @problem(415, 'Content-Type is not application/json')
     @UseGuards(JsonBodyGuard)
-    create(@Body() body: object, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    create(@Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
       return this.endpoints.create(definition, body, request, response);
     }
 
@@ -308,7 +322,8 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
   }
 
   const handlerParameters: Record<string, unknown[]> = {
-    create: [createDto, Object, Object],
+    // Validated by the endpoint, which also takes arrays (bulk).
+    create: [Object, Object, Object],
     list: [Object, Object, Object],
     changes: [],
     history: [String, ReadQueryDto, Object],

@@ -18,6 +18,16 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
 import { POSITION_HEADER, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
+import { validateCreateBody } from './body-validation.js';
+
+/** One item of a bulk create answered with `Prefer: return=representation`. */
+export interface BulkItemResult {
+  status: number;
+  id: string;
+  position: string;
+  row?: EntityRow | null;
+  error?: string | null;
+}
 import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
@@ -37,10 +47,12 @@ export class EntityEndpoints {
 
   async create(
     definition: EntityDefinition,
-    body: object,
+    raw: unknown,
     request: Request,
     response: Response,
-  ): Promise<WriteAcceptedDto | EntityRow> {
+  ): Promise<WriteAcceptedDto | EntityRow | BulkItemResult[] | WriteAcceptedDto[]> {
+    const body = await validateCreateBody(definition.createDto, raw);
+    if (Array.isArray(body)) return this.createMany(definition, body, request, response);
     // A keyed create gets an id derived from its key, so a retry names the same row.
     const key = idempotencyKeyOf(request);
     const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidv7();
@@ -95,6 +107,44 @@ export class EntityEndpoints {
     if (!query.fields) return page.rows;
     const fields = query.fields;
     return page.rows.map((row) => Object.fromEntries(fields.map((field) => [field, row[field]])));
+  }
+
+  /**
+   * Bulk create: every item was validated before anything is emitted, then all
+   * go to the log in one batch. 202 with one receipt per item; with
+   * `Prefer: return=representation`, 200 with each item's outcome.
+   */
+  private async createMany(
+    definition: EntityDefinition,
+    items: object[],
+    request: Request,
+    response: Response,
+  ): Promise<WriteAcceptedDto[] | BulkItemResult[]> {
+    if (request.header('idempotency-key') !== undefined) {
+      throw new BadRequestException('Idempotency-Key is not supported on a bulk create');
+    }
+    const receipts = await this.commands.submitMany(
+      definition,
+      items.map((item) => ({ type: 'created' as const, entityId: uuidv7(), data: dataOf(definition, item), expectedVersion: null })),
+    );
+    const last = receipts.at(-1)!.position;
+    response.setHeader(POSITION_HEADER, last.token);
+    if (!prefersRepresentation(request)) {
+      response.status(202);
+      return receipts.map((receipt) => ({ id: receipt.id, eventId: receipt.eventId, position: receipt.position.token }));
+    }
+    await this.queries.waitForPosition(last, this.config.readWaitTimeoutMs);
+    response.status(200).setHeader('Preference-Applied', 'return=representation');
+    return Promise.all(
+      receipts.map(async (receipt): Promise<BulkItemResult> => {
+        const outcome = await this.queries.outcomeOf(receipt.eventId);
+        if (outcome?.status === 'rejected') {
+          return { status: 409, id: receipt.id, position: receipt.position.token, error: outcome.reason };
+        }
+        const row = await this.queries.findOne(definition, receipt.id);
+        return { status: 201, id: receipt.id, position: receipt.position.token, row };
+      }),
+    );
   }
 
   async history(definition: EntityDefinition, id: string, query: ReadQueryDto, request: Request) {

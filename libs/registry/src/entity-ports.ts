@@ -32,6 +32,8 @@ export interface ListPage {
  */
 export abstract class EntityCommands {
   abstract submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt>;
+  /** Emits several writes of one table as one batch on the log, in order; all or none are accepted. */
+  abstract submitMany(definition: EntityDefinition, commands: WriteCommand[]): Promise<WriteReceipt[]>;
 }
 
 /**

@@ -8,3 +8,4 @@ export * from './field.decorator.js';
 export * from './registry.module.js';
 export * from './replicated-entity.decorator.js';
 export * from './list-query.js';
+export * from './body-validation.js';

@@ -1,6 +1,7 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { EmbeddedEventLog } from '@clusterlite/core';
 import type { RecordMetadata } from 'kafkajs';
+import type { Observable } from 'rxjs';
 
 interface OutgoingMessage {
   key: string;
@@ -20,6 +21,11 @@ export class EmbeddedLogClient extends ClientProxy {
   async connect(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  /** Several messages in one append, like `ClientKafka.emitBatch`. */
+  emitBatch<T>(pattern: string, data: { messages: OutgoingMessage[] }): Observable<T> {
+    return this.emit<T>(pattern, data.messages);
+  }
 
   unwrap<T>(): T {
     return this.log as T;

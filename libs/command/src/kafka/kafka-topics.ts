@@ -34,7 +34,8 @@ export class KafkaTopics {
           const existing = new Set(await admin.listTopics());
           const missing = topics.filter((topic) => !existing.has(topic));
           if (missing.length > 0) {
-            await admin.createTopics({
+            // False when another node created them first: nothing to log then.
+            const created = await admin.createTopics({
               waitForLeaders: true,
               topics: missing.map((topic) => ({
                 topic,
@@ -42,7 +43,7 @@ export class KafkaTopics {
                 replicationFactor: this.config.replicationFactor,
               })),
             });
-            this.logger.log(`Created topics ${missing.join(', ')}`);
+            if (created) this.logger.log(`Created topics ${missing.join(', ')}`);
           }
         } finally {
           await admin.disconnect();
