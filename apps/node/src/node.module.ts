@@ -1,12 +1,18 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { register } from 'prom-client';
 import { CoreModule, NodeConfig, sqliteDataSourceOptions } from '@clusterlite/core';
 import { CommandModule } from '@clusterlite/command';
 import { ProjectionModule } from '@clusterlite/projection';
 import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConsoleModule } from './console/console.module.js';
 import { ENTITIES } from './entities/index.js';
+import { HealthController } from './health/health.controller.js';
+import { REPLICATION_METRIC_PROVIDERS, ReplicationMetrics } from './metrics/replication-metrics.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
@@ -30,8 +36,16 @@ export class NodeModule {
         }),
         CommandModule,
         ProjectionModule,
+        ConsoleModule,
+        TerminusModule,
+        PrometheusModule.register({
+          path: '/_cluster/metrics',
+          // prom-client's registry is per process; a second node in one process (tests) reuses it.
+          defaultMetrics: { enabled: register.getSingleMetric('process_cpu_user_seconds_total') === undefined },
+        }),
       ],
-      controllers: [StatusController],
+      controllers: [StatusController, HealthController],
+      providers: [...REPLICATION_METRIC_PROVIDERS, ReplicationMetrics],
     };
   }
 }

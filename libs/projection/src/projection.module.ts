@@ -29,7 +29,7 @@ import { LogEndOffsets, ReplicaStatusService } from './replica-status.service.js
         config.mode === 'cluster' ? new KafkaLogEndOffsets(config) : new EmbeddedLogEndOffsets(log),
     },
   ],
-  exports: [EntityQueries, ProjectionService, ReplicaStatusService, AppliedPositions],
+  exports: [EntityQueries, ProjectionService, ReplicaStatusService, AppliedPositions, LogEndOffsets],
 })
 export class ProjectionModule {
   /** The Nest transport that feeds the projection: Kafka in cluster mode, the log table otherwise. */

@@ -63,6 +63,9 @@ export class ProjectionService implements OnModuleInit {
   private readonly appliedOutcomes = new Subject<EventOutcome>();
   /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
   readonly outcomes$ = this.appliedOutcomes.asObservable();
+  private readonly setAside = new Subject<DeadLetter>();
+  /** Every message this node dead-lettered, once committed. */
+  readonly deadLetters$ = this.setAside.asObservable();
 
   constructor(
     private readonly writer: SqliteWriter,
@@ -161,6 +164,7 @@ export class ProjectionService implements OnModuleInit {
     for (const outcome of result.outcomes) this.appliedOutcomes.next(outcome);
     for (const letter of result.deadLetters) {
       this.logger.error(`Dead-lettered ${letter.topic}:${letter.partition}:${letter.offset}: ${letter.reason}`);
+      this.setAside.next(letter);
     }
     return result;
   }

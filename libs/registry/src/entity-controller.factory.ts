@@ -27,7 +27,9 @@ import {
   ApiQuery,
   ApiResponse,
   ApiTags,
+  PartialType,
   getSchemaPath,
+  type HeaderObject,
 } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/core';
 import type { Request, Response } from 'express';
@@ -39,6 +41,7 @@ import { FILTER_OPERATORS } from './list-query.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
+  BulkItemResultDto,
   EntityChangeDto,
   HistoryEntryDto,
   POSITION_HEADER,
@@ -46,14 +49,29 @@ import {
   WriteAcceptedDto,
 } from './entity-http.dto.js';
 
-const problem = (status: number, description: string) =>
+const problem = (status: number, description: string, headers?: Record<string, HeaderObject>) =>
   ApiResponse({
     status,
     description,
+    headers,
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } },
   });
 
-const positionHeader = { [POSITION_HEADER]: { description: 'Log position of the event', schema: { type: 'string' } } };
+const header = (description: string, required = true): HeaderObject => ({ description, required, schema: { type: 'string' } });
+
+/** Headers of every write answer: its log position, and whether it replays an earlier request. */
+const writeHeaders = {
+  [POSITION_HEADER]: header('Log position of the event (of the last one, for a bulk create)'),
+  'Idempotent-Replayed': header('`true` when this answers a retry with the same Idempotency-Key', false),
+};
+
+/** Headers of a write answered with `Prefer: return=representation`. */
+const representationHeaders = (status: 200 | 201) => ({
+  ...writeHeaders,
+  ETag: header('Row version, e.g. `"3"`'),
+  ...(status === 201 ? { Location: header('URL of the row') } : { 'Content-Location': header('URL of the row') }),
+  'Preference-Applied': header('`return=representation`'),
+});
 
 const ReadsAfterPosition = () =>
   applyDecorators(
@@ -91,7 +109,9 @@ const WriteHeaders = (conditional: boolean) =>
           }),
         ]
       : []),
-    problem(503, 'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.'),
+    problem(503, 'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.', {
+      'Retry-After': header('Seconds to wait before retrying'),
+    }),
     problem(504, 'Prefer: return=representation and this node did not apply the event in time'),
   );
 
@@ -100,10 +120,7 @@ const Accepted = (what: string) =>
     status: 202,
     description: `${what} accepted by the log; it is applied on every node shortly`,
     type: WriteAcceptedDto,
-    headers: {
-      Location: { description: 'URL of the row', schema: { type: 'string' } },
-      ...positionHeader,
-    },
+    headers: { Location: header('URL of the row'), ...writeHeaders },
   });
 
 /** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
@@ -146,9 +163,12 @@ const IdParam = () =>
 export function createEntityController(definition: EntityDefinition): Type<unknown> {
   const { table, createDto, replaceDto, patchDto, rowDto } = definition;
   const label = definition.target.name;
+  // What a list answers with `fields=`: any subset of a row's columns.
+  const selectionDto = PartialType(rowDto as Type<object>);
+  Object.defineProperty(selectionDto, 'name', { value: `${label}Selection` });
 
   @ApiTags(table)
-  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, rowDto, createDto)
+  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, WriteAcceptedDto, rowDto, selectionDto, createDto)
   @Controller(table)
   class EntityController {
     constructor(@Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints) {}
@@ -170,13 +190,35 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
         ],
       },
     })
-    @Accepted('Create')
-    @ApiResponse({ status: 201, description: 'Created (with Prefer: return=representation)', type: rowDto })
+    @ApiResponse({
+      status: 202,
+      description: 'Accepted by the log; applied on every node shortly. An array of receipts, in item order, for a bulk create.',
+      schema: {
+        oneOf: [
+          { $ref: getSchemaPath(WriteAcceptedDto) },
+          { type: 'array', items: { $ref: getSchemaPath(WriteAcceptedDto) } },
+        ],
+      },
+      headers: { Location: header('URL of the row (not for a bulk create)', false), ...writeHeaders },
+    })
+    @ApiResponse({
+      status: 201,
+      description: 'Created (with Prefer: return=representation)',
+      type: rowDto,
+      headers: representationHeaders(201),
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'Bulk create with Prefer: return=representation: the outcome of each item, in item order',
+      type: BulkItemResultDto,
+      isArray: true,
+      headers: { ...writeHeaders, 'Preference-Applied': header('`return=representation`') },
+    })
     @WriteHeaders(false)
     @problem(400, 'Invalid body: each invalid field is listed in `errors`')
     @problem(409, 'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken')
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not application/json')
+    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
     @UseGuards(JsonBodyGuard)
     create(@Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
       return this.endpoints.create(definition, body, request, response);
@@ -186,10 +228,12 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @ApiOperation({ summary: `List ${table}`, description: 'A JSON array, ordered by id, one page at a time.' })
     @ApiResponse({
       status: 200,
-      description: `A page of ${table}`,
-      type: rowDto,
-      isArray: true,
-      headers: { Link: { description: 'Next page, when there may be one: `<...>; rel="next"`', schema: { type: 'string' } } },
+      description: `A page of ${table}: whole rows, or only the columns named by \`fields\``,
+      schema: { type: 'array', items: { anyOf: [{ $ref: getSchemaPath(rowDto) }, { $ref: getSchemaPath(selectionDto) }] } },
+      headers: {
+        Link: header('Next page, when there may be one: `<...>; rel="next"`', false),
+        'X-Total-Count': header('Number of matching rows, with `count=true`', false),
+      },
     })
     @ReadsAfterPosition()
     @ListQueryParameters(definition)
@@ -221,9 +265,13 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       status: 200,
       description: 'The row',
       type: rowDto,
-      headers: { ETag: { description: 'Row version, e.g. `"3"`', schema: { type: 'string' } } },
+      headers: { ETag: header('Row version, e.g. `"3"`') },
     })
-    @ApiResponse({ status: 304, description: 'Not modified since the If-None-Match ETag' })
+    @ApiResponse({
+      status: 304,
+      description: 'Not modified since the If-None-Match ETag',
+      headers: { ETag: header('Row version, e.g. `"3"`') },
+    })
     @problem(404, 'No such row')
     @ReadsAfterPosition()
     findOne(
@@ -249,14 +297,24 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @IdParam()
     @ApiBody({ type: replaceDto })
     @Accepted('Replace')
-    @ApiResponse({ status: 200, description: 'Replaced (with Prefer: return=representation)', type: rowDto })
-    @ApiResponse({ status: 201, description: 'Created (with Prefer: return=representation)', type: rowDto })
+    @ApiResponse({
+      status: 200,
+      description: 'Replaced (with Prefer: return=representation)',
+      type: rowDto,
+      headers: representationHeaders(200),
+    })
+    @ApiResponse({
+      status: 201,
+      description: 'Created (with Prefer: return=representation)',
+      type: rowDto,
+      headers: representationHeaders(201),
+    })
     @WriteHeaders(true)
     @problem(400, 'Invalid body or id')
     @problem(409, 'Rejected by the projection, e.g. a unique field taken')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not application/json')
+    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
     @UseGuards(JsonBodyGuard)
     replace(
       @Param('id') id: string,
@@ -273,14 +331,19 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @IdParam()
     @ApiBody({ type: patchDto })
     @Accepted('Update')
-    @ApiResponse({ status: 200, description: 'Updated (with Prefer: return=representation)', type: rowDto })
+    @ApiResponse({
+      status: 200,
+      description: 'Updated (with Prefer: return=representation)',
+      type: rowDto,
+      headers: representationHeaders(200),
+    })
     @WriteHeaders(true)
     @problem(400, 'Invalid body or id')
     @problem(404, 'No such row (with Prefer: return=representation)')
     @problem(409, 'Rejected by the projection, e.g. a unique field taken')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not application/json')
+    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
     @UseGuards(JsonBodyGuard)
     patch(
       @Param('id') id: string,
@@ -296,7 +359,11 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @ApiOperation({ summary: `Delete a ${label}`, description: 'Deleting a row that does not exist is not an error.' })
     @IdParam()
     @Accepted('Delete')
-    @ApiResponse({ status: 204, description: 'Deleted (with Prefer: return=representation)' })
+    @ApiResponse({
+      status: 204,
+      description: 'Deleted (with Prefer: return=representation)',
+      headers: { ...writeHeaders, 'Preference-Applied': header('`return=representation`') },
+    })
     @WriteHeaders(true)
     @problem(400, 'Invalid id')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')

@@ -43,7 +43,7 @@ export class EntityChangeDto {
   @ApiProperty({ example: 'clusterlite.users:0:42' })
   position: string;
 
-  @ApiProperty({ nullable: true, description: 'Row version after the change; null once deleted' })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Row version after the change; null once deleted' })
   version: number | null;
 
   @ApiProperty({ nullable: true, type: Object, description: 'The row after the change; null once deleted' })
@@ -56,11 +56,30 @@ export class HistoryEntryDto {
   @ApiProperty({ enum: ['created', 'replaced', 'patched', 'deleted'] }) type: string;
   @ApiProperty({ example: 'clusterlite.users:0:42' }) position: string;
   @ApiProperty({ enum: ['applied', 'rejected'] }) status: string;
-  @ApiProperty({ nullable: true, enum: ['already-exists', 'not-found', 'version-mismatch', 'constraint-violation'] })
+  // OpenAPI 3.0.3: a nullable enum lists null among its values.
+  @ApiProperty({ nullable: true, enum: ['already-exists', 'not-found', 'version-mismatch', 'constraint-violation', null] })
   rejection: string | null;
-  @ApiProperty({ nullable: true }) reason: string | null;
-  @ApiProperty({ nullable: true, description: 'Row version after the event' }) version: number | null;
+  @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Row version after the event' }) version: number | null;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ description: 'Node that accepted the write' }) origin: string;
   @ApiProperty({ nullable: true, type: Object, description: 'Fields the event carried' }) data: Record<string, unknown> | null;
+}
+
+/** One item of a bulk create answered with `Prefer: return=representation`. */
+export class BulkItemResultDto {
+  @ApiProperty({ type: 'integer', enum: [201, 409], description: '201 created, or 409 if the projection rejected this item' })
+  status: number;
+
+  @ApiProperty({ description: 'Row id' })
+  id: string;
+
+  @ApiProperty({ example: 'clusterlite.users:0:42' })
+  position: string;
+
+  @ApiPropertyOptional({ nullable: true, type: Object, description: 'The row as created (status 201)' })
+  row?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the item was rejected (status 409)' })
+  error?: string | null;
 }

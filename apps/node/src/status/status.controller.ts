@@ -6,9 +6,9 @@ import { ReplicaStatusService } from '@clusterlite/projection';
 class TopicProgressDto {
   @ApiProperty({ example: 'clusterlite.users' }) topic: string;
   @ApiProperty({ example: 0 }) partition: number;
-  @ApiProperty({ nullable: true, example: '41', description: 'Offset of the last event applied' }) appliedOffset: string | null;
-  @ApiProperty({ nullable: true, example: '42', description: 'Offset the next event will get on the log' }) endOffset: string | null;
-  @ApiProperty({ nullable: true, example: 0, description: 'Events on the log not applied yet' }) lag: number | null;
+  @ApiProperty({ type: String, nullable: true, example: '41', description: 'Offset of the last event applied' }) appliedOffset: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '42', description: 'Offset the next event will get on the log' }) endOffset: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 0, description: 'Events on the log not applied yet' }) lag: number | null;
 }
 
 class TableChecksumDto {

@@ -1,29 +1,92 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Database, RunResult } from 'sqlite3';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import sqlite3 from 'sqlite3';
+import type { Database, RunResult, Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { SQLITE_PRAGMAS } from './sqlite-options.js';
 
+/**
+ * TypeORM's sqlite driver calls `sqlite3.verbose()` when it opens a database. That replaces
+ * every Database and Statement method, for the whole process, with a wrapper that captures a
+ * stack trace and `util.inspect`s every argument of every call (sqlite3/lib/trace.js): on the
+ * projection's hot path it cost more CPU than SQLite itself (bench/). All it adds is a longer
+ * stack on SQLite errors; their message and `code` are the same without it. This module is
+ * evaluated when @clusterlite/core is imported, before any DataSource is created.
+ */
+(sqlite3 as unknown as { verbose: () => unknown }).verbose = () => sqlite3;
+
+/** Prepared statements kept per connection, at most; beyond that statements are prepared per call. */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Statements prepared once and reused for every call with the same SQL, on the writer's
+ * connection. Saves SQLite's parse/plan and a thread-pool round trip per statement.
+ */
+class StatementCache {
+  private readonly statements = new Map<string, Statement>();
+  private closed = false;
+
+  constructor(readonly database: Database) {}
+
+  /** The prepared statement for `sql`, or null when it must run uncached. */
+  get(sql: string): Statement | null {
+    if (this.closed) return null;
+    let statement = this.statements.get(sql);
+    if (statement) return statement;
+    if (this.statements.size >= MAX_CACHED_STATEMENTS) return null;
+    statement = this.database.prepare(sql, (error: Error | null) => {
+      // The calls queued on it fail with the same error; prepare again next time.
+      if (error && this.statements.get(sql) === statement) this.statements.delete(sql);
+    });
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  /** Finalizes every statement; later calls run uncached (the connection can then close). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const statements = [...this.statements.values()];
+    this.statements.clear();
+    await Promise.all(statements.map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()))));
+  }
+}
+
+/**
+ * A row-changing statement without RETURNING runs to completion in one step, so its cached
+ * statement is never left in progress (which would hold up COMMIT).
+ */
+const COMPLETES_IN_ONE_STEP = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)/i;
+
 /** One open write transaction on the node's SQLite file. */
 export class SqliteTransaction {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly statements: StatementCache | null = null,
+  ) {}
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   execute(sql: string, parameters: unknown[] = []): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.database.run(sql, parameters, function (this: RunResult, error: Error | null) {
+      const callback = function (this: RunResult, error: Error | null) {
         if (error) reject(error);
         else resolve(this.changes);
-      });
+      };
+      const statement = COMPLETES_IN_ONE_STEP.test(sql) ? this.statements?.get(sql) : null;
+      if (statement) statement.run(parameters, callback);
+      else this.database.run(sql, parameters, callback);
     });
   }
 
   /** Runs a query (or a statement with RETURNING) and resolves to its rows. */
   rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
     return new Promise((resolve, reject) => {
-      this.database.all(sql, parameters, (error: Error | null, rows: T[]) => {
+      const callback = (error: Error | null, rows: T[]) => {
         if (error) reject(error);
         else resolve(rows);
-      });
+      };
+      // `all` steps a statement until it is done, so a cached one is never left in progress.
+      const statement = this.statements?.get(sql);
+      if (statement) statement.all(parameters, callback);
+      else this.database.all(sql, parameters, callback);
     });
   }
 }
@@ -32,12 +95,15 @@ export class SqliteTransaction {
  * Serialises every write transaction of the node. SQLite allows one writer at
  * a time; the projection and the embedded log both write, so they queue here.
  * It drives the sqlite3 connection TypeORM opened, so statements that need
- * RETURNING and row counts are not filtered through TypeORM's query runner.
+ * RETURNING and row counts are not filtered through TypeORM's query runner,
+ * and it keeps the statements it runs prepared.
  */
 @Injectable()
-export class SqliteWriter implements OnModuleInit {
+export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqliteWriter.name);
   private tail: Promise<unknown> = Promise.resolve();
+  private statements: StatementCache | null = null;
+  private closing = false;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -45,6 +111,15 @@ export class SqliteWriter implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const connection = new SqliteTransaction(this.database);
     for (const pragma of SQLITE_PRAGMAS) await connection.rows(pragma);
+  }
+
+  /**
+   * Finalizes the prepared statements before TypeORM closes the connection (SQLite refuses
+   * to close one with statements left). Transactions after this still run, unprepared.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.statements?.close();
   }
 
   transaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
@@ -63,11 +138,16 @@ export class SqliteWriter implements OnModuleInit {
   }
 
   private async runInTransaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
-    const tx = new SqliteTransaction(this.database);
+    const database = this.database;
+    if (this.statements?.database !== database) this.statements = new StatementCache(database);
+    const tx = new SqliteTransaction(database, this.closing ? null : this.statements);
     await tx.execute('BEGIN IMMEDIATE');
     try {
+      const t0 = performance.now();
       const result = await work(tx);
+      const t1 = performance.now();
       await tx.execute('COMMIT');
+      if (process.env.DEBUG_BATCH) process.stderr.write(`  tx work ${(t1 - t0).toFixed(1)} commit ${(performance.now() - t1).toFixed(1)}\n`);
       return result;
     } catch (error) {
       await tx.execute('ROLLBACK').catch((rollbackError: unknown) => {

@@ -53,6 +53,8 @@ export class KafkaProjectionServer extends ServerKafka {
   private async applyBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     if (batch.messages.length === 0) return;
+    const t0 = performance.now();
+    if (process.env.DEBUG_BATCH) process.stderr.write(`batch ${batch.topic} n=${batch.messages.length} first=${batch.messages[0].offset} gap=${(t0 - ((globalThis as any).__last ?? t0)).toFixed(1)}\n`);
     const stream = `${batch.topic}:${batch.partition}`;
     const expected = this.projection.nextOffset(batch.topic, batch.partition);
     const first = BigInt(batch.messages[0].offset);
@@ -77,6 +79,8 @@ export class KafkaProjectionServer extends ServerKafka {
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
+    (globalThis as any).__last = performance.now();
+    if (process.env.DEBUG_BATCH) process.stderr.write(`  applied in ${((globalThis as any).__last - t0).toFixed(1)}\n`);
   }
 
   /** Copies dead letters to the dead-letter topic; the local record stays if Kafka refuses. */

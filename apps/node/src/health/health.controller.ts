@@ -1,0 +1,53 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import { NodeConfig } from '@clusterlite/core';
+import { LogEndOffsets, ProjectionService } from '@clusterlite/projection';
+
+/**
+ * Liveness and readiness for orchestrators and load balancers (Terminus).
+ * Live: the process answers and its SQLite file does. Ready: also the log is
+ * reachable, so writes can be accepted.
+ */
+@ApiTags('cluster')
+@Controller('_cluster/health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly logEnds: LogEndOffsets,
+    private readonly projection: ProjectionService,
+    private readonly config: NodeConfig,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the node and its SQLite file answer' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.database.pingCheck('sqlite')]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: SQLite answers and the event log (Kafka, or the embedded log) is reachable' })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.database.pingCheck('sqlite'),
+      () =>
+        this.indicators
+          .check('eventLog')
+          .attempt(async () => {
+            await this.logEnds.endOffsets(this.projection.topics());
+            return { mode: this.config.mode, brokers: this.config.kafkaBrokers.join(',') || null };
+          })
+          .withTimeout(3_000),
+    ]);
+  }
+}
