@@ -51,7 +51,7 @@ EXPOSE 8082
 
 # Ready = GET /_cluster/status answers 200 (the node listens once its Kafka consumer has joined).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8082) + '/_cluster/status', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8082) + '/_cluster/health/live', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # The same start command `npm run cluster` uses for each node (`npm run start:prod`).
 # Node runs as PID 1: the app handles SIGTERM itself (Nest shutdown hooks) for `docker stop`.
