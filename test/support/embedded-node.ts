@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+
+export { eventually } from './eventually.js';
 import { configureNode } from '../../apps/node/src/configure-node.js';
 import { NodeModule } from '../../apps/node/src/node.module.js';
 
@@ -27,15 +29,3 @@ export async function startEmbeddedNode(env: Record<string, string> = {}): Promi
   return { app, http: request(app.getHttpServer()), dbPath, close: () => app.close() };
 }
 
-/** Retries `check` until it stops throwing or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  }
-}

@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '../../tools/kafka/broker.mjs';
+import { eventually as retry } from './eventually.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/apps/node/main.js');
 
@@ -117,20 +118,13 @@ export class NodeProcess {
   }
 }
 
-/** Retries `check` until it stops throwing or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolveWait) => setTimeout(resolveWait, intervalMs));
-    }
-  }
-}
 
 /** A topic prefix no other test file uses, so files sharing a broker do not see each other's events. */
 export function uniqueTopicPrefix(name: string): string {
   return `t${Date.now().toString(36)}-${name}`;
+}
+
+/** Retries `check` until it stops throwing or `timeoutMs` (default 15 s: processes and a broker) passes. */
+export function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  return retry(check, timeoutMs, intervalMs);
 }
