@@ -50,7 +50,11 @@ describe('OpenAPI document and Swagger UI', () => {
 
   it('describes responses, including errors as problem+json', () => {
     const post = document.paths['/users'].post.responses;
-    expect(post['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/WriteAcceptedDto');
+    // One receipt, or an array of them for a bulk create.
+    expect(post['202'].content['application/json'].schema.oneOf).toEqual([
+      { $ref: '#/components/schemas/WriteAcceptedDto' },
+      { type: 'array', items: { $ref: '#/components/schemas/WriteAcceptedDto' } },
+    ]);
     for (const status of ['400', '503']) {
       expect(post[status].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDetailsDto');
     }

@@ -9,7 +9,7 @@ import {
   RequestValidationError,
 } from '@clusterlite/core';
 import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
-import { POSITION_HEADER } from '@clusterlite/registry';
+import { EntityRegistry, POSITION_HEADER, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -84,5 +84,6 @@ function setUpOpenApi(app: INestApplication): void {
       .setVersion('1')
       .build(),
   );
+  closeRequestSchemas(document.components?.schemas, app.get(EntityRegistry).all());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -4,6 +4,7 @@ import type { EventType } from '@clusterlite/core';
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
 import { DEFAULT_MAX_LENGTH, FIELDS_METADATA, type FieldMetadata } from './field.decorator.js';
 import { ENTITY_METADATA, type ReplicatedEntityMetadata } from './replicated-entity.decorator.js';
+import { documentValidationRules } from './validation-docs.js';
 
 /** Columns every replicated table has besides its declared fields. */
 export class RowMetadataDto {
@@ -73,7 +74,8 @@ export class FieldDefinition {
     if (value === null) return this.optional ? null : `"${this.name}" may not be null`;
     switch (this.type) {
       case 'string':
-        return typeof value === 'string' && value.length <= this.maxLength
+        // Characters are code points, as class-validator counts them on the way in.
+        return typeof value === 'string' && codePoints(value) <= this.maxLength
           ? null
           : `"${this.name}" must be a string of at most ${this.maxLength} characters`;
       case 'integer':
@@ -155,6 +157,7 @@ export class EntityDefinition<T = unknown> {
     this.quotedTable = quoteIdentifier(this.table);
     this.schema = this.buildSchema();
 
+    documentValidationRules(target, this.fields);
     // Mapped types copy the validation and OpenAPI metadata of the fields.
     const entity = target as Type<object>;
     const names = this.fields.map((field) => field.name) as never[];
@@ -233,6 +236,12 @@ export class EntityDefinition<T = unknown> {
         })),
     });
   }
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }
 
 /** Quotes an identifier that the registry has already checked to be plain. */

@@ -16,18 +16,9 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
-import { POSITION_HEADER, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
+import { POSITION_HEADER, type BulkItemResultDto, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { validateCreateBody } from './body-validation.js';
-
-/** One item of a bulk create answered with `Prefer: return=representation`. */
-export interface BulkItemResult {
-  status: number;
-  id: string;
-  position: string;
-  row?: EntityRow | null;
-  error?: string | null;
-}
 import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
@@ -50,7 +41,7 @@ export class EntityEndpoints {
     raw: unknown,
     request: Request,
     response: Response,
-  ): Promise<WriteAcceptedDto | EntityRow | BulkItemResult[] | WriteAcceptedDto[]> {
+  ): Promise<WriteAcceptedDto | EntityRow | BulkItemResultDto[] | WriteAcceptedDto[]> {
     const body = await validateCreateBody(definition.createDto, raw);
     if (Array.isArray(body)) return this.createMany(definition, body, request, response);
     // A keyed create gets an id derived from its key, so a retry names the same row.
@@ -119,7 +110,7 @@ export class EntityEndpoints {
     items: object[],
     request: Request,
     response: Response,
-  ): Promise<WriteAcceptedDto[] | BulkItemResult[]> {
+  ): Promise<WriteAcceptedDto[] | BulkItemResultDto[]> {
     if (request.header('idempotency-key') !== undefined) {
       throw new BadRequestException('Idempotency-Key is not supported on a bulk create');
     }
@@ -136,7 +127,7 @@ export class EntityEndpoints {
     await this.queries.waitForPosition(last, this.config.readWaitTimeoutMs);
     response.status(200).setHeader('Preference-Applied', 'return=representation');
     return Promise.all(
-      receipts.map(async (receipt): Promise<BulkItemResult> => {
+      receipts.map(async (receipt): Promise<BulkItemResultDto> => {
         const outcome = await this.queries.outcomeOf(receipt.eventId);
         if (outcome?.status === 'rejected') {
           return { status: 409, id: receipt.id, position: receipt.position.token, error: outcome.reason };

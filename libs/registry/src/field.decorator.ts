@@ -11,6 +11,9 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
+  buildMessage,
+  type ValidationOptions,
 } from 'class-validator';
 
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
@@ -91,7 +94,7 @@ export function Field(options: FieldOptions = {}): PropertyDecorator {
 function validatorsFor(type: FieldType, maxLength: number): PropertyDecorator[] {
   switch (type) {
     case 'string':
-      return [IsString(), MaxLength(maxLength)];
+      return [IsString(), MaxLength(maxLength), IsWellFormedText()];
     case 'integer':
       return [IsInt(), Min(Number.MIN_SAFE_INTEGER), Max(Number.MAX_SAFE_INTEGER)];
     case 'number':
@@ -99,8 +102,27 @@ function validatorsFor(type: FieldType, maxLength: number): PropertyDecorator[] 
     case 'boolean':
       return [IsBoolean()];
     case 'string[]':
-      return [IsArray(), IsString({ each: true }), MaxLength(maxLength, { each: true })];
+      return [IsArray(), IsString({ each: true }), MaxLength(maxLength, { each: true }), IsWellFormedText({ each: true })];
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Refuses text with lone UTF-16 surrogates: SQLite would store them as U+FFFD
+ * and the row read back would not be what was written.
+ */
+function IsWellFormedText(options: ValidationOptions = {}): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isWellFormedText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !LONE_SURROGATE.test(value),
+        defaultMessage: buildMessage((each) => `${each}$property must be well-formed Unicode text`, options),
+      },
+    },
+    options,
+  );
 }
 
 function openApiType(type: FieldType): { type: string | [StringConstructor] } {

@@ -9,3 +9,4 @@ export * from './registry.module.js';
 export * from './replicated-entity.decorator.js';
 export * from './list-query.js';
 export * from './body-validation.js';
+export * from './validation-docs.js';

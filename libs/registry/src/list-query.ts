@@ -85,6 +85,8 @@ export function parseListQuery(definition: EntityDefinition, raw: RawQuery): Lis
     }
   }
 
+  const position = single('position');
+  if (position !== undefined && position.length === 0) fail('position', 'position must be a position token');
   const countText = single('count');
   if (countText !== undefined && countText !== 'true' && countText !== 'false') {
     fail('count', 'count must be true or false');

@@ -45,6 +45,7 @@ export function consolePage(nodeId: string): string {
     <div class="dialog-head">
       <h2 id="row-dialog-title">Row</h2>
       <p id="row-dialog-meta" class="muted mono"></p>
+      <p id="row-dialog-note" class="note" role="status"></p>
     </div>
     <div id="row-form-alert" class="alert" role="alert" hidden></div>
     <section id="conflict" class="conflict" role="alert" aria-labelledby="conflict-title" hidden></section>

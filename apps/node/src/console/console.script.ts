@@ -216,16 +216,19 @@ function renderCounts() {
 function route() {
   const table = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
   const entity = state.entities.find((candidate) => candidate.table === table);
-  if (!entity) {
-    if (table && state.entities.length > 0) {
-      byId('view').replaceChildren(h('h1', {}, 'No table named ' + table), h('p', {}, 'Pick one of the tables listed beside.'));
-      return;
-    }
-    if (state.entities.length > 0) history.replaceState(null, '', '#/' + state.entities[0].table);
-    if (state.entities.length > 0) openTable(state.entities[0], false);
-    return;
+  if (entity) {
+    openTable(entity, true);
+  } else if (!table && state.entities.length > 0) {
+    history.replaceState(null, '', '#/' + state.entities[0].table);
+    openTable(state.entities[0], false);
+  } else {
+    if (state.source) state.source.close();
+    state.entity = null;
+    renderNav();
+    byId('view').replaceChildren(
+      h('h1', {}, table ? 'No table named ' + table : 'No tables'),
+      h('p', {}, table ? 'Pick one of the tables listed beside.' : 'This node has no registered entities.'));
   }
-  openTable(entity, true);
 }
 
 // ---------------------------------------------------------------- one table
@@ -270,7 +273,7 @@ function renderView() {
         h('select', { id: 'page-size', onchange: (event) => { state.pageSize = Number(event.target.value); loadPage(firstPageUrl(), 'first'); } },
           PAGE_SIZES.map((size) => h('option', { value: String(size), selected: size === state.pageSize }, String(size)))),
         h('button', { type: 'button', class: 'button', onclick: () => reloadPage('Reloaded.') }, 'Reload'))),
-    h('div', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
+    h('div', { id: 'notice', class: 'notice', role: 'status' }),
     h('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': 'table-title', tabindex: '0' },
       h('table', { class: 'rows' },
         h('caption', { id: 'table-caption', class: 'visually-hidden' }),
@@ -341,7 +344,7 @@ function renderTableStatus() {
     text += ' · sorted by ' + label + ', ' + order + (state.sortedOnServer ? '' : ' (within this page)');
     caption += ', sorted by ' + label + ', ' + order;
   }
-  if (state.hiddenNewRows > 0) text += ' · ' + state.hiddenNewRows + ' new on later pages';
+  if (state.hiddenNewRows > 0) text += ' · ' + state.hiddenNewRows + ' new on other pages';
   status.textContent = text;
   byId('table-caption').textContent = caption;
   byId('page-number').textContent = 'Page ' + page;
@@ -356,34 +359,37 @@ function notice(message, tone) {
   element.textContent = message;
 }
 
-async function loadPage(url, how) {
+/**
+ * Loads one page of rows. how: 'first', 'next', 'previous' or 'same' (the page
+ * stack follows). Changes that arrive meanwhile are applied after the rows.
+ */
+async function loadPage(url, how, tolerated) {
   const entity = state.entity;
   state.loading = true;
   state.pending = [];
   const response = await api('GET', url);
-  if (state.entity !== entity) return false;
+  if (state.entity !== entity) return response;
   state.loading = false;
-  if (!response.ok) {
+  if (response.ok) {
+    if (how === 'first') state.pageStarts = [url];
+    else if (how === 'next') state.pageStarts.push(url);
+    else if (how === 'previous') state.pageStarts.pop();
+    state.rows = response.data;
+    state.nextUrl = nextLink(response.headers.get('Link'));
+    state.sortedOnServer = Boolean(state.sort) && new URL(url, location.href).searchParams.has('sort');
+    state.hiddenNewRows = 0;
+  } else if (response.status !== tolerated) {
     notice('Could not load ' + entity.table + '. ' + problemText(response.problem), 'error');
-    renderRows();
-    return false;
   }
-  if (how === 'first') state.pageStarts = [url];
-  else if (how === 'next') state.pageStarts.push(url);
-  else if (how === 'previous') state.pageStarts.pop();
-  state.rows = response.data;
-  state.nextUrl = nextLink(response.headers.get('Link'));
-  state.sortedOnServer = Boolean(state.sort) && new URL(url, location.href).searchParams.has('sort');
-  state.hiddenNewRows = 0;
   for (const change of state.pending.splice(0)) applyChange(change);
   renderHeader();
   renderRows();
-  return true;
+  return response;
 }
 
 function reloadPage(message) {
   const url = state.pageStarts[state.pageStarts.length - 1] || firstPageUrl();
-  return loadPage(url, 'same').then((ok) => { if (ok && message) notice(message); });
+  return loadPage(url, 'same').then((response) => { if (response.ok && message) notice(message); });
 }
 
 function nextPage() {
@@ -395,25 +401,25 @@ function previousPage() {
 }
 
 /**
- * Sorts on the server when the list API takes a sort parameter (then every page
- * follows the order), else sorts the rows of the loaded page.
+ * Sorts on the server when the list API takes a sort parameter for that field
+ * (then every page follows the order); where it answers 400, sorts the rows of
+ * the loaded page instead, and remembers not to ask again.
  */
 async function sortBy(key) {
-  const descending = Boolean(state.sort && state.sort.key === key && !state.sort.descending);
+  const previous = state.sort;
+  const descending = Boolean(previous && previous.key === key && !previous.descending);
+  const order = humanize(key) + ', ' + (descending ? 'descending' : 'ascending');
   state.sort = { key, descending };
   if (serverSorts.get(sortKey()) !== false) {
-    const url = firstPageUrl();
-    const response = await api('GET', url, {});
+    const response = await loadPage(firstPageUrl(), 'first', 400);
     if (response.ok) {
       serverSorts.set(sortKey(), true);
-      state.loading = true;
-      state.pending = [];
-      await loadPage(url, 'first');
-      announce('Sorted by ' + humanize(key) + ', ' + (descending ? 'descending' : 'ascending'));
+      announce('Sorted by ' + order);
       return;
     }
     if (response.status !== 400) {
-      notice('Could not sort: ' + problemText(response.problem), 'error');
+      state.sort = previous;
+      renderHeader();
       return;
     }
     serverSorts.set(sortKey(), false);
@@ -421,7 +427,7 @@ async function sortBy(key) {
   state.sortedOnServer = false;
   renderHeader();
   renderRows();
-  announce('Sorted this page by ' + humanize(key) + ', ' + (descending ? 'descending' : 'ascending'));
+  announce('Sorted this page by ' + order);
 }
 
 // ---------------------------------------------------------------- live changes
@@ -506,15 +512,29 @@ function applyChange(change) {
   if (index >= 0) {
     if (state.rows[index].version >= change.row.version) return false;
     state.rows[index] = change.row;
-  } else if (state.nextUrl) {
+  } else if (belongsOnThisPage(change.row)) {
+    insertRow(change.row);
+  } else {
     state.hiddenNewRows += 1;
     renderTableStatus();
     return false;
-  } else {
-    state.rows.push(change.row);
   }
   flash(change.id);
   return true;
+}
+
+/** A new row is shown if it sorts onto the loaded page: not before its first row, not past its end. */
+function belongsOnThisPage(row) {
+  if (state.nextUrl) return false;
+  if (state.pageStarts.length <= 1 || state.rows.length === 0) return true;
+  return comparator()(row, state.rows[0]) > 0;
+}
+
+function insertRow(row) {
+  const order = comparator();
+  const index = state.rows.findIndex((candidate) => order(row, candidate) < 0);
+  if (index < 0) state.rows.push(row);
+  else state.rows.splice(index, 0, row);
 }
 
 /** Highlights a row for a moment; renderRows() draws the highlight. */
@@ -538,7 +558,7 @@ function showWritten(row, headers, removed) {
   if (removed) {
     if (index >= 0) state.rows.splice(index, 1);
   } else if (index < 0) {
-    state.rows.push(row);
+    insertRow(row);
     flash(row.id);
   } else if (state.rows[index].version < row.version) {
     state.rows[index] = row;
@@ -648,7 +668,8 @@ function showFieldErrors(form, errors, alertId) {
       continue;
     }
     const message = byId('field-' + name + '-error');
-    message.textContent = [message.textContent, ...error.messages.map(sentence)].filter(Boolean).join(' ');
+    const texts = error.messages.map((text) => sentence(String(text).startsWith(name + ' ') ? humanize(name) + String(text).slice(name.length) : text));
+    message.textContent = [message.textContent, ...texts].filter(Boolean).join(' ');
     message.hidden = false;
     control.setAttribute('aria-invalid', 'true');
     control.setAttribute('aria-describedby', control.id + '-error ' + control.id + '-hint');
@@ -684,6 +705,7 @@ function openRowDialog(title, meta, submitLabel, row) {
   byId('conflict').replaceChildren();
   byId('row-dialog-title').textContent = title;
   byId('row-dialog-meta').textContent = meta;
+  byId('row-dialog-note').textContent = '';
   byId('row-submit').textContent = submitLabel;
   byId('row-submit').disabled = false;
   byId('row-submit').hidden = false;
@@ -880,6 +902,7 @@ async function showConflict(form, problem) {
       h('button', { type: 'submit', class: 'button primary' }, 'Apply my changes to version ' + current.version),
       h('button', { type: 'button', class: 'button', onclick: () => discard(form) }, 'Discard my changes')));
   section.hidden = false;
+  byId('row-dialog-note').textContent = '';
   byId('row-dialog-meta').textContent = 'ID ' + form.id + ' · version ' + current.version + ' (you opened version ' + form.base.version + ')';
   byId('row-submit').hidden = true;
   byId('conflict-title').focus();
@@ -890,17 +913,18 @@ function discard(form) {
   closeRowDialog('Discarded your changes; the ' + noun(entity) + ' shows version ' + form.current.version + '.');
 }
 
+/** Warns, in the open form, that the row changed meanwhile; saving will then show both versions. */
 function noteEditedRowChanged(change) {
   const form = state.form;
   if (!form || form.kind !== 'edit' || form.id !== change.id) return;
-  const meta = byId('row-dialog-meta');
+  const note = byId('row-dialog-note');
   if (!change.row) {
-    meta.textContent = 'ID ' + form.id + ' · deleted on the cluster while you edit';
+    note.textContent = 'This ' + noun(form.entity) + ' was deleted on the cluster while you were editing it.';
     return;
   }
   const opened = form.current ? form.current.version : form.base.version;
   if (change.row.version > opened) {
-    meta.textContent = 'ID ' + form.id + ' · version ' + opened + ' · now version ' + change.row.version + ' on the cluster: saving will show you both';
+    note.textContent = 'Changed on the cluster while you edit: now version ' + change.row.version + '. Saving will show you both versions first.';
   }
 }
 

@@ -76,7 +76,7 @@ a { color: var(--accent); }
 
 .layout {
   display: grid; gap: 1.25rem; padding: 1.25rem 1.5rem 2rem;
-  grid-template-columns: 16.5rem minmax(0, 1fr);
+  grid-template-columns: 17rem minmax(0, 1fr);
   grid-template-rows: auto 1fr;
   grid-template-areas: "nav main" "aside main";
   align-items: start; max-width: 1600px; margin: 0 auto;
@@ -186,7 +186,7 @@ input, select, textarea { font: inherit; color: inherit; }
 /* Node panel */
 .node-panel h2 { margin: 0.35rem 0 0; }
 .node-cards { display: grid; gap: 0.75rem; }
-.node-card { background: var(--surface); border: 1px solid var(--border); border-radius: 10px; padding: 0.85rem 0.95rem; display: grid; gap: 0.55rem; }
+.node-card { background: var(--surface); border: 1px solid var(--border); border-radius: 10px; padding: 0.85rem 0.8rem; display: grid; gap: 0.55rem; }
 .node-card.served { border-color: #9db4e8; box-shadow: 0 0 0 3px var(--accent-soft); }
 .node-card h3 { display: flex; align-items: center; flex-wrap: wrap; gap: 0.4rem; }
 .tag { font-size: 0.72rem; font-weight: 600; color: var(--accent-strong); background: var(--accent-soft); border-radius: 999px; padding: 0.1rem 0.5rem; margin-left: 0.35rem; }
@@ -196,7 +196,7 @@ input, select, textarea { font: inherit; color: inherit; }
 .badge.warn { background: var(--warn-soft); color: var(--warn); }
 .topics-wrap { overflow-x: auto; }
 table.topics { width: 100%; border-collapse: collapse; font-size: 0.82rem; font-variant-numeric: tabular-nums; }
-table.topics th, table.topics td { padding: 0.3rem 0.4rem; border-bottom: 1px solid #eceef2; text-align: right; }
+table.topics th, table.topics td { padding: 0.3rem 0.25rem; border-bottom: 1px solid #eceef2; text-align: right; }
 table.topics th:first-child { text-align: left; font-weight: 550; font-family: var(--mono); font-size: 0.8rem; }
 table.topics thead th { color: var(--muted); font-weight: 600; font-family: inherit; white-space: nowrap; }
 .in-sync { color: var(--ok); font-weight: 600; }
@@ -217,6 +217,8 @@ dialog form { padding: 1.25rem 1.35rem; display: grid; gap: 1rem; }
 dialog h2 { font-size: 1.2rem; text-transform: none; letter-spacing: 0; color: var(--text); }
 .dialog-head { display: grid; gap: 0.3rem; }
 .dialog-head .muted { font-size: 0.8rem; overflow-wrap: anywhere; }
+.note { font-size: 0.85rem; color: #6b4000; background: var(--warn-soft); border-radius: 6px; padding: 0.35rem 0.6rem; }
+.note:empty { display: none; }
 .dialog-actions { display: flex; flex-wrap: wrap; gap: 0.6rem; }
 .fields { display: grid; gap: 0.9rem; }
 .field { display: grid; gap: 0.3rem; }
@@ -238,7 +240,9 @@ dialog h2 { font-size: 1.2rem; text-transform: none; letter-spacing: 0; color: v
 .conflict h3 { color: #6b4000; }
 .compare-wrap { overflow-x: auto; }
 table.compare { width: 100%; border-collapse: collapse; font-size: 0.85rem; background: #ffffff; border-radius: 6px; }
-table.compare th, table.compare td { padding: 0.35rem 0.5rem; border-bottom: 1px solid #f1e2bf; text-align: left; overflow-wrap: anywhere; }
+table.compare th, table.compare td { padding: 0.35rem 0.5rem; border-bottom: 1px solid #f1e2bf; text-align: left; overflow-wrap: break-word; }
+table.compare th[scope="row"] { white-space: nowrap; }
+.tag { white-space: nowrap; }
 table.compare tr.differs th, table.compare tr.differs td { background: #fffaf0; font-weight: 600; }
 
 @media (prefers-reduced-motion: reduce) {

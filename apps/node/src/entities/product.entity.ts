@@ -27,7 +27,7 @@ export class Product {
   @Field({ description: 'Shown in the shop', example: true })
   available: boolean;
 
-  @Field({ description: 'Product page', format: 'uri', example: 'https://example.com/cup', optional: true })
+  @Field({ description: 'Product page', format: 'uri', example: 'https://example.com/cup', optional: true, maxLength: 2083 })
   @IsUrl({ require_protocol: true })
   url?: string;
 }

@@ -30,18 +30,21 @@ const REJECTION_STATUS = {
   'not-found': HttpStatus.NOT_FOUND,
 } as const;
 
-/** Body-parser errors carry a `type` and a `status`; they reach us as plain errors. */
+/**
+ * Errors of body-parser and the libraries under it (raw-body, the inflaters)
+ * carry a `status`, mostly a `type`, and `expose` when their message is fit
+ * for the client; they reach us as plain errors.
+ */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
+  expose?: boolean;
+  message?: string;
   limit?: number;
 }
 
 const isBodyParserError = (error: unknown): error is BodyParserError =>
-  typeof error === 'object' &&
-  error !== null &&
-  typeof (error as BodyParserError).type === 'string' &&
-  typeof (error as BodyParserError).status === 'number';
+  typeof error === 'object' && error !== null && typeof (error as BodyParserError).status === 'number';
 
 /**
  * Maps every error to RFC 9457 problem details. Unknown errors become a 500
@@ -180,7 +183,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           'The request body must be UTF-8 JSON',
         );
       default:
-        return problem(error.status, 'bad-request', titleOf(error.status), error.type);
+        return problem(
+          error.status,
+          'bad-request',
+          titleOf(error.status),
+          error.expose && error.message ? error.message : 'The request body could not be read',
+        );
     }
   }
 }
