@@ -59,6 +59,18 @@ describe('Change feed, embedded mode', () => {
     expect(events[0].id).toMatch(/^clusterlite\.users:0:\d+$/);
   });
 
+  it('ends open feeds when the node shuts down, instead of holding it open', async () => {
+    const other = await startEmbeddedNode();
+    await other.app.listen(0, '127.0.0.1');
+    const feed = await fetch(`${await other.app.getUrl()}/users/_changes`);
+    const reader = feed.body!.getReader();
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+  });
+
   it('is described in the OpenAPI document', async () => {
     const document = await (await fetch(`${url}/docs-json`)).json();
     expect(document.paths['/users/_changes'].get.responses['200'].content['text/event-stream']).toBeDefined();

@@ -91,6 +91,7 @@ describe('CRUD over HTTP, embedded mode', () => {
       await node.http.post('/products').set(prefer).send({ ...cup, sku: 'UNIQ-1' }).expect(201);
       const clash = await node.http.post('/products').set(prefer).send({ ...cup, sku: 'UNIQ-1' }).expect(409);
       expect(clash.body.detail).toMatch(/UNIQUE/);
+      expect(clash.body.errors).toEqual([{ field: 'sku', messages: ['sku is already taken'] }]);
     });
   });
 

@@ -27,6 +27,11 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
   // ETags are row versions, set by the entity routes; Express's body hashes would blur that.
   app.set('etag', false);
   app.disable('x-powered-by');
+  // Which node answered, behind any load balancer.
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('X-ClusterLite-Node', config.nodeId);
+    next();
+  });
   app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
   const filter = new ProblemDetailsFilter();
   // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.
@@ -39,7 +44,7 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
   });
   app.enableCors({
     origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(','),
-    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Total-Count', 'Idempotent-Replayed', POSITION_HEADER, 'Preference-Applied', 'X-ClusterLite-Upstream'],
+    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Total-Count', 'Idempotent-Replayed', POSITION_HEADER, 'Preference-Applied', 'X-ClusterLite-Upstream', 'X-ClusterLite-Node'],
   });
   app.useGlobalFilters(filter);
   app.useGlobalPipes(

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   NodeConfig,
   SqliteWriter,
@@ -58,7 +58,7 @@ const BATCH_ATTEMPTS = 3;
  * cannot take is rejected and its outcome recorded (invariant 6).
  */
 @Injectable()
-export class ProjectionService implements OnModuleInit {
+export class ProjectionService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProjectionService.name);
   private readonly appliedOutcomes = new Subject<EventOutcome>();
   /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
@@ -81,6 +81,12 @@ export class ProjectionService implements OnModuleInit {
       'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
     );
     for (const row of rows) this.positions.advance(row.topic, row.partition, BigInt(row.offset));
+  }
+
+  /** Ends the change feeds, so open server-sent-event responses do not hold the HTTP server open. */
+  beforeApplicationShutdown(): void {
+    this.appliedOutcomes.complete();
+    this.setAside.complete();
   }
 
   /** Topics this node projects: one per registered table. */

@@ -1,5 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
-import { map, type Observable } from 'rxjs';
+import { endWith, ignoreElements, interval, map, merge, share, takeUntil, type Observable } from 'rxjs';
+
+const HEARTBEAT_MS = 25_000;
 import {
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
@@ -147,9 +149,16 @@ export class EntityEndpoints {
 
   /** The table's change feed as server-sent events; each event's id is its log position. */
   changes(definition: EntityDefinition): Observable<MessageEvent> {
-    return this.queries.changes(definition).pipe(
-      map((change) => ({ type: 'change', id: change.position, data: change })),
+    const changes = this.queries.changes(definition).pipe(
+      map((change): MessageEvent => ({ type: 'change', id: change.position, data: change })),
+      share(),
     );
+    // A heartbeat keeps idle feeds open through proxies; it ends with the feed.
+    const heartbeats = interval(HEARTBEAT_MS).pipe(
+      map((): MessageEvent => ({ type: 'heartbeat', data: {} })),
+      takeUntil(changes.pipe(ignoreElements(), endWith(null))),
+    );
+    return merge(changes, heartbeats);
   }
 
   private async write(

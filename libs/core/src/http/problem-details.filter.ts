@@ -103,9 +103,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof EventRejectedError) {
       const outcome = exception.outcome;
       const status = REJECTION_STATUS[outcome.rejection ?? 'constraint-violation'];
+      // SQLite names the column of a broken unique index: "UNIQUE constraint failed: products.sku".
+      const column = /UNIQUE constraint failed: [\w]+\.(\w+)/.exec(outcome.reason ?? '')?.[1];
       return problem(status, `event-rejected:${outcome.rejection}`, 'Write rejected', exception.message, {
         eventId: outcome.eventId,
         position: outcome.position,
+        ...(column ? { errors: [{ field: column, messages: [`${column} is already taken`] }] } : {}),
       });
     }
     if (exception instanceof PreconditionFailedError) {
