@@ -23,6 +23,8 @@ export async function startEmbeddedNode(env: Record<string, string> = {}): Promi
   const config = NodeConfig.fromEnvironment({ NODE_ID: 'e2e', ...env, DB_PATH: dbPath });
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.register(config), {
     bodyParser: false,
+    // Shut down promptly: idle keep-alive connections must not hold the process.
+    forceCloseConnections: true,
     logger: ['error'],
   });
   await configureNode(app, config);

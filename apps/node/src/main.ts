@@ -19,6 +19,8 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.register(config), {
     bodyParser: false,
+    // Shut down promptly: idle keep-alive connections must not hold the process.
+    forceCloseConnections: true,
     logger: logLevelsFor(config),
   });
   await configureNode(app, config);

@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ServerKafka, type KafkaOptions } from '@nestjs/microservices';
-import type { Consumer, ConsumerGroupJoinEvent, EachBatchPayload } from 'kafkajs';
+import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload } from 'kafkajs';
 import type { DeadLetter, ProjectionService } from '../projection.service.js';
+
+/** Wait before building a new consumer after kafkajs gave one up. */
+const RESTART_DELAY_MS = 2_000;
 
 /** Events applied in one SQLite transaction, at most. */
 const MAX_TRANSACTION_EVENTS = 2_000;
@@ -18,6 +21,7 @@ const MAX_TRANSACTION_EVENTS = 2_000;
 export class KafkaProjectionServer extends ServerKafka {
   protected override logger = new Logger(KafkaProjectionServer.name);
   private readonly seekedForGap = new Set<string>();
+  private closing = false;
 
   constructor(
     private readonly projection: ProjectionService,
@@ -31,13 +35,48 @@ export class KafkaProjectionServer extends ServerKafka {
     const topics = this.projection.topics();
     await consumer.subscribe({ topics, fromBeginning: true });
     consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.seekToStoredPositions(consumer, event));
+    consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
+      if (!event.payload.restart) this.replaceConsumer(consumer, event.payload.error);
+    });
     await consumer.run({
       autoCommit: true,
+      autoCommitInterval: 5_000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: Math.max(1, topics.length),
       eachBatch: (payload) => this.applyBatch(consumer, payload),
     });
     this.logger.log(`Projecting ${topics.join(', ')} as group ${this.groupId}`);
+  }
+
+  override async close(): Promise<void> {
+    this.closing = true;
+    await super.close();
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only after retriable errors; after
+   * others (e.g. "Failed to find group coordinator" while a broker restarts)
+   * it stays stopped, and this node would stop applying events for good.
+   * Build a new consumer instead, as ServerKafka.start does, until one runs.
+   */
+  private replaceConsumer(crashed: Consumer, error: Error): void {
+    if (this.closing || this.consumer !== crashed) return;
+    this.logger.warn(`Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`);
+    setTimeout(() => {
+      void (async () => {
+        if (this.closing || this.consumer !== crashed || !this.client) return;
+        const consumer = this.client.consumer({ ...(this.options.consumer ?? {}), groupId: this.groupId });
+        this.consumer = consumer;
+        try {
+          this.registerConsumerEventListeners();
+          await consumer.connect();
+          await this.bindEvents(consumer);
+        } catch (failure) {
+          await consumer.disconnect().catch(() => undefined);
+          this.replaceConsumer(consumer, failure instanceof Error ? failure : new Error(String(failure)));
+        }
+      })();
+    }, RESTART_DELAY_MS);
   }
 
   private seekToStoredPositions(consumer: Consumer, event: ConsumerGroupJoinEvent): void {
@@ -53,8 +92,6 @@ export class KafkaProjectionServer extends ServerKafka {
   private async applyBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     if (batch.messages.length === 0) return;
-    const t0 = performance.now();
-    if (process.env.DEBUG_BATCH) process.stderr.write(`batch ${batch.topic} n=${batch.messages.length} first=${batch.messages[0].offset} gap=${(t0 - ((globalThis as any).__last ?? t0)).toFixed(1)}\n`);
     const stream = `${batch.topic}:${batch.partition}`;
     const expected = this.projection.nextOffset(batch.topic, batch.partition);
     const first = BigInt(batch.messages[0].offset);
@@ -79,8 +116,6 @@ export class KafkaProjectionServer extends ServerKafka {
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
-    (globalThis as any).__last = performance.now();
-    if (process.env.DEBUG_BATCH) process.stderr.write(`  applied in ${((globalThis as any).__last - t0).toFixed(1)}\n`);
   }
 
   /** Copies dead letters to the dead-letter topic; the local record stays if Kafka refuses. */
