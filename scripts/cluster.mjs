@@ -834,7 +834,7 @@ export async function startCluster(options = {}) {
         managed.start();
         await waitReady(
           managed,
-          `${url}/_cluster/status`,
+          `${url}/_cluster/health/ready`,
           o.readyTimeoutMs,
           what,
         );
@@ -930,7 +930,7 @@ export async function startCluster(options = {}) {
         managed.start();
         await waitReady(
           managed,
-          `${url}/_cluster/status`,
+          `${url}/_cluster/health/ready`,
           15_000,
           `nginx (port ${nginxPort}, error log ${errorLog})`,
         );

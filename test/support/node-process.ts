@@ -16,6 +16,9 @@ export interface NodeProcessOptions {
   env?: Record<string, string>;
 }
 
+/** live: the node serves HTTP from its file; ready: it also reaches and consumes the log. */
+export type Readiness = 'live' | 'ready';
+
 /** A real node process, started from the build, with its own SQLite file. */
 export class NodeProcess {
   readonly url: string;
@@ -53,9 +56,10 @@ export class NodeProcess {
     return this.child?.pid;
   }
 
-  async restart(): Promise<void> {
+  /** Stops and starts the node; `until: 'live'` returns once it serves, before it consumes the log. */
+  async restart(options: { until?: Readiness } = {}): Promise<void> {
     await this.stop();
-    await this.launch();
+    await this.launch(options.until);
   }
 
   /** SIGTERM and wait for a clean exit. */
@@ -82,7 +86,7 @@ export class NodeProcess {
     }
   }
 
-  private async launch(): Promise<void> {
+  private async launch(until: Readiness = 'ready'): Promise<void> {
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,8 +99,10 @@ export class NodeProcess {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
       try {
-        await this.status();
-        return;
+        // Ready: SQLite answers, the log is reachable and the node is consuming it.
+        const ready = await fetch(`${this.url}/_cluster/health/${until}`);
+        if (ready.ok) return;
+        throw new Error(`ready ${ready.status}`);
       } catch {
         await new Promise((resolveWait) => setTimeout(resolveWait, 100));
       }

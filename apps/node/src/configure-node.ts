@@ -8,6 +8,7 @@ import {
   ProblemDetailsFilter,
   RequestValidationError,
 } from '@clusterlite/core';
+import { KafkaTopics } from '@clusterlite/command';
 import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
 import { EntityRegistry, POSITION_HEADER, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
@@ -62,7 +63,17 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
     { strategy: ProjectionModule.transport(config, app.get(ProjectionService), app.get(EmbeddedEventLog)) },
     { inheritAppConfig: false },
   );
-  await app.startAllMicroservices();
+  if (config.mode === 'embedded') {
+    await app.startAllMicroservices();
+  } else {
+    // Consume once the topics exist; until then the node serves reads from its own file.
+    const logger = new Logger('ClusterLite');
+    void app
+      .get(KafkaTopics)
+      .whenReady()
+      .then(() => app.startAllMicroservices())
+      .catch((error: unknown) => logger.error(`Projection did not start: ${String(error)}`));
+  }
   if (config.mode === 'embedded') {
     new Logger('ClusterLite').warn(
       `EMBEDDED MODE: node ${config.nodeId} keeps its own event log in ${config.dbPath} and does NOT replicate. ` +

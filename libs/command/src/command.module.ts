@@ -34,8 +34,9 @@ export class CommandModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly topics: KafkaTopics,
   ) {}
 
+  /** Does not wait for Kafka: the node serves reads from its file meanwhile (see KafkaTopics). */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.client instanceof ClientKafka) await this.topics.ensure(this.client);
+    if (this.client instanceof ClientKafka) void this.topics.ensure(this.client).catch(() => undefined);
     else await this.client.connect();
   }
 

@@ -64,6 +64,7 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
   /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
   readonly outcomes$ = this.appliedOutcomes.asObservable();
   private readonly setAside = new Subject<DeadLetter>();
+  private consumingSince: Date | null = null;
   /** Every message this node dead-lettered, once committed. */
   readonly deadLetters$ = this.setAside.asObservable();
 
@@ -81,6 +82,16 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
     );
     for (const row of rows) this.positions.advance(row.topic, row.partition, BigInt(row.offset));
+  }
+
+  /** Told by the transport: whether it is receiving the log now. */
+  setConsuming(consuming: boolean): void {
+    this.consumingSince = consuming ? (this.consumingSince ?? new Date()) : null;
+  }
+
+  /** Since when the transport has been receiving the log; null when it is not. */
+  get consuming(): Date | null {
+    return this.consumingSince;
   }
 
   /** Ends the change feeds, so open server-sent-event responses do not hold the HTTP server open. */

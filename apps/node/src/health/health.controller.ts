@@ -36,7 +36,9 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: SQLite answers and the event log (Kafka, or the embedded log) is reachable' })
+  @ApiOperation({
+    summary: 'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, and this node is consuming it',
+  })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('sqlite'),
@@ -48,6 +50,11 @@ export class HealthController {
             return { mode: this.config.mode, brokers: this.config.kafkaBrokers.join(',') || null };
           })
           .withTimeout(3_000),
+      () => {
+        const since = this.projection.consuming;
+        const projection = this.indicators.check('projection');
+        return since ? projection.up({ consumingSince: since.toISOString() }) : projection.down({ message: 'not consuming the log' });
+      },
     ]);
   }
 }

@@ -1,18 +1,21 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
 import { EntityRegistry } from '@clusterlite/registry';
 import type { Kafka } from 'kafkajs';
 
-const STARTUP_ATTEMPTS = 30;
+const RETRY_DELAY_MS = 1_000;
 
 /**
  * Creates the topic of every table (one partition, so a table's events are
- * totally ordered) and the dead-letter topic, before the node serves.
+ * totally ordered) and the dead-letter topic. Until Kafka answers, the node
+ * serves reads from its own file and answers writes with 503; it keeps trying.
  */
 @Injectable()
-export class KafkaTopics {
+export class KafkaTopics implements OnApplicationShutdown {
   private readonly logger = new Logger(KafkaTopics.name);
+  private ensured: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     private readonly config: NodeConfig,
@@ -23,7 +26,22 @@ export class KafkaTopics {
     return this.registry.all().map((definition) => this.config.topicFor(definition.table));
   }
 
-  async ensure(client: ClientKafka): Promise<void> {
+  /** Starts creating the topics (once); resolves when they exist. */
+  ensure(client: ClientKafka): Promise<void> {
+    this.ensured ??= this.createTopics(client);
+    return this.ensured;
+  }
+
+  /** Resolves once the topics exist (after `ensure`). */
+  whenReady(): Promise<void> {
+    return this.ensured ?? Promise.reject(new Error('KafkaTopics.ensure() was not called'));
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  private async createTopics(client: ClientKafka): Promise<void> {
     const topics = [...this.tableTopics(), this.config.deadLetterTopic];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -50,11 +68,13 @@ export class KafkaTopics {
         }
         return;
       } catch (error) {
-        if (attempt >= STARTUP_ATTEMPTS) throw error;
-        this.logger.warn(
-          `Kafka at ${this.config.kafkaBrokers.join(',')} not ready (${String(error)}); retry ${attempt}/${STARTUP_ATTEMPTS}`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (this.stopping) throw error;
+        if (attempt === 1 || attempt % 30 === 0) {
+          this.logger.warn(
+            `Kafka at ${this.config.kafkaBrokers.join(',')} not reachable (${String(error)}); serving reads, writes answer 503; still trying`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       }
     }
   }

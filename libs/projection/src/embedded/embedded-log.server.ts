@@ -29,11 +29,13 @@ export class EmbeddedLogServer extends Server implements CustomTransportStrategy
     this.running = true;
     this.unsubscribe = this.log.onAppend((topic) => this.wakers.get(topic)?.());
     for (const topic of this.projection.topics()) this.loops.push(this.consume(topic));
+    this.projection.setConsuming(true);
     callback();
   }
 
   async close(): Promise<void> {
     this.running = false;
+    this.projection.setConsuming(false);
     this.unsubscribe?.();
     for (const wake of this.wakers.values()) wake();
     await Promise.allSettled(this.loops);

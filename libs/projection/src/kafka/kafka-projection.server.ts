@@ -36,6 +36,7 @@ export class KafkaProjectionServer extends ServerKafka {
     await consumer.subscribe({ topics, fromBeginning: true });
     consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.seekToStoredPositions(consumer, event));
     consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
+      this.projection.setConsuming(false);
       if (!event.payload.restart) this.replaceConsumer(consumer, event.payload.error);
     });
     await consumer.run({
@@ -50,6 +51,7 @@ export class KafkaProjectionServer extends ServerKafka {
 
   override async close(): Promise<void> {
     this.closing = true;
+    this.projection.setConsuming(false);
     await super.close();
   }
 
@@ -80,6 +82,7 @@ export class KafkaProjectionServer extends ServerKafka {
   }
 
   private seekToStoredPositions(consumer: Consumer, event: ConsumerGroupJoinEvent): void {
+    this.projection.setConsuming(true);
     for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
       for (const partition of partitions) {
         const next = this.projection.nextOffset(topic, partition) ?? 0n;
