@@ -195,8 +195,46 @@ describe(ProjectionService.name, () => {
     expect(await status.deadLetterCount()).toBe(3);
   });
 
+  it('inserts a run of creates at once, rejecting ids that exist, as one by one', async () => {
+    const { projection, rows } = await newProjection();
+    await projection.applyBatch(TOPIC, 0, log([anEvent({ entityId: 'm2', data: { name: 'Old', email: 'old@example.com' } })]));
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log(
+        ['m1', 'm2', 'm3'].map((id) => anEvent({ entityId: id, data: { name: id, email: `${id}@example.com` } })),
+        1,
+      ),
+    );
+    expect(result.outcomes.map((outcome) => [outcome.entityId, outcome.status, outcome.rejection])).toEqual([
+      ['m1', 'applied', null],
+      ['m2', 'rejected', 'already-exists'],
+      ['m3', 'applied', null],
+    ]);
+    expect((await rows()).map((row) => row.name)).toEqual(['m1', 'Old', 'm3']);
+  });
+
+  it('falls back to one by one when a run of creates breaks a unique field', async () => {
+    const { projection, rows } = await newProjection();
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log([
+        anEvent({ entityId: 'm1', data: { name: 'A', email: 'same@example.com' } }),
+        anEvent({ entityId: 'm2', data: { name: 'B', email: 'same@example.com' } }),
+        anEvent({ entityId: 'm3', data: { name: 'C', email: 'c@example.com' } }),
+      ]),
+    );
+    expect(result.outcomes.map((outcome) => outcome.rejection)).toEqual([null, 'constraint-violation', null]);
+    expect((await rows()).map((row) => row.id)).toEqual(['m1', 'm3']);
+  });
+
   it('gives identical checksums on two replicas that applied the same log, in different batch sizes', async () => {
     const events = log([
+      anEvent({ entityId: 'c1', data: { name: 'C1', email: 'c1@example.com' } }),
+      anEvent({ entityId: 'c2', data: { name: 'C2', email: 'taken@example.com' } }),
+      anEvent({ entityId: 'c3', data: { name: 'C3', email: 'taken@example.com' } }),
+      anEvent({ entityId: 'c1', data: { name: 'C1 again', email: 'c1b@example.com' } }),
       anEvent(),
       anEvent({ entityId: 'm2', data: { name: 'Bo', email: 'bo@example.com' } }),
       anEvent({ type: 'patched', data: { age: 5 } }),

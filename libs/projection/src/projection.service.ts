@@ -35,10 +35,23 @@ export interface BatchResult {
   deadLetters: DeadLetter[];
 }
 
-type MessageResult =
-  | { kind: 'outcome'; outcome: EventOutcome }
-  | { kind: 'dead-letter'; letter: DeadLetter }
-  | { kind: 'duplicate' };
+type DecodedMessage =
+  | { kind: 'event'; event: ReplicationEvent; definition: EntityDefinition }
+  | { kind: 'undecodable'; reason: string };
+
+interface OutcomeRow {
+  outcome: EventOutcome;
+  event: ReplicationEvent;
+  definition: EntityDefinition;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Rows per multi-row statement: 14 columns × 500 stays far below SQLite's 32,766 bound parameters. */
+const SQL_CHUNK = 500;
+/** Bound parameters per statement, well under SQLite's limit of 32,766. */
+const MAX_PARAMETERS = 16_000;
 
 /** The projection refused the event; recorded as its outcome, the same on every node. */
 class Rejection {
@@ -152,22 +165,53 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     let last: bigint | null = null;
     await this.writer.transaction(async (tx) => {
       last = this.positions.get(topic, partition);
-      for (const message of messages) {
-        const offset = BigInt(message.offset);
-        if (last !== null && offset <= last) {
-          result.skipped++;
+      const fresh = messages.filter((message) => last === null || BigInt(message.offset) > last);
+      result.skipped = messages.length - fresh.length;
+      const decoded = fresh.map((message) => this.decode(topic, message));
+      // A producer retry can put one event on the log twice; only the first counts.
+      const seen = await this.appliedEventIds(
+        tx,
+        decoded.flatMap((item) => (item.kind === 'event' ? [item.event.eventId] : [])),
+      );
+      const outcomes: OutcomeRow[] = [];
+      for (let index = 0; index < fresh.length; ) {
+        const message = fresh[index];
+        const item = decoded[index];
+        if (deadLetterReason !== null || item.kind === 'undecodable') {
+          const reason = deadLetterReason ?? (item as { reason: string }).reason;
+          result.deadLetters.push(await this.deadLetter(tx, topic, partition, message, reason));
+          index++;
           continue;
         }
-        if (deadLetterReason !== null) {
-          result.deadLetters.push(await this.deadLetter(tx, topic, partition, message, deadLetterReason));
-        } else {
-          const applied = await this.applyMessage(tx, topic, partition, message);
-          if (applied.kind === 'outcome') result.outcomes.push(applied.outcome);
-          if (applied.kind === 'dead-letter') result.deadLetters.push(applied.letter);
+        const run = this.createRun(decoded, index, seen);
+        const applied =
+          run.length > 1
+            ? await this.applyCreates(tx, topic, partition, fresh.slice(index, index + run.length), run)
+            : null;
+        for (const [offsetInRun, current] of (applied ?? []).entries()) {
+          const { event, definition } = run[offsetInRun];
+          seen.add(event.eventId);
+          result.outcomes.push(current);
+          outcomes.push({ outcome: current, event, definition, topic, partition, offset: fresh[index + offsetInRun].offset });
         }
-        result.applied++;
-        last = offset;
+        if (applied) {
+          index += run.length;
+          continue;
+        }
+        // One event at a time: the event here, or the whole run a multi-row insert could not take.
+        for (const [offsetInRun, one] of (run.length > 1 ? run : [item]).entries()) {
+          const offset = fresh[index + offsetInRun].offset;
+          if (seen.has(one.event.eventId)) continue;
+          seen.add(one.event.eventId);
+          const outcome = await this.applyOne(tx, `${topic}:${partition}:${offset}`, one.event, one.definition);
+          result.outcomes.push(outcome);
+          outcomes.push({ outcome, event: one.event, definition: one.definition, topic, partition, offset });
+        }
+        index += Math.max(run.length, 1);
       }
+      result.applied = fresh.length;
+      if (fresh.length > 0) last = BigInt(fresh[fresh.length - 1].offset);
+      await this.recordOutcomes(tx, outcomes);
       if (last !== null && result.applied > 0) {
         await tx.execute(
           'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +
@@ -186,33 +230,120 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     return result;
   }
 
-  /** Applies one message: its outcome, a dead letter, or nothing for an event already applied. */
-  private async applyMessage(
+  /**
+   * The consecutive creates of one table starting at `start` that are not
+   * duplicates: they can go into the table with one multi-row statement.
+   */
+  private createRun(
+    decoded: DecodedMessage[],
+    start: number,
+    seen: Set<string>,
+  ): { event: ReplicationEvent; definition: EntityDefinition }[] {
+    const run: { event: ReplicationEvent; definition: EntityDefinition }[] = [];
+    const first = decoded[start];
+    if (first.kind !== 'event') return run;
+    const limit = Math.floor(MAX_PARAMETERS / (first.definition.fields.length + 3));
+    const ids = new Set<string>();
+    for (let index = start; index < decoded.length && run.length < limit; index++) {
+      const item = decoded[index];
+      if (item.kind !== 'event' || item.event.type !== 'created' || item.definition !== first.definition) break;
+      if (seen.has(item.event.eventId) || ids.has(item.event.entityId)) break;
+      if (run.some((entry) => entry.event.eventId === item.event.eventId)) break;
+      ids.add(item.event.entityId);
+      run.push(item);
+    }
+    return run;
+  }
+
+  /**
+   * Inserts a run of creates with one statement. The rows whose id already
+   * existed are rejected, as one by one. If the statement breaks another
+   * constraint (a unique field), SQLite undoes the whole statement and the
+   * run is applied one event at a time instead, so every node reaches the
+   * same outcomes whatever its batch boundaries.
+   */
+  private async applyCreates(
     tx: SqliteTransaction,
     topic: string,
     partition: number,
-    message: LogMessage,
-  ): Promise<MessageResult> {
-    let event: ReplicationEvent;
-    let definition: EntityDefinition | undefined;
+    messages: LogMessage[],
+    run: { event: ReplicationEvent; definition: EntityDefinition }[],
+  ): Promise<EventOutcome[] | null> {
+    const definition = run[0].definition;
+    const fields = definition.fields;
+    const row = `(?, ${fields.map(() => '?').join(', ')}, 1, ?, ?)`;
+    let inserted: { id: string }[];
     try {
-      event = decodeEvent(message.value);
-      definition = this.registry.resolve(event.table);
+      inserted = await tx.rows<{ id: string }>(
+        `INSERT INTO ${definition.quotedTable} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
+          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
+        run.flatMap(({ event }) => [
+          event.entityId,
+          ...fields.map((f) => f.toColumn(event.data?.[f.name])),
+          event.occurredAt,
+          event.occurredAt,
+        ]),
+      );
+    } catch (error) {
+      if (isConstraintError(error)) return null;
+      throw error;
+    }
+    const created = new Set(inserted.map((entry) => entry.id));
+    return run.map(({ event }, index) => {
+      const applied = created.has(event.entityId);
+      return {
+        eventId: event.eventId,
+        table: event.table,
+        entityId: event.entityId,
+        type: event.type,
+        status: applied ? 'applied' : 'rejected',
+        rejection: applied ? null : 'already-exists',
+        reason: applied ? null : `Row "${event.entityId}" already exists`,
+        version: applied ? 1 : null,
+        position: `${topic}:${partition}:${messages[index].offset}`,
+      };
+    });
+  }
+
+  /** Parses a message and checks it against the registry; an event this node cannot apply anywhere is undecodable. */
+  private decode(topic: string, message: LogMessage): DecodedMessage {
+    try {
+      const event = decodeEvent(message.value);
+      const definition = this.registry.resolve(event.table);
       if (!definition) throw new UndecodableEventError(`unknown table "${event.table}"`);
       if (this.config.topicFor(definition.table) !== topic) {
         throw new UndecodableEventError(`event of table "${event.table}" on topic ${topic}`);
       }
       const problem = definition.problemWithData(event.type, event.data);
       if (problem) throw new UndecodableEventError(problem);
+      return { kind: 'event', event, definition };
     } catch (error) {
       if (!(error instanceof UndecodableEventError)) throw error;
-      return { kind: 'dead-letter', letter: await this.deadLetter(tx, topic, partition, message, error.message) };
+      return { kind: 'undecodable', reason: error.message };
     }
-    // A producer retry can put one event on the log twice; only the first counts.
-    const seen = await tx.rows('SELECT 1 FROM "_clusterlite_outcomes" WHERE "eventId" = ?', [event.eventId]);
-    if (seen.length > 0) return { kind: 'duplicate' };
+  }
 
-    const position = `${topic}:${partition}:${message.offset}`;
+  /** Which of these event ids already have an outcome: one query per chunk, not one per event. */
+  private async appliedEventIds(tx: SqliteTransaction, eventIds: string[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    for (let start = 0; start < eventIds.length; start += SQL_CHUNK) {
+      const chunk = eventIds.slice(start, start + SQL_CHUNK);
+      const rows = await tx.rows<{ eventId: string }>(
+        `SELECT "eventId" FROM "_clusterlite_outcomes" WHERE "eventId" IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const row of rows) seen.add(row.eventId);
+    }
+    return seen;
+  }
+
+  /** Applies one event's row change; a refusal becomes the outcome, the same on every node. */
+  private async applyOne(
+    tx: SqliteTransaction,
+    position: string,
+    event: ReplicationEvent,
+    definition: EntityDefinition,
+  ): Promise<EventOutcome> {
     let version: number | null;
     let rejection: Rejection | null = null;
     try {
@@ -223,7 +354,7 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       else throw error;
       version = null;
     }
-    const outcome: EventOutcome = {
+    return {
       eventId: event.eventId,
       table: event.table,
       entityId: event.entityId,
@@ -234,34 +365,49 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       version,
       position,
     };
-    await tx.execute(
-      'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        event.eventId,
-        topic,
-        partition,
-        message.offset,
-        event.table,
-        event.entityId,
-        event.type,
-        outcome.status,
-        outcome.rejection,
-        outcome.reason,
-        version,
-        event.occurredAt,
-        event.origin,
-        definition.keepsHistory && event.data !== null ? JSON.stringify(event.data) : null,
-      ],
-    );
-    if (event.idempotency) {
+  }
+
+  /** Records the outcomes (and first uses of idempotency keys) of a batch in a few multi-row inserts. */
+  private async recordOutcomes(tx: SqliteTransaction, rows: OutcomeRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += SQL_CHUNK) {
+      const chunk = rows.slice(start, start + SQL_CHUNK);
       await tx.execute(
-        'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
-          'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key") DO NOTHING',
-        [event.idempotency.key, event.idempotency.fingerprint, event.eventId, event.table, event.entityId, position],
+        'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
+          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap(({ outcome, event, definition, topic, partition, offset }) => [
+          event.eventId,
+          topic,
+          partition,
+          offset,
+          event.table,
+          event.entityId,
+          event.type,
+          outcome.status,
+          outcome.rejection,
+          outcome.reason,
+          outcome.version,
+          event.occurredAt,
+          event.origin,
+          definition.keepsHistory && event.data !== null ? JSON.stringify(event.data) : null,
+        ]),
       );
     }
-    return { kind: 'outcome', outcome };
+    const keyed = rows.filter((row) => row.event.idempotency);
+    for (let start = 0; start < keyed.length; start += SQL_CHUNK) {
+      const chunk = keyed.slice(start, start + SQL_CHUNK);
+      await tx.execute(
+        'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
+          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("key") DO NOTHING`,
+        chunk.flatMap(({ event, outcome }) => [
+          event.idempotency!.key,
+          event.idempotency!.fingerprint,
+          event.eventId,
+          event.table,
+          event.entityId,
+          outcome.position,
+        ]),
+      );
+    }
   }
 
   /** Writes the row change of one event; returns the row's new version (null when deleted). */

@@ -14,30 +14,42 @@ import { SQLITE_PRAGMAS } from './sqlite-options.js';
  */
 (sqlite3 as unknown as { verbose: () => unknown }).verbose = () => sqlite3;
 
-/** Prepared statements kept per connection, at most; beyond that statements are prepared per call. */
+/** Prepared statements kept per connection, at most (least recently used ones are finalized first). */
 const MAX_CACHED_STATEMENTS = 256;
+/** And at most this much SQL text in them: multi-row statements are large once prepared. */
+const MAX_CACHED_SQL_LENGTH = 1 << 20;
 
 /**
  * Statements prepared once and reused for every call with the same SQL, on the writer's
  * connection. Saves SQLite's parse/plan and a thread-pool round trip per statement.
  */
 class StatementCache {
+  /** In least-recently-used order. */
   private readonly statements = new Map<string, Statement>();
+  private sqlLength = 0;
   private closed = false;
 
   constructor(readonly database: Database) {}
 
-  /** The prepared statement for `sql`, or null when it must run uncached. */
+  /** The prepared statement for `sql`, or null when it must run uncached. Use it at once. */
   get(sql: string): Statement | null {
     if (this.closed) return null;
     let statement = this.statements.get(sql);
-    if (statement) return statement;
-    if (this.statements.size >= MAX_CACHED_STATEMENTS) return null;
+    if (statement) {
+      this.statements.delete(sql);
+      this.statements.set(sql, statement);
+      return statement;
+    }
+    if (sql.length > MAX_CACHED_SQL_LENGTH / 4) return null;
+    while (this.statements.size >= MAX_CACHED_STATEMENTS || this.sqlLength + sql.length > MAX_CACHED_SQL_LENGTH) {
+      this.evict(this.statements.keys().next().value as string);
+    }
     statement = this.database.prepare(sql, (error: Error | null) => {
       // The calls queued on it fail with the same error; prepare again next time.
-      if (error && this.statements.get(sql) === statement) this.statements.delete(sql);
+      if (error && this.statements.get(sql) === statement) this.evict(sql);
     });
     this.statements.set(sql, statement);
+    this.sqlLength += sql.length;
     return statement;
   }
 
@@ -46,15 +58,25 @@ class StatementCache {
     this.closed = true;
     const statements = [...this.statements.values()];
     this.statements.clear();
+    this.sqlLength = 0;
     await Promise.all(statements.map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()))));
+  }
+
+  /** Drops a statement; sqlite3 finalizes it after the calls already queued on it. */
+  private evict(sql: string): void {
+    const statement = this.statements.get(sql);
+    if (!statement) return;
+    this.statements.delete(sql);
+    this.sqlLength -= sql.length;
+    statement.finalize(() => undefined);
   }
 }
 
 /**
- * A row-changing statement without RETURNING runs to completion in one step, so its cached
- * statement is never left in progress (which would hold up COMMIT).
+ * Statements that run to completion in one step (a row change without RETURNING, or
+ * transaction control), so a cached one is never left in progress by `run`.
  */
-const COMPLETES_IN_ONE_STEP = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)/i;
+const COMPLETES_IN_ONE_STEP = /^\s*(?:(?:INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)|(?:BEGIN|COMMIT|ROLLBACK|END)\b)/i;
 
 /** One open write transaction on the node's SQLite file. */
 export class SqliteTransaction {
@@ -133,21 +155,22 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
     await this.tail;
   }
 
+  private statementCache(): StatementCache {
+    const database = this.database;
+    if (this.statements?.database !== database) this.statements = new StatementCache(database);
+    return this.statements;
+  }
+
   private get database(): Database {
     return (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
   }
 
   private async runInTransaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
-    const database = this.database;
-    if (this.statements?.database !== database) this.statements = new StatementCache(database);
-    const tx = new SqliteTransaction(database, this.closing ? null : this.statements);
+    const tx = new SqliteTransaction(this.database, this.closing ? null : this.statementCache());
     await tx.execute('BEGIN IMMEDIATE');
     try {
-      const t0 = performance.now();
       const result = await work(tx);
-      const t1 = performance.now();
       await tx.execute('COMMIT');
-      if (process.env.DEBUG_BATCH) process.stderr.write(`  tx work ${(t1 - t0).toFixed(1)} commit ${(performance.now() - t1).toFixed(1)}\n`);
       return result;
     } catch (error) {
       await tx.execute('ROLLBACK').catch((rollbackError: unknown) => {

@@ -7,7 +7,7 @@ import type { DeadLetter, ProjectionService } from '../projection.service.js';
 const RESTART_DELAY_MS = 2_000;
 
 /** Events applied in one SQLite transaction, at most. */
-const MAX_TRANSACTION_EVENTS = 2_000;
+const MAX_TRANSACTION_EVENTS = 5_000;
 
 /**
  * The projection's Kafka transport: Nest's `ServerKafka` (client, consumer,
