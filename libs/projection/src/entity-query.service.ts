@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidPositionError, LogPosition, NodeConfig, type EventOutcome } from '@clusterlite/core';
+import { InvalidPositionError, LogPosition, NodeConfig, SqliteWriter, type EventOutcome } from '@clusterlite/core';
 import {
   EntityQueries,
   EntityRegistry,
@@ -30,6 +30,7 @@ export class EntityQueryService extends EntityQueries {
     private readonly registry: EntityRegistry,
     private readonly config: NodeConfig,
     private readonly projection: ProjectionService,
+    private readonly sqlite: SqliteWriter,
   ) {
     super();
   }
@@ -49,7 +50,10 @@ export class EntityQueryService extends EntityQueries {
   }
 
   async findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null> {
-    const [record] = await this.dataSource.query(`SELECT * FROM ${definition.quotedTable} WHERE "id" = ?`, [id]);
+    const [record] = await this.sqlite.read<Record<string, unknown>>(
+      `SELECT * FROM ${definition.quotedTable} WHERE "id" = ?`,
+      [id],
+    );
     return record ? definition.toRow(record) : null;
   }
 
@@ -69,7 +73,7 @@ export class EntityQueryService extends EntityQueries {
     }
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
     const order = query.sort.map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ');
-    const records: Record<string, unknown>[] = await this.dataSource.query(
+    const records = await this.sqlite.read<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
       [...parameters, query.limit],
     );

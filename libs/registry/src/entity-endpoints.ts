@@ -11,6 +11,7 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
+  RequestValidationError,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -18,7 +19,7 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
-import { POSITION_HEADER, type BulkItemResultDto, type ReadQueryDto, type WriteAcceptedDto } from './entity-http.dto.js';
+import { POSITION_HEADER, type BulkItemResultDto, type WriteAcceptedDto } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { validateCreateBody } from './body-validation.js';
 import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
@@ -67,11 +68,11 @@ export class EntityEndpoints {
   async findOne(
     definition: EntityDefinition,
     id: string,
-    query: ReadQueryDto,
+    query: Record<string, unknown>,
     request: Request,
     response: Response,
   ): Promise<EntityRow | undefined> {
-    await this.waitForRequestedPosition(query.position, request);
+    await this.waitForRequestedPosition(positionOf(query), request);
     const row = await this.queries.findOne(definition, checkId(id));
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
@@ -140,8 +141,8 @@ export class EntityEndpoints {
     );
   }
 
-  async history(definition: EntityDefinition, id: string, query: ReadQueryDto, request: Request) {
-    await this.waitForRequestedPosition(query.position, request);
+  async history(definition: EntityDefinition, id: string, query: Record<string, unknown>, request: Request) {
+    await this.waitForRequestedPosition(positionOf(query), request);
     const entries = await this.queries.history(definition, checkId(id));
     if (entries.length === 0) throw new EntityNotFoundError(definition.table, id);
     return entries;
@@ -250,6 +251,18 @@ function nextPageUrl(definition: EntityDefinition, request: Request, query: List
   }
   next.set('cursor', encodeCursor(query.sort, last));
   return `/${definition.table}?${next.toString()}`;
+}
+
+/** The one query parameter a read of a row takes: `position`, once, as text. */
+function positionOf(query: Record<string, unknown>): string | undefined {
+  const errors = Object.keys(query)
+    .filter((name) => name !== 'position')
+    .map((name) => ({ field: name, messages: [`property ${name} should not exist`] }));
+  if (query.position !== undefined && typeof query.position !== 'string') {
+    errors.push({ field: 'position', messages: ['position must be a string'] });
+  }
+  if (errors.length > 0) throw new RequestValidationError(errors);
+  return query.position as string | undefined;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

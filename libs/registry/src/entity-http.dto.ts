@@ -1,7 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { ENTITY_ID_PATTERN } from '@clusterlite/core';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -20,13 +17,6 @@ export class WriteAcceptedDto {
     description: `Log position of the event. Send it back as the \`${POSITION_HEADER}\` header or the \`position\` query parameter of a read to get read-your-writes through any node.`,
   })
   position: string;
-}
-
-export class ReadQueryDto {
-  @ApiPropertyOptional({ description: 'Wait until this node has applied this log position (from a write response) before reading' })
-  @IsOptional()
-  @IsString()
-  position?: string;
 }
 
 /** One event of a table's change feed (`GET /{table}/_changes`). */
