@@ -32,7 +32,7 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -467,14 +467,15 @@ function userEvent(runId, i) {
 // Environment facts for the report
 // ---------------------------------------------------------------------------------------------
 
-/** @param {string} cmd @param {string[]} argv */
+/**
+ * What a command prints: its standard output, or its standard error when that is where it
+ * writes (`java -version`, `nginx -v`); null if it cannot run.
+ * @param {string} cmd @param {string[]} argv
+ */
 function tryRun(cmd, argv) {
-  try {
-    return execFileSync(cmd, argv, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (error) {
-    const e = /** @type {{ stderr?: string }} */ (error);
-    return (e.stderr ?? '').trim() || null;
-  }
+  const run = spawnSync(cmd, argv, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (run.error) return null;
+  return run.stdout.trim() || run.stderr.trim() || (run.status === 0 ? '' : null);
 }
 
 /** @param {string} name */
@@ -510,7 +511,7 @@ function environment() {
       sqlite: /** @type {{ VERSION?: string }} */ (/** @type {unknown} */ (sqlite3)).VERSION ?? null,
       nestCore: packageVersion('@nestjs/core'),
       typeorm: packageVersion('typeorm'),
-      nginx: nginx ? (tryRun(nginx, ['-v']) ?? '').replace(/^nginx version: /, '') : null,
+      nginx: nginx ? (tryRun(nginx, ['-v']) ?? '').replace(/^nginx version: (nginx\/)?/, '') : null,
       autocannon: packageVersion('autocannon'),
     },
   };
@@ -1198,7 +1199,7 @@ function renderMarkdown(report) {
     '',
     `- Commit \`${env.commitShort}\`${env.workingTreeChanged ? ' (with uncommitted changes)' : ''}, ${env.date}, ${report.runtimeSeconds} s, load average at start ${env.loadAverageAtStart}`,
     `- Machine: ${env.machine.cpus} cores (${env.machine.cpuModel}), ${env.machine.memoryGiB} GiB, ${env.machine.os}; everything (broker, 3 nodes, nginx, load generator) on this one machine`,
-    `- Node ${env.versions.node}; Kafka ${env.versions.kafkaBroker} (KRaft, single broker, ${env.versions.java}); kafkajs ${env.versions.kafkajs}; sqlite3 ${env.versions.sqlite3} (SQLite ${env.versions.sqlite}); NestJS ${env.versions.nestCore}; TypeORM ${env.versions.typeorm}; ${env.versions.nginx}; load: autocannon ${env.versions.autocannon}`,
+    `- Node ${env.versions.node}; Kafka ${env.versions.kafkaBroker} (KRaft, single broker, ${env.versions.java}); kafkajs ${env.versions.kafkajs}; sqlite3 ${env.versions.sqlite3} (SQLite ${env.versions.sqlite}); NestJS ${env.versions.nestCore}; TypeORM ${env.versions.typeorm}; nginx ${env.versions.nginx}; load: autocannon ${env.versions.autocannon}`,
     '',
     '| Scenario | Figure | Measured | Ceiling | Share of ceiling | Target | Met | Conditions |',
     '|---|---|---:|---:|---:|---|:-:|---|',
