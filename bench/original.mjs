@@ -1,0 +1,310 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * The original Go ClusterLite (github.com/deemkeen/clusterlite) under the loads of
+ * bench/run.mjs, on this machine, for comparison.
+ *
+ *   node bench/original.mjs --source DIR [--out DIR]
+ *
+ *   --source   a checkout of github.com/deemkeen/clusterlite (main.go, lib/, models/); needs Go
+ *   --out      where to write original.json and original.md (default bench/results)
+ *
+ * The original reads no configuration: its broker (`redpanda:9092`) and port (`:8082`) are
+ * constants. A copy of the checkout is built with those two constants read from KAFKA_URL and
+ * HTTP_PORT instead; nothing else changes. It then runs as its docker-compose.yml runs it: three
+ * nodes sharing ONE SQLite file (`./db/db.sqlite` in one working directory) and one consumer
+ * group, so each event is applied once, by one node. nginx (nginx/nginx.conf, as for
+ * ClusterLite) spreads the load; the Kafka broker is the one of `npm run kafka:install`.
+ *
+ * Scenarios, with the settings of bench/run.mjs: writes through nginx (64 connections, 3 s
+ * warm-up, 20 s), reads by id on one node (32 connections, 10 s), catch-up (a fresh node in an
+ * empty directory reads the whole topic from its first offset) and resident memory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import sqlite3 from 'sqlite3';
+import { findNginx, renderNginxConf } from '../scripts/cluster.mjs';
+import { ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({ options: { source: { type: 'string' }, out: { type: 'string' } }, strict: true });
+if (!args.source) {
+  console.error('usage: node bench/original.mjs --source <checkout of github.com/deemkeen/clusterlite> [--out DIR]');
+  process.exit(2);
+}
+const SOURCE = resolve(args.source);
+const OUT_DIR = resolve(args.out ?? join(HERE, 'results'));
+const WORK = mkdtempSync(join(os.tmpdir(), 'clusterlite-original-'));
+const TOPIC = 'db_events';
+const GROUP = 'db-consumer-group';
+
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+const t0 = performance.now();
+const progress = (/** @type {string} */ message) => console.log(`[original ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${message}`);
+const fmtInt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en-US');
+/** @param {number[]} values */
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (/** @type {number} */ q) => (sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2)) : null);
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Builds the checkout with its broker and port read from the environment. */
+function build() {
+  const dir = join(WORK, 'src');
+  cpSync(SOURCE, dir, { recursive: true, filter: (path) => !path.includes(`${SOURCE}/.git`) });
+  const main = join(dir, 'main.go');
+  const text = readFileSync(main, 'utf8');
+  const patched = text
+    .replace(/\bconst \(\s*\n(\s*DB_PATH\s*=\s*"[^"]*"\s*\n)\s*KAFKA_URL\s*=\s*"[^"]*"\s*\n\s*HTTP_PORT\s*=\s*"[^"]*"\s*\n\)/, 'var (\n$1\tKAFKA_URL = os.Getenv("KAFKA_URL")\n\tHTTP_PORT = os.Getenv("HTTP_PORT")\n)')
+    .replace('"path/filepath"\n', '"os"\n\t"path/filepath"\n');
+  if (patched === text || !patched.includes('os.Getenv("HTTP_PORT")')) throw new Error(`${main}: the DB_PATH/KAFKA_URL/HTTP_PORT constants were not found`);
+  writeFileSync(main, patched);
+  progress('building the original (go build)...');
+  const run = spawnSync('go', ['build', '-o', 'clusterlite-original', '.'], { cwd: dir, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('go build failed');
+  return join(dir, 'clusterlite-original');
+}
+
+/** @param {number} pid */
+function rssMiB(pid) {
+  try {
+    const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number((kib / 1024).toFixed(1));
+  } catch {
+    return 0;
+  }
+}
+
+/** @param {string} url */
+async function waitServing(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} did not answer in ${timeoutMs} ms`);
+}
+
+/** @param {string} file */
+async function countUsers(file) {
+  if (!existsSync(file)) return 0;
+  const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
+  try {
+    return await new Promise((res) => db.get('SELECT COUNT(*) AS n FROM users', (e, row) => res(e ? 0 : /** @type {any} */ (row).n)));
+  } finally {
+    db.close();
+  }
+}
+
+/** @param {string} label @param {import('autocannon').Options} options @param {() => void} [sample] */
+async function load(label, options, sample) {
+  /** @type {number[]} */
+  const latencies = [];
+  const instance = autocannon({ ...options, excludeErrorStats: true });
+  instance.on('response', (_client, status, _bytes, time) => {
+    if (status >= 200 && status < 300) latencies.push(time);
+  });
+  const sampler = sample ? setInterval(sample, 250) : undefined;
+  const result = await instance;
+  clearInterval(sampler);
+  const out = {
+    okPerSecond: Math.round(latencies.length / result.duration),
+    ok: latencies.length,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationSeconds: result.duration,
+    latencyMs: percentiles(latencies),
+  };
+  progress(`  ${label}: ${fmtInt(out.okPerSecond)} req/s, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`);
+  return out;
+}
+
+/** @type {import('node:child_process').ChildProcess[]} */
+const children = [];
+/** @param {string} binary @param {string} cwd @param {string} brokers @param {number} port */
+function startNode(binary, cwd, brokers, port) {
+  mkdirSync(join(cwd, 'db'), { recursive: true });
+  const child = spawn(binary, [], { cwd, env: { ...process.env, KAFKA_URL: brokers, HTTP_PORT: `:${port}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // It logs every event; like docker, keep its output.
+  const log = join(cwd, `node-${port}.log`);
+  child.stdout?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
+  child.stderr?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
+  children.push(child);
+  return child;
+}
+
+async function main() {
+  const binary = build();
+  ensureKafkaJars();
+  progress('starting the Kafka broker...');
+  const broker = await startKafkaBroker({ dataDir: join(WORK, 'kafka') });
+  let nginx;
+  try {
+    const shared = join(WORK, 'shared');
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    /** @type {import('node:child_process').ChildProcess[]} */
+    const nodes = [];
+    for (const port of ports) {
+      nodes.push(startNode(binary, shared, broker.brokers, port));
+      await waitServing(`http://127.0.0.1:${port}/users`);
+    }
+    await sleep(3_000);
+    const idleRss = nodes.map((n) => rssMiB(/** @type {number} */ (n.pid)));
+    const nginxBin = findNginx();
+    if (!nginxBin) throw new Error('nginx not found (apt-get install nginx-light)');
+    const listenPort = await findFreePort();
+    const runtimeDir = join(WORK, 'nginx');
+    mkdirSync(join(runtimeDir, 'tmp'), { recursive: true });
+    writeFileSync(join(runtimeDir, 'nginx.conf'), renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }));
+    nginx = spawn(nginxBin, ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')], { stdio: 'ignore' });
+    const url = `http://127.0.0.1:${listenPort}`;
+    await waitServing(`${url}/users`);
+    progress(`3 original nodes (one shared SQLite file) behind nginx at ${url}`);
+
+    let seq = 0;
+    const tag = Date.now();
+    const writeRequest = {
+      method: /** @type {const} */ ('POST'),
+      path: '/users',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (/** @type {any} */ request) => {
+        const i = seq++;
+        return { ...request, body: JSON.stringify({ name: `Bench User ${i}`, email: `user-${tag}-${i}@bench.example` }) };
+      },
+    };
+    progress('writes through nginx: 3 s warm-up, then 64 connections for 20 s');
+    await load('warm-up', { url, connections: 64, duration: 3, requests: [writeRequest] });
+    /** @type {number[]} */
+    const writeRss = [0, 0, 0];
+    const writes = await load('POST /users', { url, connections: 64, duration: 20, requests: [writeRequest] }, () =>
+      nodes.forEach((n, i) => (writeRss[i] = Math.max(writeRss[i], rssMiB(/** @type {number} */ (n.pid))))),
+    );
+    const sharedFile = join(shared, 'db', 'db.sqlite');
+    const admin = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const events = (await admin.fetchTopicOffsets(TOPIC)).reduce((sum, p) => sum + Number(p.high), 0);
+    const loadEnded = performance.now();
+    while ((await countUsers(sharedFile)) < events && performance.now() - loadEnded < 60_000) await sleep(10);
+    const drainedMs = Math.round(performance.now() - loadEnded);
+    progress(`  all ${fmtInt(events)} events applied (to the shared file) ${drainedMs} ms after the load ended`);
+
+    const ids = await new Promise((res, rej) => {
+      const db = new sqlite3.Database(sharedFile, sqlite3.OPEN_READONLY);
+      db.all('SELECT id FROM users ORDER BY random() LIMIT 20000', (e, rows) => {
+        db.close();
+        if (e) rej(e);
+        else res(rows.map((/** @type {any} */ r) => r.id));
+      });
+    });
+    let next = 0;
+    progress('reads by id on one node: 32 connections, 10 s');
+    /** @type {number} */
+    let readRss = 0;
+    const reads = await load(
+      'GET /users/{id}',
+      { url: `http://127.0.0.1:${ports[0]}`, connections: 32, duration: 10, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/users/${ids[next++ % ids.length]}` }) }] },
+      () => (readRss = Math.max(readRss, rssMiB(/** @type {number} */ (nodes[0].pid)))),
+    );
+
+    progress('catch-up: stopping the nodes, rewinding the group, starting a fresh node in an empty directory');
+    nginx.kill('SIGTERM');
+    for (const node of nodes) node.kill('SIGTERM');
+    const rows = await countUsers(sharedFile);
+    // The nodes do not leave the group on SIGTERM: wait for their session to expire.
+    const rewindDeadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await admin.resetOffsets({ groupId: GROUP, topic: TOPIC, earliest: true });
+        break;
+      } catch (error) {
+        if (Date.now() > rewindDeadline) throw error;
+        await sleep(1_000);
+      }
+    }
+    await admin.disconnect();
+    const fresh = join(WORK, 'fresh');
+    const started = performance.now();
+    const node = startNode(binary, fresh, broker.brokers, await findFreePort());
+    let catchUpRss = 0;
+    while ((await countUsers(join(fresh, 'db', 'db.sqlite'))) < rows) {
+      catchUpRss = Math.max(catchUpRss, rssMiB(/** @type {number} */ (node.pid)));
+      if (performance.now() - started > 300_000) throw new Error('the fresh node did not catch up in 5 minutes');
+      await sleep(20);
+    }
+    const catchUpMs = performance.now() - started;
+    const catchUp = { events: rows, ms: Math.round(catchUpMs), eventsPerSecond: Math.round(rows / (catchUpMs / 1000)), rssMaxMiB: catchUpRss };
+    progress(`  ${fmtInt(catchUp.eventsPerSecond)} events/s (${fmtInt(rows)} rows in ${catchUp.ms} ms)`);
+    node.kill('SIGTERM');
+
+    report({ writes, drainedMs, events, reads, catchUp, idleRss, writeRss, readRss });
+  } finally {
+    nginx?.kill('SIGTERM');
+    for (const child of children) child.kill('SIGKILL');
+    await broker.stop();
+    rmSync(WORK, { recursive: true, force: true });
+  }
+}
+
+/** @param {any} r */
+function report(r) {
+  /** @type {any} */
+  let ours = null;
+  try {
+    ours = JSON.parse(readFileSync(join(OUT_DIR, 'latest.json'), 'utf8'));
+  } catch {
+    /* no ClusterLite run to compare with */
+  }
+  const figure = (/** @type {string} */ id) => ours?.summary?.find((/** @type {any} */ f) => f.id === id)?.value ?? null;
+  const commit = spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: SOURCE, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const result = {
+    date: new Date().toISOString(),
+    source: { dir: SOURCE, commit, patch: 'KAFKA_URL and HTTP_PORT constants read from the environment' },
+    machine: { cpus: os.cpus().length, memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)) },
+    ...r,
+  };
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'original.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const row = (/** @type {string} */ what, /** @type {string} */ original, /** @type {any} */ mine, /** @type {string} */ unit) =>
+    `| ${what} | ${original} | ${mine === null ? '–' : `${typeof mine === 'number' ? mine.toLocaleString('en-US') : mine} ${unit}`} |`;
+  const md = [
+    '# The original Go ClusterLite on the same machine',
+    '',
+    `- ${result.date}; source: github.com/deemkeen/clusterlite at commit ${commit === 'unknown' ? 'unknown (not a git checkout)' : `\`${commit.slice(0, 7)}\``}, built with its broker and port read from the environment (nothing else changed)`,
+    `- ${result.machine.cpus} cores, ${result.machine.memoryGiB} GiB; the same Kafka broker jars, nginx config and autocannon settings as bench/run.mjs`,
+    '- As its docker-compose.yml runs it: three nodes sharing one SQLite file and one consumer group, so each event is applied once, by one node (ClusterLite applies every event on every node, each into its own file)',
+    '',
+    '| Figure | Original (Go) | ClusterLite (bench/results/latest.json) |',
+    '|---|---:|---:|',
+    row('Writes through nginx, 64 connections, 20 s', `${fmtInt(r.writes.okPerSecond)} writes/s`, figure('writes'), 'writes/s'),
+    row('  latency p50 / p99', `${r.writes.latencyMs.p50} / ${r.writes.latencyMs.p99} ms`, figure('writes-p50') === null ? null : `${figure('writes-p50')} / ${figure('writes-p99')}`, 'ms'),
+    row('  every accepted write applied', `${r.drainedMs} ms after the load (${fmtInt(r.events)} events, one file)`, figure('writes-drain'), 'ms after the load (on all 3 files)'),
+    row('Reads by id, one node, 32 connections, 10 s', `${fmtInt(r.reads.okPerSecond)} req/s (p99 ${r.reads.latencyMs.p99} ms)`, figure('reads-id'), 'req/s'),
+    row('Catch-up of a fresh node', `${fmtInt(r.catchUp.eventsPerSecond)} events/s (${fmtInt(r.catchUp.events)} events)`, figure('catchup'), 'events/s (200,000 events)'),
+    row('Resident memory, idle', `${Math.max(...r.idleRss)} MiB`, figure('rss-idle'), 'MiB'),
+    row('Resident memory under load', `${Math.max(...r.writeRss, r.readRss)} MiB`, figure('rss-load'), 'MiB'),
+    '',
+    'Produced by `node bench/original.mjs --source <checkout>`; the figures are in original.json.',
+    '',
+  ].join('\n');
+  writeFileSync(join(OUT_DIR, 'original.md'), md);
+  console.log(`\n${md}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
