@@ -78,8 +78,59 @@ describe('Change feed, embedded mode', () => {
     expect(ended).toBe(true);
   });
 
+  it('resumes after Last-Event-ID or ?after=: first what the client missed, oldest first, then live', async () => {
+    const json = { 'Content-Type': 'application/json', Prefer: 'return=representation' };
+    const first = await fetch(`${url}/users/_changes`);
+    const seen = readEvents(first.body!, 1);
+    await fetch(`${url}/users/resume-1`, { method: 'PUT', headers: json, body: JSON.stringify({ name: 'Grace', email: 'grace@example.com' }) });
+    const [lastSeen] = await seen;
+    expect(lastSeen.data).toMatchObject({ type: 'replaced', id: 'resume-1' });
+
+    // Written while the client was away (each answered once applied).
+    expect((await fetch(`${url}/users/resume-1`, { method: 'PATCH', headers: json, body: JSON.stringify({ name: 'Grace H.' }) })).status).toBe(200);
+    expect((await fetch(`${url}/users/resume-2`, { method: 'PUT', headers: json, body: JSON.stringify({ name: 'Alan', email: 'alan@example.com' }) })).status).toBe(201);
+
+    const resumed = await fetch(`${url}/users/_changes`, { headers: { 'Last-Event-ID': lastSeen.id } });
+    expect(resumed.status).toBe(200);
+    const events = readEvents(resumed.body!, 3);
+    await fetch(`${url}/users/resume-2`, { method: 'DELETE' });
+    const received = await events;
+    expect(received.map((event) => [event.data.type, event.data.id, event.data.version])).toEqual([
+      ['patched', 'resume-1', 2],
+      ['replaced', 'resume-2', 1],
+      ['deleted', 'resume-2', null],
+    ]);
+    const offsets = received.map((event) => BigInt(event.id.split(':')[2]));
+    expect(offsets[0]).toBeGreaterThan(BigInt(lastSeen.id.split(':')[2]));
+    expect(offsets[1]).toBeGreaterThan(offsets[0]);
+    expect(offsets[2]).toBeGreaterThan(offsets[1]);
+
+    // The same through the query parameter, which EventSource's constructor can carry.
+    const again = await fetch(`${url}/users/_changes?after=${encodeURIComponent(lastSeen.id)}`);
+    expect((await readEvents(again.body!, 3)).map((event) => event.id)).toEqual(received.map((event) => event.id));
+  });
+
+  it('answers 400 problem+json for a position that is not of this table, malformed, or an unknown parameter', async () => {
+    for (const [path, headers] of [
+      ['/users/_changes?after=clusterlite.products:0:1', {}],
+      ['/users/_changes?after=yesterday', {}],
+      ['/users/_changes', { 'Last-Event-ID': 'not-a-position' }],
+      ['/users/_changes?since=clusterlite.users:0:1', {}],
+    ] as const) {
+      const response = await fetch(`${url}${path}`, { headers });
+      expect(response.status, path).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect((await response.json()).detail ?? '').not.toBe('');
+    }
+  });
+
   it('is described in the OpenAPI document', async () => {
     const document = await (await fetch(`${url}/docs-json`)).json();
-    expect(document.paths['/users/_changes'].get.responses['200'].content['text/event-stream']).toBeDefined();
+    const feed = document.paths['/users/_changes'].get;
+    expect(feed.responses['200'].content['text/event-stream']).toBeDefined();
+    expect(feed.responses['400']).toBeDefined();
+    expect(feed.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`)).toEqual(
+      expect.arrayContaining(['query:after', 'header:Last-Event-ID']),
+    );
   });
 });

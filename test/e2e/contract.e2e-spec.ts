@@ -129,6 +129,9 @@ function casesFor(table: SampleTable): ContractCase[] {
 
     // GET /{table}/_changes
     contractCase('get', `/${table}/_changes`, 200, 'change feed', () => openChangeFeed(table), { bodyless: true }),
+    contractCase('get', `/${table}/_changes`, 400, 'resuming after another table\'s position', () =>
+      node.http.get(`/${table}/_changes`).set('Last-Event-ID', `clusterlite.${table === 'users' ? 'products' : 'users'}:0:1`),
+    ),
 
     // GET /{table}/{id}
     contractCase('get', item, 200, 'a row', async () => node.http.get(`${list}/${(await seed(table)).id}`)),

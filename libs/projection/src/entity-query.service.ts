@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidPositionError, LogPosition, NodeConfig, SqliteWriter, type EventOutcome } from '@clusterlite/core';
+import { InvalidPositionError, LogPosition, NodeConfig, SqliteWriter, type EventOutcome, type EventType } from '@clusterlite/core';
 import {
   EntityQueries,
   EntityRegistry,
@@ -13,10 +13,16 @@ import {
   type ListQuery,
   type SortKey,
 } from '@clusterlite/registry';
-import { concatMap, filter, type Observable } from 'rxjs';
+import { ReplaySubject, concat, concatMap, defer, filter, finalize, from, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
+
+/** Missed changes a resuming feed reads from the outcomes table at a time. */
+const FEED_PAGE = 500;
+
+/** What a change feed needs of an outcome. */
+type FeedOutcome = Pick<EventOutcome, 'type' | 'entityId' | 'eventId' | 'position' | 'version'>;
 
 /**
  * Reads of this node's SQLite tables. Identifiers come from the registry's
@@ -35,18 +41,58 @@ export class EntityQueryService extends EntityQueries {
     super();
   }
 
-  changes(definition: EntityDefinition): Observable<EntityChange> {
-    return this.projection.outcomes$.pipe(
+  changes(definition: EntityDefinition, after: LogPosition | null = null): Observable<EntityChange> {
+    const live = this.projection.outcomes$.pipe(
       filter((outcome) => outcome.table === definition.table && outcome.status === 'applied'),
-      concatMap(async (outcome) => ({
-        type: outcome.type,
-        id: outcome.entityId,
-        eventId: outcome.eventId,
-        position: outcome.position,
-        version: outcome.version,
-        row: outcome.type === 'deleted' ? null : await this.findOne(definition, outcome.entityId),
-      })),
     );
+    const toChange = async (outcome: FeedOutcome): Promise<EntityChange> => ({
+      type: outcome.type,
+      id: outcome.entityId,
+      eventId: outcome.eventId,
+      position: outcome.position,
+      version: outcome.version,
+      row: outcome.type === 'deleted' ? null : await this.findOne(definition, outcome.entityId),
+    });
+    if (!after) return live.pipe(concatMap(toChange));
+    return defer(() => {
+      // Live outcomes wait here while the missed ones are read; those read twice are dropped.
+      const waiting = new ReplaySubject<FeedOutcome>();
+      const subscription = live.subscribe(waiting);
+      let last = after.offset;
+      return concat(from(this.appliedAfter(definition, after)), waiting).pipe(
+        filter((outcome) => {
+          const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
+          if (offset <= last) return false;
+          last = offset;
+          return true;
+        }),
+        concatMap(toChange),
+        finalize(() => subscription.unsubscribe()),
+      );
+    });
+  }
+
+  /** The applied outcomes of a table after a position, oldest first, read a page at a time. */
+  private async *appliedAfter(definition: EntityDefinition, after: LogPosition): AsyncGenerator<FeedOutcome> {
+    let offset = after.offset;
+    for (;;) {
+      const records = await this.sqlite.read<{ eventId: string; type: EventType; entityId: string; partition: number; offset: number; version: number | null }>(
+        'SELECT "eventId", "type", "entityId", "partition", "offset", "version" FROM "_clusterlite_outcomes" ' +
+          'WHERE "tableName" = ? AND "offset" > ? AND "status" = \'applied\' ORDER BY "offset" LIMIT ?',
+        [definition.table, offset.toString(), FEED_PAGE],
+      );
+      for (const record of records) {
+        yield {
+          type: record.type,
+          entityId: record.entityId,
+          eventId: record.eventId,
+          position: `${after.topic}:${record.partition}:${record.offset}`,
+          version: record.version,
+        };
+      }
+      if (records.length < FEED_PAGE) return;
+      offset = BigInt(records[records.length - 1].offset);
+    }
   }
 
   async findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null> {

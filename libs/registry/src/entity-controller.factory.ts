@@ -251,15 +251,25 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       summary: `Live feed of changes to ${table}`,
       description:
         'Server-sent events: one `change` event per write this node applies, with the row after it ' +
-        '(null once deleted). The event id is the log position.',
+        '(null once deleted), and a `heartbeat` event every 25 s. The event id is the log position: ' +
+        'reconnect with `Last-Event-ID` (EventSource does) or `after` to get first the changes applied ' +
+        'after it, oldest first, each with the row as it is now, then the live ones.',
     })
+    @ApiQuery({
+      name: 'after',
+      required: false,
+      schema: { type: 'string', example: `clusterlite.${table}:0:41` },
+      description: 'Start after this position (an event id of this feed); overrides `Last-Event-ID`',
+    })
+    @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Start after this event id (a position), as EventSource sends it on reconnect' })
     @ApiResponse({
       status: 200,
       description: 'text/event-stream of changes',
       content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EntityChangeDto) } } },
     })
-    changes(): Observable<MessageEvent> {
-      return this.endpoints.changes(definition);
+    @problem(400, 'Not a position of this table, or an unknown query parameter')
+    changes(@Query() query: Record<string, unknown>, @Req() request: Request): Observable<MessageEvent> {
+      return this.endpoints.changes(definition, query, request);
     }
 
     @Get(':id')
@@ -397,7 +407,7 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     // Validated by the endpoint, which also takes arrays (bulk).
     create: [Object, Object, Object],
     list: [Object, Object, Object],
-    changes: [],
+    changes: [Object, Object],
     // Read queries are checked by the endpoint (one optional parameter; the pipe would cost more than the read).
     history: [String, Object, Object],
     findOne: [String, Object, Object, Object],

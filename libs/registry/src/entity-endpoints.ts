@@ -148,9 +148,13 @@ export class EntityEndpoints {
     return entries;
   }
 
-  /** The table's change feed as server-sent events; each event's id is its log position. */
-  changes(definition: EntityDefinition): Observable<MessageEvent> {
-    const changes = this.queries.changes(definition).pipe(
+  /**
+   * The table's change feed as server-sent events; each event's id is its log position, so a
+   * client that reconnects with `Last-Event-ID` (as EventSource does) or `?after=` misses nothing.
+   */
+  changes(definition: EntityDefinition, query: Record<string, unknown>, request: Request): Observable<MessageEvent> {
+    const after = this.feedStart(definition, query, request);
+    const changes = this.queries.changes(definition, after).pipe(
       map((change): MessageEvent => ({ type: 'change', id: change.position, data: change })),
       share(),
     );
@@ -232,6 +236,25 @@ export class EntityEndpoints {
       response.status(200).setHeader('Content-Location', location);
     }
     return row;
+  }
+
+  /** Where a change feed resumes: `after` in the query, else the `Last-Event-ID` header; null for live only. */
+  private feedStart(definition: EntityDefinition, query: Record<string, unknown>, request: Request): LogPosition | null {
+    const errors = Object.keys(query)
+      .filter((name) => name !== 'after')
+      .map((name) => ({ field: name, messages: [`property ${name} should not exist`] }));
+    if (query.after !== undefined && typeof query.after !== 'string') {
+      errors.push({ field: 'after', messages: ['after must be a string'] });
+    }
+    if (errors.length > 0) throw new RequestValidationError(errors);
+    const token = (query.after as string | undefined) ?? request.header('last-event-id');
+    if (token === undefined || token === '') return null;
+    const position = LogPosition.parse(token);
+    if (!position) throw new InvalidPositionError(token);
+    if (position.topic !== this.config.topicFor(definition.table)) {
+      throw new BadRequestException(`"${token}" is a position of another table's log, not of ${definition.table}`);
+    }
+    return position;
   }
 
   private async waitForRequestedPosition(fromQuery: string | undefined, request: Request): Promise<void> {

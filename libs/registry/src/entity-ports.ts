@@ -50,8 +50,12 @@ export abstract class EntityQueries {
   abstract idempotentRequest(key: string): Promise<IdempotentRequest | null>;
   /** Events that made a row, oldest first, with their outcomes. */
   abstract history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]>;
-  /** Every change this node applies to `definition`'s table from now on, with the row after it. */
-  abstract changes(definition: EntityDefinition): Observable<EntityChange>;
+  /**
+   * Every change this node applies to `definition`'s table from now on, with the row after it.
+   * With `after`, first the changes this node applied after that position (oldest first, each
+   * with the row as it is now), then the live ones, none twice.
+   */
+  abstract changes(definition: EntityDefinition, after?: LogPosition | null): Observable<EntityChange>;
 }
 
 export interface IdempotentRequest {

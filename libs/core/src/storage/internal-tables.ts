@@ -57,7 +57,11 @@ export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
     origin: { type: 'text' },
     data: { type: 'text', nullable: true, comment: 'the event data, kept for tables that keep history' },
   },
-  indices: [{ name: 'IDX_outcome_row', columns: ['tableName', 'entityId', 'offset'] }],
+  indices: [
+    { name: 'IDX_outcome_row', columns: ['tableName', 'entityId', 'offset'] },
+    // Change feeds resuming after a position.
+    { name: 'IDX_outcome_feed', columns: ['tableName', 'offset'] },
+  ],
 });
 
 export interface DeadLetterRecord {
