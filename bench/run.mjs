@@ -543,7 +543,8 @@ function packageVersion(name) {
 function environment() {
   const kafkaJar = readdirSync(KAFKA_LIB_DIR).find((f) => /^kafka_2\.13-[\d.]+\.jar$/.test(f));
   const nginx = findNginx();
-  const dirty = tryRun('git', ['status', '--porcelain', '--untracked-files=no']);
+  // Earlier results in bench/results do not make the code differ from the commit.
+  const dirty = tryRun('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results']);
   return {
     commit: tryRun('git', ['rev-parse', 'HEAD']),
     commitShort: tryRun('git', ['rev-parse', '--short', 'HEAD']),
