@@ -240,14 +240,7 @@ export class EntityEndpoints {
 
   /** Where a change feed resumes: `after` in the query, else the `Last-Event-ID` header; null for live only. */
   private feedStart(definition: EntityDefinition, query: Record<string, unknown>, request: Request): LogPosition | null {
-    const errors = Object.keys(query)
-      .filter((name) => name !== 'after')
-      .map((name) => ({ field: name, messages: [`property ${name} should not exist`] }));
-    if (query.after !== undefined && typeof query.after !== 'string') {
-      errors.push({ field: 'after', messages: ['after must be a string'] });
-    }
-    if (errors.length > 0) throw new RequestValidationError(errors);
-    const token = (query.after as string | undefined) ?? request.header('last-event-id');
+    const token = onlyParameter(query, 'after') ?? request.header('last-event-id');
     if (token === undefined || token === '') return null;
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
@@ -278,14 +271,19 @@ function nextPageUrl(definition: EntityDefinition, request: Request, query: List
 
 /** The one query parameter a read of a row takes: `position`, once, as text. */
 function positionOf(query: Record<string, unknown>): string | undefined {
+  return onlyParameter(query, 'position');
+}
+
+/** The value of `name`, once, as text, when a route takes no other query parameter. */
+function onlyParameter(query: Record<string, unknown>, name: string): string | undefined {
   const errors = Object.keys(query)
-    .filter((name) => name !== 'position')
-    .map((name) => ({ field: name, messages: [`property ${name} should not exist`] }));
-  if (query.position !== undefined && typeof query.position !== 'string') {
-    errors.push({ field: 'position', messages: ['position must be a string'] });
+    .filter((other) => other !== name)
+    .map((other) => ({ field: other, messages: [`property ${other} should not exist`] }));
+  if (query[name] !== undefined && typeof query[name] !== 'string') {
+    errors.push({ field: name, messages: [`${name} must be a string`] });
   }
   if (errors.length > 0) throw new RequestValidationError(errors);
-  return query.position as string | undefined;
+  return query[name] as string | undefined;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
