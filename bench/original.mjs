@@ -21,17 +21,17 @@
  * empty directory reads the whole topic from its first offset) and resident memory.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { findNginx, renderNginxConf } from '../scripts/cluster.mjs';
 import { ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
+import { RssSampler, createUserRequest, fmtInt, load, progress, rssMiB, setProgressLabel, sleep, waitFor200 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({ options: { source: { type: 'string' }, out: { type: 'string' } }, strict: true });
@@ -45,16 +45,7 @@ const WORK = mkdtempSync(join(os.tmpdir(), 'clusterlite-original-'));
 const TOPIC = 'db_events';
 const GROUP = 'db-consumer-group';
 
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
-const t0 = performance.now();
-const progress = (/** @type {string} */ message) => console.log(`[original ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${message}`);
-const fmtInt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en-US');
-/** @param {number[]} values */
-function percentiles(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (/** @type {number} */ q) => (sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2)) : null);
-  return { p50: at(0.5), p99: at(0.99) };
-}
+setProgressLabel('original');
 
 /** Builds the checkout with its broker and port read from the environment. */
 function build() {
@@ -73,64 +64,19 @@ function build() {
   return join(dir, 'clusterlite-original');
 }
 
-/** @param {number} pid */
-function rssMiB(pid) {
-  try {
-    const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return Number((kib / 1024).toFixed(1));
-  } catch {
-    return 0;
+/** Counts the rows of `users` in a SQLite file, on one read-only connection. */
+class UserCounter {
+  /** @param {string} file */
+  constructor(file) {
+    this.db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
   }
-}
-
-/** @param {string} url */
-async function waitServing(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(50);
+  /** @returns {Promise<number>} */
+  count() {
+    return new Promise((res) => this.db.get('SELECT COUNT(*) AS n FROM users', (e, row) => res(e ? 0 : /** @type {any} */ (row).n)));
   }
-  throw new Error(`${url} did not answer in ${timeoutMs} ms`);
-}
-
-/** @param {string} file */
-async function countUsers(file) {
-  if (!existsSync(file)) return 0;
-  const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-  try {
-    return await new Promise((res) => db.get('SELECT COUNT(*) AS n FROM users', (e, row) => res(e ? 0 : /** @type {any} */ (row).n)));
-  } finally {
-    db.close();
+  close() {
+    this.db.close();
   }
-}
-
-/** @param {string} label @param {import('autocannon').Options} options @param {() => void} [sample] */
-async function load(label, options, sample) {
-  /** @type {number[]} */
-  const latencies = [];
-  const instance = autocannon({ ...options, excludeErrorStats: true });
-  instance.on('response', (_client, status, _bytes, time) => {
-    if (status >= 200 && status < 300) latencies.push(time);
-  });
-  const sampler = sample ? setInterval(sample, 250) : undefined;
-  const result = await instance;
-  clearInterval(sampler);
-  const out = {
-    okPerSecond: Math.round(latencies.length / result.duration),
-    ok: latencies.length,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    durationSeconds: result.duration,
-    latencyMs: percentiles(latencies),
-  };
-  progress(`  ${label}: ${fmtInt(out.okPerSecond)} req/s, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`);
-  return out;
 }
 
 /** @type {import('node:child_process').ChildProcess[]} */
@@ -140,16 +86,17 @@ function startNode(binary, cwd, brokers, port) {
   mkdirSync(join(cwd, 'db'), { recursive: true });
   const child = spawn(binary, [], { cwd, env: { ...process.env, KAFKA_URL: brokers, HTTP_PORT: `:${port}` }, stdio: ['ignore', 'pipe', 'pipe'] });
   // It logs every event; like docker, keep its output.
-  const log = join(cwd, `node-${port}.log`);
-  child.stdout?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
-  child.stderr?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
+  const log = createWriteStream(join(cwd, `node-${port}.log`), { flags: 'a' });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('exit', () => log.end());
   children.push(child);
   return child;
 }
 
 async function main() {
   const binary = build();
-  ensureKafkaJars();
+  await ensureKafkaJars();
   progress('starting the Kafka broker...');
   const broker = await startKafkaBroker({ dataDir: join(WORK, 'kafka') });
   let nginx;
@@ -159,11 +106,12 @@ async function main() {
     /** @type {import('node:child_process').ChildProcess[]} */
     const nodes = [];
     for (const port of ports) {
-      nodes.push(startNode(binary, shared, broker.brokers, port));
-      await waitServing(`http://127.0.0.1:${port}/users`);
+      const node = startNode(binary, shared, broker.brokers, port);
+      nodes.push(node);
+      await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, { child: node });
     }
     await sleep(3_000);
-    const idleRss = nodes.map((n) => rssMiB(/** @type {number} */ (n.pid)));
+    const idleRss = nodes.map((n) => Number(rssMiB(n.pid).toFixed(1)));
     const nginxBin = findNginx();
     if (!nginxBin) throw new Error('nginx not found (apt-get install nginx-light)');
     const listenPort = await findFreePort();
@@ -172,58 +120,45 @@ async function main() {
     writeFileSync(join(runtimeDir, 'nginx.conf'), renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }));
     nginx = spawn(nginxBin, ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')], { stdio: 'ignore' });
     const url = `http://127.0.0.1:${listenPort}`;
-    await waitServing(`${url}/users`);
+    await waitFor200(`${url}/users`, 30_000);
     progress(`3 original nodes (one shared SQLite file) behind nginx at ${url}`);
 
-    let seq = 0;
-    const tag = Date.now();
-    const writeRequest = {
-      method: /** @type {const} */ ('POST'),
-      path: '/users',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (/** @type {any} */ request) => {
-        const i = seq++;
-        return { ...request, body: JSON.stringify({ name: `Bench User ${i}`, email: `user-${tag}-${i}@bench.example` }) };
-      },
-    };
+    // The original answers its 202 with no body.
+    const writeRequest = createUserRequest(`${Date.now()}-`);
     progress('writes through nginx: 3 s warm-up, then 64 connections for 20 s');
     await load('warm-up', { url, connections: 64, duration: 3, requests: [writeRequest] });
-    /** @type {number[]} */
-    const writeRss = [0, 0, 0];
-    const writes = await load('POST /users', { url, connections: 64, duration: 20, requests: [writeRequest] }, () =>
-      nodes.forEach((n, i) => (writeRss[i] = Math.max(writeRss[i], rssMiB(/** @type {number} */ (n.pid))))),
-    );
-    const sharedFile = join(shared, 'db', 'db.sqlite');
+    const writeSampler = new RssSampler(Object.fromEntries(nodes.map((n, i) => [`node-${i + 1}`, n.pid])));
+    const writes = await load('POST /users', { url, connections: 64, duration: 20, requests: [writeRequest] });
+    const writeRss = Object.values(writeSampler.stop());
     const admin = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     const events = (await admin.fetchTopicOffsets(TOPIC)).reduce((sum, p) => sum + Number(p.high), 0);
+    const sharedRows = new UserCounter(join(shared, 'db', 'db.sqlite'));
     const loadEnded = performance.now();
-    while ((await countUsers(sharedFile)) < events && performance.now() - loadEnded < 60_000) await sleep(10);
+    while ((await sharedRows.count()) < events && performance.now() - loadEnded < 60_000) await sleep(10);
     const drainedMs = Math.round(performance.now() - loadEnded);
     progress(`  all ${fmtInt(events)} events applied (to the shared file) ${drainedMs} ms after the load ended`);
 
-    const ids = await new Promise((res, rej) => {
-      const db = new sqlite3.Database(sharedFile, sqlite3.OPEN_READONLY);
-      db.all('SELECT id FROM users ORDER BY random() LIMIT 20000', (e, rows) => {
-        db.close();
-        if (e) rej(e);
-        else res(rows.map((/** @type {any} */ r) => r.id));
-      });
-    });
+    /** @type {string[]} */
+    const ids = await new Promise((res, rej) =>
+      sharedRows.db.all('SELECT id FROM users ORDER BY random() LIMIT 20000', (e, rows) => (e ? rej(e) : res(rows.map((/** @type {any} */ r) => r.id)))),
+    );
     let next = 0;
     progress('reads by id on one node: 32 connections, 10 s');
-    /** @type {number} */
-    let readRss = 0;
-    const reads = await load(
-      'GET /users/{id}',
-      { url: `http://127.0.0.1:${ports[0]}`, connections: 32, duration: 10, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/users/${ids[next++ % ids.length]}` }) }] },
-      () => (readRss = Math.max(readRss, rssMiB(/** @type {number} */ (nodes[0].pid)))),
-    );
+    const readSampler = new RssSampler({ 'node-1': nodes[0].pid });
+    const reads = await load('GET /users/{id}', {
+      url: `http://127.0.0.1:${ports[0]}`,
+      connections: 32,
+      duration: 10,
+      requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/users/${ids[next++ % ids.length]}` }) }],
+    });
+    const readRss = readSampler.stop()['node-1'];
 
     progress('catch-up: stopping the nodes, rewinding the group, starting a fresh node in an empty directory');
     nginx.kill('SIGTERM');
     for (const node of nodes) node.kill('SIGTERM');
-    const rows = await countUsers(sharedFile);
+    const rows = await sharedRows.count();
+    sharedRows.close();
     // The nodes do not leave the group on SIGTERM: wait for their session to expire.
     const rewindDeadline = Date.now() + 60_000;
     for (;;) {
@@ -237,16 +172,19 @@ async function main() {
     }
     await admin.disconnect();
     const fresh = join(WORK, 'fresh');
+    const freshFile = join(fresh, 'db', 'db.sqlite');
     const started = performance.now();
     const node = startNode(binary, fresh, broker.brokers, await findFreePort());
-    let catchUpRss = 0;
-    while ((await countUsers(join(fresh, 'db', 'db.sqlite'))) < rows) {
-      catchUpRss = Math.max(catchUpRss, rssMiB(/** @type {number} */ (node.pid)));
+    const catchUpSampler = new RssSampler({ fresh: node.pid });
+    while (!existsSync(freshFile)) await sleep(10);
+    const freshRows = new UserCounter(freshFile);
+    while ((await freshRows.count()) < rows) {
       if (performance.now() - started > 300_000) throw new Error('the fresh node did not catch up in 5 minutes');
       await sleep(20);
     }
     const catchUpMs = performance.now() - started;
-    const catchUp = { events: rows, ms: Math.round(catchUpMs), eventsPerSecond: Math.round(rows / (catchUpMs / 1000)), rssMaxMiB: catchUpRss };
+    freshRows.close();
+    const catchUp = { events: rows, ms: Math.round(catchUpMs), eventsPerSecond: Math.round(rows / (catchUpMs / 1000)), rssMaxMiB: catchUpSampler.stop().fresh };
     progress(`  ${fmtInt(catchUp.eventsPerSecond)} events/s (${fmtInt(rows)} rows in ${catchUp.ms} ms)`);
     node.kill('SIGTERM');
 

@@ -28,7 +28,6 @@
  * that processes outside this benchmark used meanwhile (from /proc), and the report the load
  * average at the start.
  */
-import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { v7 as uuidv7 } from 'uuid';
@@ -41,6 +40,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NODE_MAIN, REPO_ROOT, findNginx, startCluster } from '../scripts/cluster.mjs';
 import { KAFKA_LIB_DIR, ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
+import {
+  RssSampler,
+  cpuWindow,
+  createUserRequest,
+  fmtInt,
+  load,
+  pacedLoad,
+  progress,
+  rssMiB,
+  round,
+  sleep,
+  stats,
+  waitFor200,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -84,146 +97,6 @@ const TARGETS = {
   lagP99Ms: 100,
   readsByIdPerSecond: 5_000,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Progress output
-// ---------------------------------------------------------------------------------------------
-
-const T0 = performance.now();
-/** @param {string} message */
-function progress(message) {
-  const s = ((performance.now() - T0) / 1000).toFixed(1).padStart(6);
-  process.stdout.write(`[bench ${s}s] ${message}\n`);
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** @param {number} x @param {number} [digits] */
-const round = (x, digits = 1) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
-/** @param {number} n */
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-
-/**
- * Percentiles of a list of numbers (nearest rank).
- * @param {number[]} values
- */
-function stats(values) {
-  if (values.length === 0) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
-  const sorted = Float64Array.from(values).sort();
-  const at = (/** @type {number} */ p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return {
-    count: sorted.length,
-    p50: round(at(0.5), 2),
-    p90: round(at(0.9), 2),
-    p99: round(at(0.99), 2),
-    max: round(sorted[sorted.length - 1], 2),
-    mean: round(sum / sorted.length, 2),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process helpers: memory, spawned nodes
-// ---------------------------------------------------------------------------------------------
-
-/** Resident set size of a process in MiB (from /proc), or NaN. @param {number | undefined} pid */
-function rssMiB(pid) {
-  if (!pid) return NaN;
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Samples the RSS of some processes every 250 ms and keeps the maximum of each. */
-class RssSampler {
-  /** @param {Record<string, number | undefined>} pids */
-  constructor(pids) {
-    this.pids = pids;
-    /** @type {Record<string, number>} */
-    this.max = {};
-    this.timer = setInterval(() => this.sample(), 250);
-    this.sample();
-  }
-  sample() {
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const rss = rssMiB(pid);
-      if (Number.isFinite(rss)) this.max[name] = Math.max(this.max[name] ?? 0, rss);
-    }
-  }
-  stop() {
-    clearInterval(this.timer);
-    this.sample();
-    return Object.fromEntries(Object.entries(this.max).map(([k, v]) => [k, round(v, 1)]));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Other load on the machine: CPU used by processes that are not this benchmark's
-// ---------------------------------------------------------------------------------------------
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** Busy and total jiffies of all CPUs (from /proc/stat). */
-function machineJiffies() {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = fields[3] + (fields[4] ?? 0);
-  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-/** CPU jiffies used by this process and every descendant (alive, or exited and reaped). */
-function ownJiffies() {
-  /** @type {Map<number, number[]>} */
-  const parentOf = new Map();
-  /** @type {Map<number, number>} */
-  const used = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const pid = Number(entry);
-      const ppid = Number(rest[1]);
-      // utime stime cutime cstime: fields 14-17, i.e. rest[11..14]
-      used.set(pid, Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]));
-      parentOf.set(ppid, [...(parentOf.get(ppid) ?? []), pid]);
-    } catch {
-      /* gone */
-    }
-  }
-  let sum = 0;
-  const stack = [process.pid];
-  while (stack.length > 0) {
-    const pid = /** @type {number} */ (stack.pop());
-    sum += used.get(pid) ?? 0;
-    stack.push(...(parentOf.get(pid) ?? []));
-  }
-  return sum;
-}
-
-/** Measures, over a window, how much CPU processes outside this benchmark used. */
-function cpuWindow() {
-  const machine = machineJiffies();
-  const own = ownJiffies();
-  const started = performance.now();
-  return () => {
-    const m = machineJiffies();
-    const o = ownJiffies();
-    const seconds = (performance.now() - started) / 1000;
-    const cores = os.cpus().length;
-    const busy = (m.busy - machine.busy) / CLOCK_TICKS;
-    const mine = (o - own) / CLOCK_TICKS;
-    return {
-      seconds: round(seconds, 1),
-      machineBusyPercent: round((busy / (seconds * cores)) * 100, 0),
-      otherProcessesPercent: round((Math.max(0, busy - mine) / (seconds * cores)) * 100, 0),
-    };
-  };
-}
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
@@ -278,25 +151,6 @@ function spawnNode(o) {
   };
 }
 
-/**
- * Polls `url` until it answers 200; resolves with the time it did (performance.now()).
- * @param {string} url @param {number} timeoutMs @param {{ child: import('node:child_process').ChildProcess }} [owner]
- */
-async function waitFor200(url, timeoutMs, owner) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (owner && owner.child.exitCode !== null) throw new Error(`process exited (code ${owner.child.exitCode}) before ${url} answered`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return performance.now();
-    } catch {
-      /* not yet */
-    }
-    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 /** @param {string} url */
 async function getJson(url) {
@@ -364,108 +218,6 @@ async function waitApplied(readers, topic, offset, timeoutMs, report) {
     if (now - start > timeoutMs) throw new Error(`not every node applied offset ${offset} of ${topic} within ${timeoutMs} ms (${applied.join(', ')})`);
     await sleep(10);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load generation (autocannon), with progress lines and exact latencies
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Runs autocannon; prints a progress line every 2 s; latencies are collected from each
- * response (exact, in ms) for 2xx answers.
- * @param {string} label
- * @param {import('autocannon').Options} options
- */
-async function load(label, options) {
-  /** @type {number[]} */
-  const latencies = [];
-  /** @type {Record<string, number>} */
-  const statusCounts = {};
-  const instance = autocannon({ ...options, excludeErrorStats: true });
-  let second = 0;
-  let window = 0;
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-  });
-  instance.on('tick', (/** @type {{ counter: number }} */ tick) => {
-    second++;
-    window += tick.counter;
-    if (second % 2 === 0 || second === options.duration) {
-      progress(`  ${label}: ${second}/${options.duration ?? '?'} s, ${fmtInt(window / (second % 2 === 0 ? 2 : 1))} req/s`);
-      window = 0;
-    }
-  });
-  const cpu = cpuWindow();
-  const result = await instance;
-  const machine = cpu();
-  if (machine.otherProcessesPercent >= 5) progress(`  !! other processes used ${machine.otherProcessesPercent}% of the machine's CPU during ${label}`);
-  const ok = latencies.length;
-  return {
-    machine,
-    durationSeconds: round(result.duration, 2),
-    requests: result.requests.sent,
-    ok2xx: ok,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCounts,
-    okPerSecond: round(ok / result.duration, 0),
-    latencyMs: stats(latencies),
-  };
-}
-
-/**
- * A fixed, evenly paced rate of requests. autocannon's own rate limit (`overallRate`) lets each
- * connection send its whole quota for a second at once, then wait for the next second: a burst
- * at the start of every second, not a fixed rate. Instead, run `clients` autocannon instances of
- * one connection and `rate / clients` requests per second each, started `1000 / clients` ms apart.
- * @param {string} label
- * @param {{ url: string, rate: number, clients: number, duration: number, requests: any[] }} options
- */
-async function pacedLoad(label, { url, rate, clients, duration, requests }) {
-  /** @type {number[]} */
-  const latencies = [];
-  /** @type {Record<string, number>} */
-  const statusCounts = {};
-  let window = 0;
-  const started = performance.now();
-  const ticker = setInterval(() => {
-    const second = Math.round((performance.now() - started) / 1000);
-    progress(`  ${label}: ${second}/${duration} s, ${fmtInt(window / 2)} req/s`);
-    window = 0;
-  }, 2_000);
-  const cpu = cpuWindow();
-  /** @type {Promise<any>[]} */
-  const runs = [];
-  for (let i = 0; i < clients; i++) {
-    const instance = autocannon({ url, connections: 1, connectionRate: rate / clients, duration, requests, excludeErrorStats: true });
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
-      window++;
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-    });
-    runs.push(instance);
-    await sleep(1000 / clients);
-  }
-  const results = await Promise.all(runs);
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  clearInterval(ticker);
-  const machine = cpu();
-  if (machine.otherProcessesPercent >= 5) progress(`  !! other processes used ${machine.otherProcessesPercent}% of the machine's CPU during ${label}`);
-  const sum = (/** @type {(r: any) => number} */ pick) => results.reduce((total, r) => total + pick(r), 0);
-  return {
-    machine,
-    durationSeconds: round(elapsedSeconds, 2),
-    requests: sum((r) => r.requests.sent),
-    ok2xx: latencies.length,
-    non2xx: sum((r) => r.non2xx),
-    errors: sum((r) => r.errors),
-    timeouts: sum((r) => r.timeouts),
-    statusCounts,
-    okPerSecond: round(latencies.length / elapsedSeconds, 0),
-    latencyMs: stats(latencies),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -811,26 +563,14 @@ async function main() {
 
     // --- Scenario 1: writes through nginx ------------------------------------------------------
     const { connections: wc, warmupSeconds, durationSeconds: wd } = CONFIG.writes;
-    let seq = 0;
     /** @type {string[]} */
     const createdIds = [];
     let maxOffset = -1;
-    const writeRequest = {
-      method: /** @type {const} */ ('POST'),
-      path: '/users',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (/** @type {any} */ request) => {
-        const i = seq++;
-        return { ...request, body: JSON.stringify({ name: `Bench User ${i}`, email: `user-${i}@bench.example` }) };
-      },
-      onResponse: (/** @type {number} */ status, /** @type {string} */ body) => {
-        if (status !== 202) return;
-        const answer = JSON.parse(body);
-        if (createdIds.length < 50_000) createdIds.push(answer.id);
-        const offset = Number(answer.position.slice(answer.position.lastIndexOf(':') + 1));
-        if (offset > maxOffset) maxOffset = offset;
-      },
-    };
+    const writeRequest = createUserRequest('', (answer) => {
+      if (createdIds.length < 50_000) createdIds.push(answer.id);
+      const offset = Number(answer.position.slice(answer.position.lastIndexOf(':') + 1));
+      if (offset > maxOffset) maxOffset = offset;
+    });
     progress(`scenario 1: writes through nginx; warm-up ${warmupSeconds} s`);
     await load('warm-up', { url: cluster.url, connections: wc, duration: warmupSeconds, requests: [writeRequest] });
     await waitApplied(readers, topic, maxOffset, 60_000);
@@ -926,8 +666,6 @@ async function main() {
     const list = await load('GET /users?limit=100', { url: `${node1.url}/users?limit=100`, connections: rc, duration: rd });
     progress(`  => list page: ${fmtInt(list.okPerSecond)} req/s, p50 ${list.latencyMs.p50} ms, p99 ${list.latencyMs.p99} ms, non-2xx ${list.non2xx}`);
     const readRss = readSampler.stop();
-    const rowsInTable = (await getJson(`${node1.url}/_cluster/status`)).tables.find((/** @type {any} */ t) => t.table === 'users')?.rows;
-    results.reads = { node: node1.nodeId, connections: rc, rowsInTable, idsUsed: createdIds.length, byId, listPage: { limit: 100, ...list }, rssMaxMiB: readRss };
 
     // --- Replicas identical? --------------------------------------------------------------------
     progress('checking that the three replicas are identical (status checksums)...');
@@ -935,9 +673,11 @@ async function main() {
     const statuses = await Promise.all(nodes.map((n) => getJson(`${n.url}/_cluster/status`)));
     const statusMs = (performance.now() - statusStarted) / nodes.length;
     const checksums = statuses.map((s) => s.tables.map((/** @type {any} */ t) => `${t.table}:${t.rows}:${t.checksum}`).join(','));
+    const usersRows = statuses.map((s) => s.tables.find((/** @type {any} */ t) => t.table === 'users')?.rows);
+    results.reads = { node: node1.nodeId, connections: rc, rowsInTable: usersRows[0], idsUsed: createdIds.length, byId, listPage: { limit: 100, ...list }, rssMaxMiB: readRss };
     results.replicas = {
       identical: checksums.every((c) => c === checksums[0]),
-      usersRows: statuses.map((s) => s.tables.find((/** @type {any} */ t) => t.table === 'users')?.rows),
+      usersRows,
       deadLetters: statuses.map((s) => s.deadLetters),
       rejectedEvents: statuses.map((s) => s.rejectedEvents),
       statusCallMs: round(statusMs, 0),
