@@ -14,7 +14,6 @@ import {
   type SortKey,
 } from '@clusterlite/registry';
 import { ReplaySubject, concat, concatMap, defer, filter, finalize, from, type Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 
@@ -31,7 +30,6 @@ type FeedOutcome = Pick<EventOutcome, 'type' | 'entityId' | 'eventId' | 'positio
 @Injectable()
 export class EntityQueryService extends EntityQueries {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly positions: AppliedPositions,
     private readonly registry: EntityRegistry,
     private readonly config: NodeConfig,
@@ -111,13 +109,13 @@ export class EntityQueryService extends EntityQueries {
       conditions.push(sql);
       parameters.push(...values);
     }
-    const total = query.count ? await this.count(definition, conditions, parameters) : null;
+    const total = query.count ? await this.count(definition, whereOf(conditions), parameters) : null;
     if (query.cursor) {
       const [sql, values] = keysetSql(query.sort, query.cursor);
       conditions.push(sql);
       parameters.push(...values);
     }
-    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const where = whereOf(conditions);
     const order = query.sort.map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ');
     const records = await this.sqlite.read<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
@@ -126,9 +124,8 @@ export class EntityQueryService extends EntityQueries {
     return { rows: records.map((record) => definition.toRow(record)), total };
   }
 
-  private async count(definition: EntityDefinition, conditions: string[], parameters: unknown[]): Promise<number> {
-    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-    const [{ total }] = await this.dataSource.query(
+  private async count(definition: EntityDefinition, where: string, parameters: unknown[]): Promise<number> {
+    const [{ total }] = await this.sqlite.read<{ total: number }>(
       `SELECT COUNT(*) AS total FROM ${definition.quotedTable}${where}`,
       parameters,
     );
@@ -142,7 +139,7 @@ export class EntityQueryService extends EntityQueries {
   }
 
   async idempotentRequest(key: string): Promise<IdempotentRequest | null> {
-    const [record] = await this.dataSource.query(
+    const [record] = await this.sqlite.read<IdempotentRequest>(
       'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "key" = ?',
       [key],
     );
@@ -150,7 +147,7 @@ export class EntityQueryService extends EntityQueries {
   }
 
   async history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]> {
-    const records: Record<string, any>[] = await this.dataSource.query(
+    const records = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? ORDER BY "offset"',
       [definition.table, id],
@@ -170,7 +167,7 @@ export class EntityQueryService extends EntityQueries {
   }
 
   async outcomeOf(eventId: string): Promise<EventOutcome | null> {
-    const [record] = await this.dataSource.query(
+    const [record] = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version" ' +
         'FROM "_clusterlite_outcomes" WHERE "eventId" = ?',
       [eventId],
@@ -188,6 +185,11 @@ export class EntityQueryService extends EntityQueries {
       position: `${record.topic}:${record.partition}:${record.offset}`,
     };
   }
+}
+
+/** ` WHERE …` joining the conditions, or nothing. */
+function whereOf(conditions: string[]): string {
+  return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
 }
 
 /** SQL for one filter; the column is the registry's, the values are bound. */

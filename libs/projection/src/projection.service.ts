@@ -59,6 +59,26 @@ class Rejection {
     readonly code: RejectionCode,
     readonly reason: string,
   ) {}
+
+  /** A create of a row that is there: decided the same whether the create came alone or in a run. */
+  static alreadyExists(id: string): Rejection {
+    return new Rejection('already-exists', `Row "${id}" already exists`);
+  }
+}
+
+/** The outcome of an event at `position`: applied (with the row's new version) or rejected. */
+function outcomeFor(event: ReplicationEvent, position: string, version: number | null, rejection: Rejection | null): EventOutcome {
+  return {
+    eventId: event.eventId,
+    table: event.table,
+    entityId: event.entityId,
+    type: event.type,
+    status: rejection ? 'rejected' : 'applied',
+    rejection: rejection?.code ?? null,
+    reason: rejection?.reason ?? null,
+    version: rejection ? null : version,
+    position,
+  };
 }
 
 const BATCH_ATTEMPTS = 3;
@@ -244,12 +264,13 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     if (first.kind !== 'event') return run;
     const limit = Math.floor(MAX_PARAMETERS / (first.definition.fields.length + 3));
     const ids = new Set<string>();
+    const eventIds = new Set<string>();
     for (let index = start; index < decoded.length && run.length < limit; index++) {
       const item = decoded[index];
       if (item.kind !== 'event' || item.event.type !== 'created' || item.definition !== first.definition) break;
-      if (seen.has(item.event.eventId) || ids.has(item.event.entityId)) break;
-      if (run.some((entry) => entry.event.eventId === item.event.eventId)) break;
+      if (seen.has(item.event.eventId) || ids.has(item.event.entityId) || eventIds.has(item.event.eventId)) break;
       ids.add(item.event.entityId);
+      eventIds.add(item.event.eventId);
       run.push(item);
     }
     return run;
@@ -289,20 +310,14 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       throw error;
     }
     const created = new Set(inserted.map((entry) => entry.id));
-    return run.map(({ event }, index) => {
-      const applied = created.has(event.entityId);
-      return {
-        eventId: event.eventId,
-        table: event.table,
-        entityId: event.entityId,
-        type: event.type,
-        status: applied ? 'applied' : 'rejected',
-        rejection: applied ? null : 'already-exists',
-        reason: applied ? null : `Row "${event.entityId}" already exists`,
-        version: applied ? 1 : null,
-        position: `${topic}:${partition}:${messages[index].offset}`,
-      };
-    });
+    return run.map(({ event }, index) =>
+      outcomeFor(
+        event,
+        `${topic}:${partition}:${messages[index].offset}`,
+        1,
+        created.has(event.entityId) ? null : Rejection.alreadyExists(event.entityId),
+      ),
+    );
   }
 
   /** Parses a message and checks it against the registry; an event this node cannot apply anywhere is undecodable. */
@@ -354,17 +369,7 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       else throw error;
       version = null;
     }
-    return {
-      eventId: event.eventId,
-      table: event.table,
-      entityId: event.entityId,
-      type: event.type,
-      status: rejection ? 'rejected' : 'applied',
-      rejection: rejection?.code ?? null,
-      reason: rejection?.reason ?? null,
-      version,
-      position,
-    };
+    return outcomeFor(event, position, version, rejection);
   }
 
   /** Records the outcomes (and first uses of idempotency keys) of a batch in a few multi-row inserts. */
@@ -428,7 +433,7 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
             `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
           [id, ...fields.map((f) => f.toColumn(data[f.name])), event.occurredAt, event.occurredAt],
         );
-        if (rows.length === 0) throw new Rejection('already-exists', `Row "${id}" already exists`);
+        if (rows.length === 0) throw Rejection.alreadyExists(id);
         return 1;
       }
       case 'replaced': {

@@ -74,8 +74,9 @@ export class FieldDefinition {
     if (value === null) return this.optional ? null : `"${this.name}" may not be null`;
     switch (this.type) {
       case 'string':
-        // Characters are code points, as class-validator counts them on the way in.
-        return typeof value === 'string' && codePoints(value) <= this.maxLength
+        // Characters are code points, as class-validator counts them on the way in (never more
+        // than UTF-16 units, so a short string needs no counting).
+        return typeof value === 'string' && (value.length <= this.maxLength || codePoints(value) <= this.maxLength)
           ? null
           : `"${this.name}" must be a string of at most ${this.maxLength} characters`;
       case 'integer':

@@ -72,7 +72,7 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<EntityRow | undefined> {
-    await this.waitForRequestedPosition(positionOf(query), request);
+    await this.waitForRequestedPosition(onlyParameter(query, 'position'), request);
     const row = await this.queries.findOne(definition, checkId(id));
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
@@ -142,7 +142,7 @@ export class EntityEndpoints {
   }
 
   async history(definition: EntityDefinition, id: string, query: Record<string, unknown>, request: Request) {
-    await this.waitForRequestedPosition(positionOf(query), request);
+    await this.waitForRequestedPosition(onlyParameter(query, 'position'), request);
     const entries = await this.queries.history(definition, checkId(id));
     if (entries.length === 0) throw new EntityNotFoundError(definition.table, id);
     return entries;
@@ -267,11 +267,6 @@ function nextPageUrl(definition: EntityDefinition, request: Request, query: List
   }
   next.set('cursor', encodeCursor(query.sort, last));
   return `/${definition.table}?${next.toString()}`;
-}
-
-/** The one query parameter a read of a row takes: `position`, once, as text. */
-function positionOf(query: Record<string, unknown>): string | undefined {
-  return onlyParameter(query, 'position');
 }
 
 /** The value of `name`, once, as text, when a route takes no other query parameter. */

@@ -1,18 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import sqlite3 from 'sqlite3';
 import type { Database, RunResult, Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { SQLITE_PRAGMAS } from './sqlite-options.js';
-
-/**
- * TypeORM's sqlite driver calls `sqlite3.verbose()` when it opens a database. That replaces
- * every Database and Statement method, for the whole process, with a wrapper that captures a
- * stack trace and `util.inspect`s every argument of every call (sqlite3/lib/trace.js): on the
- * projection's hot path it cost more CPU than SQLite itself (bench/). All it adds is a longer
- * stack on SQLite errors; their message and `code` are the same without it. This module is
- * evaluated when @clusterlite/core is imported, before any DataSource is created.
- */
-(sqlite3 as unknown as { verbose: () => unknown }).verbose = () => sqlite3;
 
 /** Prepared statements kept per connection, at most (least recently used ones are finalized first). */
 const MAX_CACHED_STATEMENTS = 256;
