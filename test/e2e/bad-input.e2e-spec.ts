@@ -1,17 +1,9 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import { startEmbeddedNode, useEmbeddedNode } from '../support/embedded-node.js';
 
 const PROBLEM = /^application\/problem\+json/;
 
 describe('Bad input, embedded mode', () => {
-  let node: EmbeddedNode;
-
-  beforeAll(async () => {
-    node = await startEmbeddedNode({ BODY_LIMIT: '10kb' });
-  });
-
-  afterAll(async () => {
-    await node.close();
-  });
+  const node = useEmbeddedNode({ BODY_LIMIT: '10kb' });
 
   const fieldsOf = (body: { errors: { field: string }[] }) => body.errors.map((error) => error.field).sort();
 

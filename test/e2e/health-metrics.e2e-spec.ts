@@ -1,15 +1,7 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import { useEmbeddedNode } from '../support/embedded-node.js';
 
 describe('Health and metrics, embedded mode', () => {
-  let node: EmbeddedNode;
-
-  beforeAll(async () => {
-    node = await startEmbeddedNode();
-  });
-
-  afterAll(async () => {
-    await node.close();
-  });
+  const node = useEmbeddedNode();
 
   it('reports liveness and readiness', async () => {
     const live = await node.http.get('/_cluster/health/live').expect(200);

@@ -1,15 +1,7 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import { useEmbeddedNode } from '../support/embedded-node.js';
 
 describe('Idempotency-Key and history, embedded mode', () => {
-  let node: EmbeddedNode;
-
-  beforeAll(async () => {
-    node = await startEmbeddedNode();
-  });
-
-  afterAll(async () => {
-    await node.close();
-  });
+  const node = useEmbeddedNode();
 
   const eventCount = async () => {
     const status = (await node.http.get('/_cluster/status').expect(200)).body;

@@ -1,4 +1,4 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import { useEmbeddedNode } from '../support/embedded-node.js';
 
 const products = [
   { id: 'p1', name: 'Cup', sku: 'CUP', price: 4.5, stock: 10, tags: ['kitchen', 'ceramic'], available: true },
@@ -9,19 +9,14 @@ const products = [
 ];
 
 describe('Listing: sort, filter, fields, pages', () => {
-  let node: EmbeddedNode;
+  const node = useEmbeddedNode();
   const ids = async (query: Record<string, string | string[]>) =>
     (await node.http.get('/products').query(query).expect(200)).body.map((row: { id: string }) => row.id);
 
   beforeAll(async () => {
-    node = await startEmbeddedNode();
     for (const { id, ...product } of products) {
       await node.http.put(`/products/${id}`).set('Prefer', 'return=representation').send(product).expect(201);
     }
-  });
-
-  afterAll(async () => {
-    await node.close();
   });
 
   it('sorts by several fields, ties broken by id', async () => {

@@ -1,16 +1,11 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import { useEmbeddedNode } from '../support/embedded-node.js';
 
 describe('OpenAPI document and Swagger UI', () => {
-  let node: EmbeddedNode;
+  const node = useEmbeddedNode();
   let document: any;
 
   beforeAll(async () => {
-    node = await startEmbeddedNode();
     document = (await node.http.get('/docs-json').expect(200)).body;
-  });
-
-  afterAll(async () => {
-    await node.close();
   });
 
   it('serves Swagger UI at /docs', async () => {

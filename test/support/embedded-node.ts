@@ -31,3 +31,33 @@ export async function startEmbeddedNode(env: Record<string, string> = {}): Promi
   return { app, http: request(app.getHttpServer()), dbPath, close: () => app.close() };
 }
 
+
+/**
+ * The node of a test file or `describe` block: started before its tests, closed after them.
+ * Its properties are those of the node once started.
+ */
+export function useEmbeddedNode(env: Record<string, string> = {}): EmbeddedNode {
+  let node: EmbeddedNode | undefined;
+  beforeAll(async () => {
+    node = await startEmbeddedNode(env);
+  });
+  afterAll(async () => {
+    await node?.close();
+  });
+  const started = (): EmbeddedNode => {
+    if (!node) throw new Error('the node starts in beforeAll: use it inside a test or hook');
+    return node;
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    get http() {
+      return started().http;
+    },
+    get dbPath() {
+      return started().dbPath;
+    },
+    close: () => started().close(),
+  };
+}
