@@ -18,9 +18,13 @@ let progressLabel = 'bench';
 export function setProgressLabel(label) {
   progressLabel = label;
 }
+/** Seconds since this script started. */
+export function elapsedSeconds() {
+  return (performance.now() - T0) / 1000;
+}
 /** @param {string} message */
 export function progress(message) {
-  const s = ((performance.now() - T0) / 1000).toFixed(1).padStart(6);
+  const s = elapsedSeconds().toFixed(1).padStart(6);
   process.stdout.write(`[${progressLabel} ${s}s] ${message}\n`);
 }
 

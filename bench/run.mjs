@@ -44,6 +44,7 @@ import {
   RssSampler,
   cpuWindow,
   createUserRequest,
+  elapsedSeconds,
   fmtInt,
   load,
   pacedLoad,
@@ -813,7 +814,7 @@ async function main() {
     if (!process.env.BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
   }
 
-  const report = buildReport(env, results, (performance.now() - T0) / 1000);
+  const report = buildReport(env, results, elapsedSeconds());
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(OUT_DIR, 'latest.md'), renderMarkdown(report));
