@@ -6,7 +6,7 @@
 # docker-compose.yml runs three of these behind nginx, with Redpanda as the Kafka broker.
 
 # ---- build: compile sqlite3, bundle the app, drop the dev dependencies ----------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 
 # sqlite3 is compiled from source (node-gyp): python3, make and g++.
 RUN apt-get update \
@@ -29,7 +29,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
     PORT=8082 \

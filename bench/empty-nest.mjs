@@ -15,19 +15,33 @@ class PingController {
   }
 }
 Controller()(PingController);
-Get('ping')(PingController.prototype, 'ping', Object.getOwnPropertyDescriptor(PingController.prototype, 'ping'));
-Reflect.defineMetadata('design:paramtypes', [], PingController.prototype, 'ping');
+Get('ping')(
+  PingController.prototype,
+  'ping',
+  Object.getOwnPropertyDescriptor(PingController.prototype, 'ping'),
+);
+Reflect.defineMetadata(
+  'design:paramtypes',
+  [],
+  PingController.prototype,
+  'ping',
+);
 
 class PingModule {}
 Module({ controllers: [PingController] })(PingModule);
 
-const app = await NestFactory.create(PingModule, { logger: false, bodyParser: false });
+const app = await NestFactory.create(PingModule, {
+  logger: false,
+  bodyParser: false,
+});
 app.disable('x-powered-by');
 app.set('etag', false);
 const port = Number(process.env.PORT ?? 0);
 await app.listen(port, '127.0.0.1');
 const address = app.getHttpServer().address();
-process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : port}\n`);
+process.stdout.write(
+  `listening ${typeof address === 'object' && address ? address.port : port}\n`,
+);
 
 const shutdown = () => void app.close().finally(() => process.exit(0));
 process.on('SIGTERM', shutdown);

@@ -31,7 +31,8 @@ export function progress(message) {
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** @param {number} x @param {number} [digits] */
-export const round = (x, digits = 1) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+export const round = (x, digits = 1) =>
+  Number.isFinite(x) ? Number(x.toFixed(digits)) : x;
 /** @param {number} n */
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -40,9 +41,13 @@ export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
  * @param {number[]} values
  */
 export function stats(values) {
-  if (values.length === 0) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  if (values.length === 0)
+    return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
   const sorted = Float64Array.from(values).sort();
-  const at = (/** @type {number} */ p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  const at = (/** @type {number} */ p) =>
+    sorted[
+      Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))
+    ];
   let sum = 0;
   for (const v of sorted) sum += v;
   return {
@@ -63,7 +68,9 @@ export function stats(values) {
 export function rssMiB(pid) {
   if (!pid) return NaN;
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = /VmRSS:\s+(\d+) kB/.exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) / 1024 : NaN;
   } catch {
     return NaN;
@@ -83,13 +90,16 @@ export class RssSampler {
   sample() {
     for (const [name, pid] of Object.entries(this.pids)) {
       const rss = rssMiB(pid);
-      if (Number.isFinite(rss)) this.max[name] = Math.max(this.max[name] ?? 0, rss);
+      if (Number.isFinite(rss))
+        this.max[name] = Math.max(this.max[name] ?? 0, rss);
     }
   }
   stop() {
     clearInterval(this.timer);
     this.sample();
-    return Object.fromEntries(Object.entries(this.max).map(([k, v]) => [k, round(v, 1)]));
+    return Object.fromEntries(
+      Object.entries(this.max).map(([k, v]) => [k, round(v, 1)]),
+    );
   }
 }
 
@@ -101,7 +111,12 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** Busy and total jiffies of all CPUs (from /proc/stat). */
 function machineJiffies() {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const idle = fields[3] + (fields[4] ?? 0);
   const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
@@ -121,7 +136,13 @@ function ownJiffies() {
       const pid = Number(entry);
       const ppid = Number(rest[1]);
       // utime stime cutime cstime: fields 14-17, i.e. rest[11..14]
-      used.set(pid, Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]));
+      used.set(
+        pid,
+        Number(rest[11]) +
+          Number(rest[12]) +
+          Number(rest[13]) +
+          Number(rest[14]),
+      );
       parentOf.set(ppid, [...(parentOf.get(ppid) ?? []), pid]);
     } catch {
       /* gone */
@@ -152,11 +173,13 @@ export function cpuWindow() {
     return {
       seconds: round(seconds, 1),
       machineBusyPercent: round((busy / (seconds * cores)) * 100, 0),
-      otherProcessesPercent: round((Math.max(0, busy - mine) / (seconds * cores)) * 100, 0),
+      otherProcessesPercent: round(
+        (Math.max(0, busy - mine) / (seconds * cores)) * 100,
+        0,
+      ),
     };
   };
 }
-
 
 /**
  * Polls `url` until it answers 200; resolves with the time it did (performance.now()).
@@ -165,7 +188,10 @@ export function cpuWindow() {
 export async function waitFor200(url, timeoutMs, owner) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (owner && owner.child.exitCode !== null) throw new Error(`process exited (code ${owner.child.exitCode}) before ${url} answered`);
+    if (owner && owner.child.exitCode !== null)
+      throw new Error(
+        `process exited (code ${owner.child.exitCode}) before ${url} answered`,
+      );
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       await response.arrayBuffer();
@@ -173,7 +199,8 @@ export async function waitFor200(url, timeoutMs, owner) {
     } catch {
       /* not yet */
     }
-    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    if (performance.now() > deadline)
+      throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await sleep(20);
   }
 }
@@ -196,25 +223,42 @@ async function loadWith(label, duration, launch) {
   let window = 0;
   const started = performance.now();
   const ticker = setInterval(() => {
-    progress(`  ${label}: ${Math.round((performance.now() - started) / 1000)}/${duration} s, ${fmtInt(window / 2)} req/s`);
+    progress(
+      `  ${label}: ${Math.round((performance.now() - started) / 1000)}/${duration} s, ${fmtInt(window / 2)} req/s`,
+    );
     window = 0;
   }, 2_000);
   const track = (/** @type {any} */ instance) => {
-    instance.on('response', (/** @type {any} */ _client, /** @type {number} */ statusCode, /** @type {number} */ _bytes, /** @type {number} */ responseTime) => {
-      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
-      window++;
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-    });
+    instance.on(
+      'response',
+      (
+        /** @type {any} */ _client,
+        /** @type {number} */ statusCode,
+        /** @type {number} */ _bytes,
+        /** @type {number} */ responseTime,
+      ) => {
+        statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+        window++;
+        if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      },
+    );
     return instance;
   };
   const cpu = cpuWindow();
   const results = await Promise.all(await launch(track));
   // One instance: the time autocannon measured; several started apart: from the first to the last.
-  const seconds = results.length === 1 ? results[0].duration : (performance.now() - started) / 1000;
+  const seconds =
+    results.length === 1
+      ? results[0].duration
+      : (performance.now() - started) / 1000;
   clearInterval(ticker);
   const machine = cpu();
-  if (machine.otherProcessesPercent >= 5) progress(`  !! other processes used ${machine.otherProcessesPercent}% of the machine's CPU during ${label}`);
-  const sum = (/** @type {(r: any) => number} */ pick) => results.reduce((total, r) => total + pick(r), 0);
+  if (machine.otherProcessesPercent >= 5)
+    progress(
+      `  !! other processes used ${machine.otherProcessesPercent}% of the machine's CPU during ${label}`,
+    );
+  const sum = (/** @type {(r: any) => number} */ pick) =>
+    results.reduce((total, r) => total + pick(r), 0);
   return {
     machine,
     durationSeconds: round(seconds, 2),
@@ -234,7 +278,9 @@ async function loadWith(label, duration, launch) {
  * @param {string} label @param {import('autocannon').Options & { duration: number }} options
  */
 export function load(label, options) {
-  return loadWith(label, options.duration, (track) => [track(autocannon({ ...options, excludeErrorStats: true }))]);
+  return loadWith(label, options.duration, (track) => [
+    track(autocannon({ ...options, excludeErrorStats: true })),
+  ]);
 }
 
 /**
@@ -249,7 +295,18 @@ export function pacedLoad(label, { url, rate, clients, duration, requests }) {
   return loadWith(label, duration, async (track) => {
     const runs = [];
     for (let i = 0; i < clients; i++) {
-      runs.push(track(autocannon({ url, connections: 1, connectionRate: rate / clients, duration, requests, excludeErrorStats: true })));
+      runs.push(
+        track(
+          autocannon({
+            url,
+            connections: 1,
+            connectionRate: rate / clients,
+            duration,
+            requests,
+            excludeErrorStats: true,
+          }),
+        ),
+      );
       await sleep(1000 / clients);
     }
     return runs;
@@ -269,7 +326,13 @@ export function createUserRequest(tag, onAccepted) {
     headers: { 'content-type': 'application/json' },
     setupRequest: (/** @type {any} */ request) => {
       const i = seq++;
-      return { ...request, body: JSON.stringify({ name: `Bench User ${i}`, email: `user-${tag}${i}@bench.example` }) };
+      return {
+        ...request,
+        body: JSON.stringify({
+          name: `Bench User ${i}`,
+          email: `user-${tag}${i}@bench.example`,
+        }),
+      };
     },
     onResponse: (/** @type {number} */ status, /** @type {string} */ body) => {
       if (status === 202 && onAccepted) onAccepted(JSON.parse(body));

@@ -21,7 +21,16 @@
  * empty directory reads the whole topic from its first offset) and resident memory.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,13 +39,32 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { findNginx, renderNginxConf } from '../scripts/cluster.mjs';
-import { ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
-import { RssSampler, createUserRequest, fmtInt, load, progress, rssMiB, setProgressLabel, sleep, waitFor200 } from './lib.mjs';
+import {
+  ensureKafkaJars,
+  findFreePort,
+  startKafkaBroker,
+} from '../tools/kafka/broker.mjs';
+import {
+  RssSampler,
+  createUserRequest,
+  fmtInt,
+  load,
+  progress,
+  rssMiB,
+  setProgressLabel,
+  sleep,
+  waitFor200,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const { values: args } = parseArgs({ options: { source: { type: 'string' }, out: { type: 'string' } }, strict: true });
+const { values: args } = parseArgs({
+  options: { source: { type: 'string' }, out: { type: 'string' } },
+  strict: true,
+});
 if (!args.source) {
-  console.error('usage: node bench/original.mjs --source <checkout of github.com/deemkeen/clusterlite> [--out DIR]');
+  console.error(
+    'usage: node bench/original.mjs --source <checkout of github.com/deemkeen/clusterlite> [--out DIR]',
+  );
   process.exit(2);
 }
 const SOURCE = resolve(args.source);
@@ -50,16 +78,28 @@ setProgressLabel('original');
 /** Builds the checkout with its broker and port read from the environment. */
 function build() {
   const dir = join(WORK, 'src');
-  cpSync(SOURCE, dir, { recursive: true, filter: (path) => !path.includes(`${SOURCE}/.git`) });
+  cpSync(SOURCE, dir, {
+    recursive: true,
+    filter: (path) => !path.includes(`${SOURCE}/.git`),
+  });
   const main = join(dir, 'main.go');
   const text = readFileSync(main, 'utf8');
   const patched = text
-    .replace(/\bconst \(\s*\n(\s*DB_PATH\s*=\s*"[^"]*"\s*\n)\s*KAFKA_URL\s*=\s*"[^"]*"\s*\n\s*HTTP_PORT\s*=\s*"[^"]*"\s*\n\)/, 'var (\n$1\tKAFKA_URL = os.Getenv("KAFKA_URL")\n\tHTTP_PORT = os.Getenv("HTTP_PORT")\n)')
+    .replace(
+      /\bconst \(\s*\n(\s*DB_PATH\s*=\s*"[^"]*"\s*\n)\s*KAFKA_URL\s*=\s*"[^"]*"\s*\n\s*HTTP_PORT\s*=\s*"[^"]*"\s*\n\)/,
+      'var (\n$1\tKAFKA_URL = os.Getenv("KAFKA_URL")\n\tHTTP_PORT = os.Getenv("HTTP_PORT")\n)',
+    )
     .replace('"path/filepath"\n', '"os"\n\t"path/filepath"\n');
-  if (patched === text || !patched.includes('os.Getenv("HTTP_PORT")')) throw new Error(`${main}: the DB_PATH/KAFKA_URL/HTTP_PORT constants were not found`);
+  if (patched === text || !patched.includes('os.Getenv("HTTP_PORT")'))
+    throw new Error(
+      `${main}: the DB_PATH/KAFKA_URL/HTTP_PORT constants were not found`,
+    );
   writeFileSync(main, patched);
   progress('building the original (go build)...');
-  const run = spawnSync('go', ['build', '-o', 'clusterlite-original', '.'], { cwd: dir, stdio: 'inherit' });
+  const run = spawnSync('go', ['build', '-o', 'clusterlite-original', '.'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
   if (run.status !== 0) throw new Error('go build failed');
   return join(dir, 'clusterlite-original');
 }
@@ -72,7 +112,11 @@ class UserCounter {
   }
   /** @returns {Promise<number>} */
   count() {
-    return new Promise((res) => this.db.get('SELECT COUNT(*) AS n FROM users', (e, row) => res(e ? 0 : /** @type {any} */ (row).n)));
+    return new Promise((res) =>
+      this.db.get('SELECT COUNT(*) AS n FROM users', (e, row) =>
+        res(e ? 0 : /** @type {any} */ (row).n),
+      ),
+    );
   }
   close() {
     this.db.close();
@@ -84,7 +128,11 @@ const children = [];
 /** @param {string} binary @param {string} cwd @param {string} brokers @param {number} port */
 function startNode(binary, cwd, brokers, port) {
   mkdirSync(join(cwd, 'db'), { recursive: true });
-  const child = spawn(binary, [], { cwd, env: { ...process.env, KAFKA_URL: brokers, HTTP_PORT: `:${port}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, [], {
+    cwd,
+    env: { ...process.env, KAFKA_URL: brokers, HTTP_PORT: `:${port}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // It logs every event; like docker, keep its output.
   const log = createWriteStream(join(cwd, `node-${port}.log`), { flags: 'a' });
   child.stdout?.pipe(log, { end: false });
@@ -102,46 +150,90 @@ async function main() {
   let nginx;
   try {
     const shared = join(WORK, 'shared');
-    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const ports = [
+      await findFreePort(),
+      await findFreePort(),
+      await findFreePort(),
+    ];
     /** @type {import('node:child_process').ChildProcess[]} */
     const nodes = [];
     for (const port of ports) {
       const node = startNode(binary, shared, broker.brokers, port);
       nodes.push(node);
-      await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, { child: node });
+      await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, {
+        child: node,
+      });
     }
     await sleep(3_000);
     const idleRss = nodes.map((n) => Number(rssMiB(n.pid).toFixed(1)));
     const nginxBin = findNginx();
-    if (!nginxBin) throw new Error('nginx not found (apt-get install nginx-light)');
+    if (!nginxBin)
+      throw new Error('nginx not found (apt-get install nginx-light)');
     const listenPort = await findFreePort();
     const runtimeDir = join(WORK, 'nginx');
     mkdirSync(join(runtimeDir, 'tmp'), { recursive: true });
-    writeFileSync(join(runtimeDir, 'nginx.conf'), renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }));
-    nginx = spawn(nginxBin, ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')], { stdio: 'ignore' });
+    writeFileSync(
+      join(runtimeDir, 'nginx.conf'),
+      renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }),
+    );
+    nginx = spawn(
+      nginxBin,
+      ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')],
+      { stdio: 'ignore' },
+    );
     const url = `http://127.0.0.1:${listenPort}`;
     await waitFor200(`${url}/users`, 30_000);
-    progress(`3 original nodes (one shared SQLite file) behind nginx at ${url}`);
+    progress(
+      `3 original nodes (one shared SQLite file) behind nginx at ${url}`,
+    );
 
     // The original answers its 202 with no body.
     const writeRequest = createUserRequest(`${Date.now()}-`);
     progress('writes through nginx: 3 s warm-up, then 64 connections for 20 s');
-    await load('warm-up', { url, connections: 64, duration: 3, requests: [writeRequest] });
-    const writeSampler = new RssSampler(Object.fromEntries(nodes.map((n, i) => [`node-${i + 1}`, n.pid])));
-    const writes = await load('POST /users', { url, connections: 64, duration: 20, requests: [writeRequest] });
+    await load('warm-up', {
+      url,
+      connections: 64,
+      duration: 3,
+      requests: [writeRequest],
+    });
+    const writeSampler = new RssSampler(
+      Object.fromEntries(nodes.map((n, i) => [`node-${i + 1}`, n.pid])),
+    );
+    const writes = await load('POST /users', {
+      url,
+      connections: 64,
+      duration: 20,
+      requests: [writeRequest],
+    });
     const writeRss = Object.values(writeSampler.stop());
-    const admin = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      brokers: [broker.brokers],
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
-    const events = (await admin.fetchTopicOffsets(TOPIC)).reduce((sum, p) => sum + Number(p.high), 0);
+    const events = (await admin.fetchTopicOffsets(TOPIC)).reduce(
+      (sum, p) => sum + Number(p.high),
+      0,
+    );
     const sharedRows = new UserCounter(join(shared, 'db', 'db.sqlite'));
     const loadEnded = performance.now();
-    while ((await sharedRows.count()) < events && performance.now() - loadEnded < 60_000) await sleep(10);
+    while (
+      (await sharedRows.count()) < events &&
+      performance.now() - loadEnded < 60_000
+    )
+      await sleep(10);
     const drainedMs = Math.round(performance.now() - loadEnded);
-    progress(`  all ${fmtInt(events)} events applied (to the shared file) ${drainedMs} ms after the load ended`);
+    progress(
+      `  all ${fmtInt(events)} events applied (to the shared file) ${drainedMs} ms after the load ended`,
+    );
 
     /** @type {string[]} */
     const ids = await new Promise((res, rej) =>
-      sharedRows.db.all('SELECT id FROM users ORDER BY random() LIMIT 20000', (e, rows) => (e ? rej(e) : res(rows.map((/** @type {any} */ r) => r.id)))),
+      sharedRows.db.all(
+        'SELECT id FROM users ORDER BY random() LIMIT 20000',
+        (e, rows) =>
+          e ? rej(e) : res(rows.map((/** @type {any} */ r) => r.id)),
+      ),
     );
     let next = 0;
     progress('reads by id on one node: 32 connections, 10 s');
@@ -150,11 +242,21 @@ async function main() {
       url: `http://127.0.0.1:${ports[0]}`,
       connections: 32,
       duration: 10,
-      requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/users/${ids[next++ % ids.length]}` }) }],
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (r) => ({
+            ...r,
+            path: `/users/${ids[next++ % ids.length]}`,
+          }),
+        },
+      ],
     });
     const readRss = readSampler.stop()['node-1'];
 
-    progress('catch-up: stopping the nodes, rewinding the group, starting a fresh node in an empty directory');
+    progress(
+      'catch-up: stopping the nodes, rewinding the group, starting a fresh node in an empty directory',
+    );
     nginx.kill('SIGTERM');
     for (const node of nodes) node.kill('SIGTERM');
     const rows = await sharedRows.count();
@@ -163,7 +265,11 @@ async function main() {
     const rewindDeadline = Date.now() + 60_000;
     for (;;) {
       try {
-        await admin.resetOffsets({ groupId: GROUP, topic: TOPIC, earliest: true });
+        await admin.resetOffsets({
+          groupId: GROUP,
+          topic: TOPIC,
+          earliest: true,
+        });
         break;
       } catch (error) {
         if (Date.now() > rewindDeadline) throw error;
@@ -179,16 +285,33 @@ async function main() {
     while (!existsSync(freshFile)) await sleep(10);
     const freshRows = new UserCounter(freshFile);
     while ((await freshRows.count()) < rows) {
-      if (performance.now() - started > 300_000) throw new Error('the fresh node did not catch up in 5 minutes');
+      if (performance.now() - started > 300_000)
+        throw new Error('the fresh node did not catch up in 5 minutes');
       await sleep(20);
     }
     const catchUpMs = performance.now() - started;
     freshRows.close();
-    const catchUp = { events: rows, ms: Math.round(catchUpMs), eventsPerSecond: Math.round(rows / (catchUpMs / 1000)), rssMaxMiB: catchUpSampler.stop().fresh };
-    progress(`  ${fmtInt(catchUp.eventsPerSecond)} events/s (${fmtInt(rows)} rows in ${catchUp.ms} ms)`);
+    const catchUp = {
+      events: rows,
+      ms: Math.round(catchUpMs),
+      eventsPerSecond: Math.round(rows / (catchUpMs / 1000)),
+      rssMaxMiB: catchUpSampler.stop().fresh,
+    };
+    progress(
+      `  ${fmtInt(catchUp.eventsPerSecond)} events/s (${fmtInt(rows)} rows in ${catchUp.ms} ms)`,
+    );
     node.kill('SIGTERM');
 
-    report({ writes, drainedMs, events, reads, catchUp, idleRss, writeRss, readRss });
+    report({
+      writes,
+      drainedMs,
+      events,
+      reads,
+      catchUp,
+      idleRss,
+      writeRss,
+      readRss,
+    });
   } finally {
     nginx?.kill('SIGTERM');
     for (const child of children) child.kill('SIGKILL');
@@ -206,17 +329,37 @@ function report(r) {
   } catch {
     /* no ClusterLite run to compare with */
   }
-  const figure = (/** @type {string} */ id) => ours?.summary?.find((/** @type {any} */ f) => f.id === id)?.value ?? null;
-  const commit = spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: SOURCE, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const figure = (/** @type {string} */ id) =>
+    ours?.summary?.find((/** @type {any} */ f) => f.id === id)?.value ?? null;
+  const commit =
+    spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], {
+      cwd: SOURCE,
+      encoding: 'utf8',
+    }).stdout?.trim() || 'unknown';
   const result = {
     date: new Date().toISOString(),
-    source: { dir: SOURCE, commit, patch: 'KAFKA_URL and HTTP_PORT constants read from the environment' },
-    machine: { cpus: os.cpus().length, memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)) },
+    source: {
+      dir: SOURCE,
+      commit,
+      patch: 'KAFKA_URL and HTTP_PORT constants read from the environment',
+    },
+    machine: {
+      cpus: os.cpus().length,
+      memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
+    },
     ...r,
   };
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'original.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const row = (/** @type {string} */ what, /** @type {string} */ original, /** @type {any} */ mine, /** @type {string} */ unit) =>
+  writeFileSync(
+    join(OUT_DIR, 'original.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  const row = (
+    /** @type {string} */ what,
+    /** @type {string} */ original,
+    /** @type {any} */ mine,
+    /** @type {string} */ unit,
+  ) =>
     `| ${what} | ${original} | ${mine === null ? '–' : `${typeof mine === 'number' ? mine.toLocaleString('en-US') : mine} ${unit}`} |`;
   const md = [
     '# The original Go ClusterLite on the same machine',
@@ -227,13 +370,50 @@ function report(r) {
     '',
     '| Figure | Original (Go) | ClusterLite (bench/results/latest.json) |',
     '|---|---:|---:|',
-    row('Writes through nginx, 64 connections, 20 s', `${fmtInt(r.writes.okPerSecond)} writes/s`, figure('writes'), 'writes/s'),
-    row('  latency p50 / p99', `${r.writes.latencyMs.p50} / ${r.writes.latencyMs.p99} ms`, figure('writes-p50') === null ? null : `${figure('writes-p50')} / ${figure('writes-p99')}`, 'ms'),
-    row('  every accepted write applied', `${r.drainedMs} ms after the load (${fmtInt(r.events)} events, one file)`, figure('writes-drain'), 'ms after the load (on all 3 files)'),
-    row('Reads by id, one node, 32 connections, 10 s', `${fmtInt(r.reads.okPerSecond)} req/s (p99 ${r.reads.latencyMs.p99} ms)`, figure('reads-id'), 'req/s'),
-    row('Catch-up of a fresh node', `${fmtInt(r.catchUp.eventsPerSecond)} events/s (${fmtInt(r.catchUp.events)} events)`, figure('catchup'), 'events/s (200,000 events)'),
-    row('Resident memory, idle', `${Math.max(...r.idleRss)} MiB`, figure('rss-idle'), 'MiB'),
-    row('Resident memory under load', `${Math.max(...r.writeRss, r.readRss)} MiB`, figure('rss-load'), 'MiB'),
+    row(
+      'Writes through nginx, 64 connections, 20 s',
+      `${fmtInt(r.writes.okPerSecond)} writes/s`,
+      figure('writes'),
+      'writes/s',
+    ),
+    row(
+      '  latency p50 / p99',
+      `${r.writes.latencyMs.p50} / ${r.writes.latencyMs.p99} ms`,
+      figure('writes-p50') === null
+        ? null
+        : `${figure('writes-p50')} / ${figure('writes-p99')}`,
+      'ms',
+    ),
+    row(
+      '  every accepted write applied',
+      `${r.drainedMs} ms after the load (${fmtInt(r.events)} events, one file)`,
+      figure('writes-drain'),
+      'ms after the load (on all 3 files)',
+    ),
+    row(
+      'Reads by id, one node, 32 connections, 10 s',
+      `${fmtInt(r.reads.okPerSecond)} req/s (p99 ${r.reads.latencyMs.p99} ms)`,
+      figure('reads-id'),
+      'req/s',
+    ),
+    row(
+      'Catch-up of a fresh node',
+      `${fmtInt(r.catchUp.eventsPerSecond)} events/s (${fmtInt(r.catchUp.events)} events)`,
+      figure('catchup'),
+      'events/s (200,000 events)',
+    ),
+    row(
+      'Resident memory, idle',
+      `${Math.max(...r.idleRss)} MiB`,
+      figure('rss-idle'),
+      'MiB',
+    ),
+    row(
+      'Resident memory under load',
+      `${Math.max(...r.writeRss, r.readRss)} MiB`,
+      figure('rss-load'),
+      'MiB',
+    ),
     '',
     'Produced by `node bench/original.mjs --source <checkout>`; the figures are in original.json.',
     '',

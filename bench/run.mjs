@@ -32,14 +32,32 @@ import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { NODE_MAIN, REPO_ROOT, findNginx, startCluster } from '../scripts/cluster.mjs';
-import { KAFKA_LIB_DIR, ensureKafkaJars, findFreePort, startKafkaBroker } from '../tools/kafka/broker.mjs';
+import {
+  NODE_MAIN,
+  REPO_ROOT,
+  findNginx,
+  startCluster,
+} from '../scripts/cluster.mjs';
+import {
+  KAFKA_LIB_DIR,
+  ensureKafkaJars,
+  findFreePort,
+  startKafkaBroker,
+} from '../tools/kafka/broker.mjs';
 import {
   RssSampler,
   cpuWindow,
@@ -59,11 +77,16 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
   strict: true,
 });
 const QUICK = /** @type {boolean} */ (args.quick);
-const OUT_DIR = resolve(/** @type {string | undefined} */ (args.out) ?? join(HERE, 'results'));
+const OUT_DIR = resolve(
+  /** @type {string | undefined} */ (args.out) ?? join(HERE, 'results'),
+);
 
 /** Every knob of the run; copied into the report. */
 const CONFIG = QUICK
@@ -118,22 +141,30 @@ process.on('exit', () => {
 function spawnNode(o) {
   mkdirSync(dirname(o.dbPath), { recursive: true });
   const log = createWriteStream(o.logFile, { flags: 'a' });
-  const child = spawn(o.pin === undefined ? process.execPath : /** @type {string} */ (TASKSET), o.pin === undefined ? [NODE_MAIN] : ['-c', String(o.pin), process.execPath, NODE_MAIN], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_ID: o.nodeId,
-      PORT: String(o.port),
-      DB_PATH: o.dbPath,
-      KAFKA_BROKERS: o.brokers,
-      KAFKA_TOPIC_PREFIX: o.topicPrefix,
+  const child = spawn(
+    o.pin === undefined ? process.execPath : /** @type {string} */ (TASKSET),
+    o.pin === undefined
+      ? [NODE_MAIN]
+      : ['-c', String(o.pin), process.execPath, NODE_MAIN],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ID: o.nodeId,
+        PORT: String(o.port),
+        DB_PATH: o.dbPath,
+        KAFKA_BROKERS: o.brokers,
+        KAFKA_TOPIC_PREFIX: o.topicPrefix,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   children.add(child);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   void exited.then(() => {
     children.delete(child);
     log.end();
@@ -151,7 +182,6 @@ function spawnNode(o) {
     },
   };
 }
-
 
 /** @param {string} url */
 async function getJson(url) {
@@ -175,7 +205,11 @@ class AppliedPositionReader {
   /** @returns {Promise<import('sqlite3').Database>} */
   open() {
     return new Promise((resolveOpen, reject) => {
-      const db = new sqlite3.Database(this.dbPath, sqlite3.OPEN_READONLY, (error) => (error ? reject(error) : resolveOpen(db)));
+      const db = new sqlite3.Database(
+        this.dbPath,
+        sqlite3.OPEN_READONLY,
+        (error) => (error ? reject(error) : resolveOpen(db)),
+      );
     });
   }
   /** Offset of the last applied event of `topic` partition 0, or -1. @param {string} topic */
@@ -183,10 +217,18 @@ class AppliedPositionReader {
     this.db ??= await this.open();
     const db = this.db;
     return new Promise((resolveRow) => {
-      db.get('SELECT "offset" FROM "_clusterlite_positions" WHERE "topic" = ? AND "partition" = 0', [topic], (error, row) => {
-        // Before the node created its tables: nothing applied yet.
-        resolveRow(error || !row ? -1 : Number(/** @type {{ offset: unknown }} */ (row).offset));
-      });
+      db.get(
+        'SELECT "offset" FROM "_clusterlite_positions" WHERE "topic" = ? AND "partition" = 0',
+        [topic],
+        (error, row) => {
+          // Before the node created its tables: nothing applied yet.
+          resolveRow(
+            error || !row
+              ? -1
+              : Number(/** @type {{ offset: unknown }} */ (row).offset),
+          );
+        },
+      );
     });
   }
   close() {
@@ -211,12 +253,16 @@ async function waitApplied(readers, topic, offset, timeoutMs, report) {
     applied.forEach((a, i) => {
       if (doneAt[i] === null && a >= offset) doneAt[i] = performance.now();
     });
-    if (doneAt.every((d) => d !== null)) return /** @type {number[]} */ (doneAt);
+    if (doneAt.every((d) => d !== null))
+      return /** @type {number[]} */ (doneAt);
     if (report && now - lastReport > 2_000) {
       lastReport = now;
       report(`applied offsets ${applied.join(' / ')} of ${offset}`);
     }
-    if (now - start > timeoutMs) throw new Error(`not every node applied offset ${offset} of ${topic} within ${timeoutMs} ms (${applied.join(', ')})`);
+    if (now - start > timeoutMs)
+      throw new Error(
+        `not every node applied offset ${offset} of ${topic} within ${timeoutMs} ms (${applied.join(', ')})`,
+      );
     await sleep(10);
   }
 }
@@ -237,7 +283,8 @@ class ApplyTracker {
         await sleep(intervalMs);
         const now = performance.now();
         const applied = await reader.applied(topic);
-        for (let offset = last + 1; offset <= applied; offset++) this.appliedAt.set(offset, now);
+        for (let offset = last + 1; offset <= applied; offset++)
+          this.appliedAt.set(offset, now);
         if (applied > last) last = applied;
       }
     })();
@@ -261,7 +308,10 @@ function userEvent(runId, i) {
     type: 'created',
     table: 'users',
     entityId,
-    data: { name: `Catch-up User ${i}`, email: `catchup-${runId}-${i}@bench.example` },
+    data: {
+      name: `Catch-up User ${i}`,
+      email: `catchup-${runId}-${i}@bench.example`,
+    },
     expectedVersion: null,
     occurredAt,
     origin: 'bench-prefill',
@@ -279,25 +329,45 @@ function userEvent(runId, i) {
  * @param {string} cmd @param {string[]} argv
  */
 function tryRun(cmd, argv) {
-  const run = spawnSync(cmd, argv, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync(cmd, argv, {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (run.error) return null;
-  return run.stdout.trim() || run.stderr.trim() || (run.status === 0 ? '' : null);
+  return (
+    run.stdout.trim() || run.stderr.trim() || (run.status === 0 ? '' : null)
+  );
 }
 
 /** @param {string} name */
 function packageVersion(name) {
   try {
-    return JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+    return JSON.parse(
+      readFileSync(
+        join(REPO_ROOT, 'node_modules', name, 'package.json'),
+        'utf8',
+      ),
+    ).version;
   } catch {
     return null;
   }
 }
 
 function environment() {
-  const kafkaJar = readdirSync(KAFKA_LIB_DIR).find((f) => /^kafka_2\.13-[\d.]+\.jar$/.test(f));
+  const kafkaJar = readdirSync(KAFKA_LIB_DIR).find((f) =>
+    /^kafka_2\.13-[\d.]+\.jar$/.test(f),
+  );
   const nginx = findNginx();
   // Earlier results in bench/results do not make the code differ from the commit.
-  const dirty = tryRun('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results']);
+  const dirty = tryRun('git', [
+    'status',
+    '--porcelain',
+    '--untracked-files=no',
+    '--',
+    '.',
+    ':(exclude)bench/results',
+  ]);
   return {
     commit: tryRun('git', ['rev-parse', 'HEAD']),
     commitShort: tryRun('git', ['rev-parse', '--short', 'HEAD']),
@@ -311,14 +381,23 @@ function environment() {
     },
     versions: {
       node: process.version,
-      kafkaBroker: kafkaJar ? kafkaJar.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '') : null,
+      kafkaBroker: kafkaJar
+        ? kafkaJar.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '')
+        : null,
       java: (tryRun('java', ['-version']) ?? '').split('\n')[0] || null,
       kafkajs: packageVersion('kafkajs'),
       sqlite3: packageVersion('sqlite3'),
-      sqlite: /** @type {{ VERSION?: string }} */ (/** @type {unknown} */ (sqlite3)).VERSION ?? null,
+      sqlite:
+        /** @type {{ VERSION?: string }} */ (/** @type {unknown} */ (sqlite3))
+          .VERSION ?? null,
       nestCore: packageVersion('@nestjs/core'),
       typeorm: packageVersion('typeorm'),
-      nginx: nginx ? (tryRun(nginx, ['-v']) ?? '').replace(/^nginx version: (nginx\/)?/, '') : null,
+      nginx: nginx
+        ? (tryRun(nginx, ['-v']) ?? '').replace(
+            /^nginx version: (nginx\/)?/,
+            '',
+          )
+        : null,
       autocannon: packageVersion('autocannon'),
     },
   };
@@ -337,7 +416,10 @@ async function kafkaCeiling(kafka, topic, runId) {
   const { events, produceBatch, produceInFlight } = CONFIG.catchUp;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+  });
   await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -350,14 +432,21 @@ async function kafkaCeiling(kafka, topic, runId) {
     const batch = [];
     for (let i = start; i < Math.min(events, start + produceBatch); i++) {
       const event = userEvent(runId, i);
-      rows.push({ id: event.entityId, name: event.data.name, email: event.data.email, at: event.occurredAt });
+      rows.push({
+        id: event.entityId,
+        name: event.data.name,
+        email: event.data.email,
+        at: event.occurredAt,
+      });
       const value = Buffer.from(JSON.stringify(event));
       bytes += value.length;
       batch.push({ key: event.entityId, value });
     }
     batches.push(batch);
   }
-  progress(`  kafkajs: producing ${fmtInt(events)} events (${(bytes / events).toFixed(0)} B each) to ${topic} in batches of ${produceBatch}, ${produceInFlight} in flight, acks=all`);
+  progress(
+    `  kafkajs: producing ${fmtInt(events)} events (${(bytes / events).toFixed(0)} B each) to ${topic} in batches of ${produceBatch}, ${produceInFlight} in flight, acks=all`,
+  );
   const started = performance.now();
   const cpu = cpuWindow();
   let next = 0;
@@ -402,11 +491,20 @@ async function httpCeiling() {
   });
   children.add(child);
   await new Promise((resolveReady, reject) => {
-    child.stdout?.on('data', (d) => String(d).includes('listening') && resolveReady(undefined));
-    child.once('exit', (code) => reject(new Error(`empty-nest.mjs exited with ${code}`)));
+    child.stdout?.on(
+      'data',
+      (d) => String(d).includes('listening') && resolveReady(undefined),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`empty-nest.mjs exited with ${code}`)),
+    );
   });
   const { connections, durationSeconds } = CONFIG.httpCeiling;
-  const result = await load('empty route', { url: `http://127.0.0.1:${port}/ping`, connections, duration: durationSeconds });
+  const result = await load('empty route', {
+    url: `http://127.0.0.1:${port}/ping`,
+    connections,
+    duration: durationSeconds,
+  });
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   children.delete(child);
@@ -423,27 +521,57 @@ async function httpCeiling() {
 async function sqliteCeiling(schemaFrom, rows, dir) {
   /** @param {import('sqlite3').Database} db @param {string} sql @param {unknown[]} [params] */
   const run = (db, sql, params = []) =>
-    new Promise((res, rej) => db.run(sql, params, (/** @type {Error | null} */ e) => (e ? rej(e) : res(undefined))));
+    new Promise((res, rej) =>
+      db.run(sql, params, (/** @type {Error | null} */ e) =>
+        e ? rej(e) : res(undefined),
+      ),
+    );
   /** @param {import('sqlite3').Database} db @param {string} sql @param {unknown[]} [params] */
   const all = (db, sql, params = []) =>
-    new Promise((res, rej) => db.all(sql, params, (/** @type {Error | null} */ e, /** @type {any[]} */ r) => (e ? rej(e) : res(r))));
+    new Promise((res, rej) =>
+      db.all(
+        sql,
+        params,
+        (/** @type {Error | null} */ e, /** @type {any[]} */ r) =>
+          e ? rej(e) : res(r),
+      ),
+    );
   /** @param {string} file @returns {Promise<import('sqlite3').Database>} */
   const open = (file, mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE) =>
     new Promise((res, rej) => {
-      const db = new sqlite3.Database(file, mode, (e) => (e ? rej(e) : res(db)));
+      const db = new sqlite3.Database(file, mode, (e) =>
+        e ? rej(e) : res(db),
+      );
     });
   /** @param {import('sqlite3').Database} db */
   const close = (db) => new Promise((res) => db.close(() => res(undefined)));
 
   const source = await open(schemaFrom, sqlite3.OPEN_READONLY);
   /** @type {{ sql: string }[]} */
-  const ddl = /** @type {any} */ (await all(source, `SELECT sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL ORDER BY type DESC`));
+  const ddl = /** @type {any} */ (
+    await all(
+      source,
+      `SELECT sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL ORDER BY type DESC`,
+    )
+  );
   /** @type {{ name: string }[]} */
-  const columns = /** @type {any} */ (await all(source, `PRAGMA table_info("users")`));
+  const columns = /** @type {any} */ (
+    await all(source, `PRAGMA table_info("users")`)
+  );
   await close(source);
   const names = columns.map((c) => c.name);
-  for (const needed of ['id', 'name', 'email', 'version', 'createdAt', 'updatedAt']) {
-    if (!names.includes(needed)) throw new Error(`users table has no column ${needed} (${names.join(', ')})`);
+  for (const needed of [
+    'id',
+    'name',
+    'email',
+    'version',
+    'createdAt',
+    'updatedAt',
+  ]) {
+    if (!names.includes(needed))
+      throw new Error(
+        `users table has no column ${needed} (${names.join(', ')})`,
+      );
   }
   const upsert =
     'INSERT INTO "users" ("id", "name", "email", "version", "createdAt", "updatedAt") VALUES (?, ?, ?, 1, ?, ?) ' +
@@ -453,7 +581,13 @@ async function sqliteCeiling(schemaFrom, rows, dir) {
   const measure = async (name, awaitEach) => {
     const file = join(dir, `${name}.sqlite`);
     const db = await open(file);
-    for (const pragma of ['PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', 'PRAGMA busy_timeout = 5000', 'PRAGMA cache_size = -2000', 'PRAGMA mmap_size = 268435456']) {
+    for (const pragma of [
+      'PRAGMA journal_mode = WAL',
+      'PRAGMA synchronous = NORMAL',
+      'PRAGMA busy_timeout = 5000',
+      'PRAGMA cache_size = -2000',
+      'PRAGMA mmap_size = 268435456',
+    ]) {
       await all(db, pragma);
     }
     for (const { sql } of ddl) await run(db, sql);
@@ -463,17 +597,25 @@ async function sqliteCeiling(schemaFrom, rows, dir) {
     const statement = db.prepare(upsert);
     if (awaitEach) {
       for (const r of rows) {
-        await new Promise((res, rej) => statement.run([r.id, r.name, r.email, r.at, r.at], (/** @type {Error | null} */ e) => (e ? rej(e) : res(undefined))));
+        await new Promise((res, rej) =>
+          statement.run(
+            [r.id, r.name, r.email, r.at, r.at],
+            (/** @type {Error | null} */ e) => (e ? rej(e) : res(undefined)),
+          ),
+        );
       }
     } else {
       let pending = rows.length;
       let failure = null;
       await new Promise((res) => {
         for (const r of rows) {
-          statement.run([r.id, r.name, r.email, r.at, r.at], (/** @type {Error | null} */ e) => {
-            if (e) failure ??= e;
-            if (--pending === 0) res(undefined);
-          });
+          statement.run(
+            [r.id, r.name, r.email, r.at, r.at],
+            (/** @type {Error | null} */ e) => {
+              if (e) failure ??= e;
+              if (--pending === 0) res(undefined);
+            },
+          );
         }
       });
       if (failure) throw failure;
@@ -482,13 +624,24 @@ async function sqliteCeiling(schemaFrom, rows, dir) {
     await run(db, 'COMMIT');
     const seconds = (performance.now() - started) / 1000;
     await close(db);
-    return { rows: rows.length, seconds: round(seconds, 2), rowsPerSecond: round(rows.length / seconds, 0), machine: cpu() };
+    return {
+      rows: rows.length,
+      seconds: round(seconds, 2),
+      rowsPerSecond: round(rows.length / seconds, 0),
+      machine: cpu(),
+    };
   };
-  progress(`  sqlite3: ${fmtInt(rows.length)} upserts, one prepared statement, one transaction, queued`);
+  progress(
+    `  sqlite3: ${fmtInt(rows.length)} upserts, one prepared statement, one transaction, queued`,
+  );
   const queued = await measure('ceiling-queued', false);
-  progress(`  sqlite3: ${fmtInt(queued.rowsPerSecond)} rows/s; now the same, awaiting each statement`);
+  progress(
+    `  sqlite3: ${fmtInt(queued.rowsPerSecond)} rows/s; now the same, awaiting each statement`,
+  );
   const awaited = await measure('ceiling-awaited', true);
-  progress(`  sqlite3: ${fmtInt(awaited.rowsPerSecond)} rows/s awaited one by one`);
+  progress(
+    `  sqlite3: ${fmtInt(awaited.rowsPerSecond)} rows/s awaited one by one`,
+  );
   return { statement: upsert, queued, awaitedOneByOne: awaited };
 }
 
@@ -497,18 +650,34 @@ async function sqliteCeiling(schemaFrom, rows, dir) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (!existsSync(NODE_MAIN))
+    throw new Error(
+      `${NODE_MAIN} is missing: run \`npm run build\` first (npm run bench does)`,
+    );
   const env = environment();
-  const runId = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14) + '-' + Math.random().toString(36).slice(2, 6);
+  const runId =
+    new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14) +
+    '-' +
+    Math.random().toString(36).slice(2, 6);
   const prefix = `bench-${runId}`;
   const workDir = join(os.tmpdir(), `clusterlite-bench-${runId}`);
   mkdirSync(workDir, { recursive: true });
-  progress(`ClusterLite benchmark${QUICK ? ' (QUICK: shortened, not for the record)' : ''}, commit ${env.commitShort}${env.workingTreeChanged ? ' + uncommitted changes' : ''}`);
-  progress(`machine: ${env.machine.cpus} cores (${env.machine.cpuModel}), ${env.machine.memoryGiB} GiB; Node ${env.versions.node}, Kafka ${env.versions.kafkaBroker}, kafkajs ${env.versions.kafkajs}, SQLite ${env.versions.sqlite}`);
+  progress(
+    `ClusterLite benchmark${QUICK ? ' (QUICK: shortened, not for the record)' : ''}, commit ${env.commitShort}${env.workingTreeChanged ? ' + uncommitted changes' : ''}`,
+  );
+  progress(
+    `machine: ${env.machine.cpus} cores (${env.machine.cpuModel}), ${env.machine.memoryGiB} GiB; Node ${env.versions.node}, Kafka ${env.versions.kafkaBroker}, kafkajs ${env.versions.kafkajs}, SQLite ${env.versions.sqlite}`,
+  );
   progress(`topic prefix ${prefix}, work dir ${workDir}`);
   const load1 = os.loadavg()[0];
   env.loadAverageAtStart = round(load1, 2);
-  if (load1 > 0.5 * env.machine.cpus) progress(`!! the machine is busy before the run (load average ${load1.toFixed(2)}): figures will be lower than on an idle machine`);
+  if (load1 > 0.5 * env.machine.cpus)
+    progress(
+      `!! the machine is busy before the run (load average ${load1.toFixed(2)}): figures will be lower than on an idle machine`,
+    );
 
   /** @type {Record<string, any>} */
   const results = {};
@@ -521,25 +690,47 @@ async function main() {
     progress('starting the Kafka broker...');
     await ensureKafkaJars();
     broker = await startKafkaBroker({ dataDir: join(workDir, 'kafka') });
-    progress(`Kafka broker ${env.versions.kafkaBroker} ready at ${broker.brokers} in ${broker.startupMs} ms`);
-    const kafka = new Kafka({ clientId: 'clusterlite-bench', brokers: [broker.brokers], logLevel: logLevel.ERROR });
+    progress(
+      `Kafka broker ${env.versions.kafkaBroker} ready at ${broker.brokers} in ${broker.startupMs} ms`,
+    );
+    const kafka = new Kafka({
+      clientId: 'clusterlite-bench',
+      brokers: [broker.brokers],
+      logLevel: logLevel.ERROR,
+    });
     const admin = kafka.admin();
     await admin.connect();
     /** @param {string} topic */
-    const endOffset = async (topic) => Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? 0);
+    const endOffset = async (topic) =>
+      Number(
+        (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)
+          ?.high ?? 0,
+      );
 
     // --- Ceiling: the log ---------------------------------------------------------------------
-    progress('ceiling 1/3: raw kafkajs producer (also pre-fills the catch-up topic)');
+    progress(
+      'ceiling 1/3: raw kafkajs producer (also pre-fills the catch-up topic)',
+    );
     const catchUpPrefix = `${prefix}-catchup`;
     const catchUpTopic = `${catchUpPrefix}.users`;
-    const { rows: catchUpRows, result: kafkaResult } = await kafkaCeiling(kafka, catchUpTopic, runId);
+    const { rows: catchUpRows, result: kafkaResult } = await kafkaCeiling(
+      kafka,
+      catchUpTopic,
+      runId,
+    );
     results.ceilingKafka = kafkaResult;
-    progress(`  => ${fmtInt(kafkaResult.eventsPerSecond)} events/s (${kafkaResult.megabytesPerSecond} MB/s)`);
+    progress(
+      `  => ${fmtInt(kafkaResult.eventsPerSecond)} events/s (${kafkaResult.megabytesPerSecond} MB/s)`,
+    );
 
     // --- Ceiling: HTTP ------------------------------------------------------------------------
-    progress(`ceiling 2/3: empty Nest/Express route, ${CONFIG.httpCeiling.connections} connections, ${CONFIG.httpCeiling.durationSeconds} s`);
+    progress(
+      `ceiling 2/3: empty Nest/Express route, ${CONFIG.httpCeiling.connections} connections, ${CONFIG.httpCeiling.durationSeconds} s`,
+    );
     results.ceilingHttp = await httpCeiling();
-    progress(`  => ${fmtInt(results.ceilingHttp.okPerSecond)} req/s, p50 ${results.ceilingHttp.latencyMs.p50} ms, p99 ${results.ceilingHttp.latencyMs.p99} ms`);
+    progress(
+      `  => ${fmtInt(results.ceilingHttp.okPerSecond)} req/s, p50 ${results.ceilingHttp.latencyMs.p50} ms, p99 ${results.ceilingHttp.latencyMs.p99} ms`,
+    );
 
     // --- Cluster ------------------------------------------------------------------------------
     progress('starting the cluster: 3 nodes + nginx...');
@@ -552,36 +743,67 @@ async function main() {
       topicPrefix: prefix,
       quiet: true,
       log: (m) => progress(`  ${m}`),
-      onUnexpectedExit: (exit) => progress(`!! ${exit.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}):\n${exit.tail}`),
+      onUnexpectedExit: (exit) =>
+        progress(
+          `!! ${exit.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}):\n${exit.tail}`,
+        ),
     });
     const nodes = cluster.nodes;
     const topic = `${prefix}.users`;
     const readers = nodes.map((n) => new AppliedPositionReader(n.dbPath));
     const pids = Object.fromEntries(nodes.map((n) => [n.nodeId, n.pid]));
     await sleep(3_000);
-    const idleRss = Object.fromEntries(nodes.map((n) => [n.nodeId, round(rssMiB(n.pid), 1)]));
-    progress(`  cluster up at ${cluster.url}; idle RSS ${Object.values(idleRss).join(' / ')} MiB`);
+    const idleRss = Object.fromEntries(
+      nodes.map((n) => [n.nodeId, round(rssMiB(n.pid), 1)]),
+    );
+    progress(
+      `  cluster up at ${cluster.url}; idle RSS ${Object.values(idleRss).join(' / ')} MiB`,
+    );
 
     // --- Scenario 1: writes through nginx ------------------------------------------------------
-    const { connections: wc, warmupSeconds, durationSeconds: wd } = CONFIG.writes;
+    const {
+      connections: wc,
+      warmupSeconds,
+      durationSeconds: wd,
+    } = CONFIG.writes;
     /** @type {string[]} */
     const createdIds = [];
     let maxOffset = -1;
     const writeRequest = createUserRequest('', (answer) => {
       if (createdIds.length < 50_000) createdIds.push(answer.id);
-      const offset = Number(answer.position.slice(answer.position.lastIndexOf(':') + 1));
+      const offset = Number(
+        answer.position.slice(answer.position.lastIndexOf(':') + 1),
+      );
       if (offset > maxOffset) maxOffset = offset;
     });
     progress(`scenario 1: writes through nginx; warm-up ${warmupSeconds} s`);
-    await load('warm-up', { url: cluster.url, connections: wc, duration: warmupSeconds, requests: [writeRequest] });
+    await load('warm-up', {
+      url: cluster.url,
+      connections: wc,
+      duration: warmupSeconds,
+      requests: [writeRequest],
+    });
     await waitApplied(readers, topic, maxOffset, 60_000);
     const before = await endOffset(topic);
-    progress(`scenario 1: POST /users through nginx, ${wc} connections, ${wd} s`);
+    progress(
+      `scenario 1: POST /users through nginx, ${wc} connections, ${wd} s`,
+    );
     const writeSampler = new RssSampler(pids);
-    const writes = await load('writes', { url: cluster.url, connections: wc, duration: wd, requests: [writeRequest] });
+    const writes = await load('writes', {
+      url: cluster.url,
+      connections: wc,
+      duration: wd,
+      requests: [writeRequest],
+    });
     const loadEnded = performance.now();
     const after = await endOffset(topic);
-    const drainedAt = await waitApplied(readers, topic, after - 1, 120_000, (m) => progress(`  ${m}`));
+    const drainedAt = await waitApplied(
+      readers,
+      topic,
+      after - 1,
+      120_000,
+      (m) => progress(`  ${m}`),
+    );
     const writeRss = writeSampler.stop();
     results.writes = {
       connections: wc,
@@ -589,7 +811,9 @@ async function main() {
       acceptedPerSecond: writes.okPerSecond,
       eventsOnLog: after - before,
       allAppliedAfterLoadMs: round(Math.max(...drainedAt) - loadEnded, 0),
-      appliedAfterLoadMsPerNode: Object.fromEntries(nodes.map((n, i) => [n.nodeId, round(drainedAt[i] - loadEnded, 0)])),
+      appliedAfterLoadMsPerNode: Object.fromEntries(
+        nodes.map((n, i) => [n.nodeId, round(drainedAt[i] - loadEnded, 0)]),
+      ),
       rssMaxMiB: writeRss,
     };
     progress(
@@ -599,20 +823,33 @@ async function main() {
 
     // --- Scenario 2: replication lag at a fixed rate ------------------------------------------
     const { rate, clients: lc, durationSeconds: ld } = CONFIG.lag;
-    progress(`scenario 2: replication lag at ${rate} writes/s through nginx, evenly paced by ${lc} clients, ${ld} s (applied position of each node polled every ${LAG_POLL_MS} ms)`);
-    const trackers = readers.map((reader) => new ApplyTracker(reader, topic, LAG_POLL_MS));
+    progress(
+      `scenario 2: replication lag at ${rate} writes/s through nginx, evenly paced by ${lc} clients, ${ld} s (applied position of each node polled every ${LAG_POLL_MS} ms)`,
+    );
+    const trackers = readers.map(
+      (reader) => new ApplyTracker(reader, topic, LAG_POLL_MS),
+    );
     /** @type {Map<number, number>} offset → when its 202 arrived */
     const ackedAt = new Map();
     const lagRequest = {
       ...writeRequest,
-      onResponse: (/** @type {number} */ status, /** @type {string} */ body) => {
+      onResponse: (
+        /** @type {number} */ status,
+        /** @type {string} */ body,
+      ) => {
         if (status !== 202) return;
         const now = performance.now();
         const position = JSON.parse(body).position;
         ackedAt.set(Number(position.slice(position.lastIndexOf(':') + 1)), now);
       },
     };
-    const lagLoad = await pacedLoad('fixed rate', { url: cluster.url, rate, clients: lc, duration: ld, requests: [lagRequest] });
+    const lagLoad = await pacedLoad('fixed rate', {
+      url: cluster.url,
+      rate,
+      clients: lc,
+      duration: ld,
+      requests: [lagRequest],
+    });
     const lagTopicEnd = await endOffset(topic);
     await waitApplied(readers, topic, lagTopicEnd - 1, 60_000);
     await sleep(3 * LAG_POLL_MS);
@@ -629,8 +866,12 @@ async function main() {
         continue;
       }
       // A poll that finds the offset applied bounds it from above; the 202 may come after the apply.
-      seenAt.forEach((t, i) => perNodeLags[i].push(Math.max(0, /** @type {number} */ (t) - acked)));
-      lags.push(Math.max(0, Math.max(.../** @type {number[]} */ (seenAt)) - acked));
+      seenAt.forEach((t, i) =>
+        perNodeLags[i].push(Math.max(0, /** @type {number} */ (t) - acked)),
+      );
+      lags.push(
+        Math.max(0, Math.max(.../** @type {number[]} */ (seenAt)) - acked),
+      );
     }
     results.lag = {
       targetRate: rate,
@@ -644,7 +885,9 @@ async function main() {
       machine: lagLoad.machine,
       missingOnSomeNode: missing,
       lagAllNodesMs: stats(lags),
-      lagPerNodeMs: Object.fromEntries(nodes.map((n, i) => [n.nodeId, stats(perNodeLags[i])])),
+      lagPerNodeMs: Object.fromEntries(
+        nodes.map((n, i) => [n.nodeId, stats(perNodeLags[i])]),
+      ),
     };
     progress(
       `  => ${fmtInt(lagLoad.okPerSecond)} writes/s; 202 → applied on all 3 nodes: p50 ${results.lag.lagAllNodesMs.p50} ms, ` +
@@ -654,28 +897,64 @@ async function main() {
     // --- Scenario 4: reads on one node --------------------------------------------------------
     const { connections: rc, durationSeconds: rd } = CONFIG.reads;
     const node1 = nodes[0];
-    progress(`scenario 4: reads on ${node1.nodeId} (${node1.url}), ${rc} connections, ${rd} s each`);
+    progress(
+      `scenario 4: reads on ${node1.nodeId} (${node1.url}), ${rc} connections, ${rd} s each`,
+    );
     let pick = 0;
     const readSampler = new RssSampler({ [node1.nodeId]: node1.pid });
     const byId = await load('GET /users/{id}', {
       url: node1.url,
       connections: rc,
       duration: rd,
-      requests: [{ method: 'GET', setupRequest: (/** @type {any} */ r) => ({ ...r, path: `/users/${createdIds[(pick = (pick + 7919) % createdIds.length)]}` }) }],
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (/** @type {any} */ r) => ({
+            ...r,
+            path: `/users/${createdIds[(pick = (pick + 7919) % createdIds.length)]}`,
+          }),
+        },
+      ],
     });
-    progress(`  => by id: ${fmtInt(byId.okPerSecond)} req/s, p50 ${byId.latencyMs.p50} ms, p99 ${byId.latencyMs.p99} ms, non-2xx ${byId.non2xx}`);
-    const list = await load('GET /users?limit=100', { url: `${node1.url}/users?limit=100`, connections: rc, duration: rd });
-    progress(`  => list page: ${fmtInt(list.okPerSecond)} req/s, p50 ${list.latencyMs.p50} ms, p99 ${list.latencyMs.p99} ms, non-2xx ${list.non2xx}`);
+    progress(
+      `  => by id: ${fmtInt(byId.okPerSecond)} req/s, p50 ${byId.latencyMs.p50} ms, p99 ${byId.latencyMs.p99} ms, non-2xx ${byId.non2xx}`,
+    );
+    const list = await load('GET /users?limit=100', {
+      url: `${node1.url}/users?limit=100`,
+      connections: rc,
+      duration: rd,
+    });
+    progress(
+      `  => list page: ${fmtInt(list.okPerSecond)} req/s, p50 ${list.latencyMs.p50} ms, p99 ${list.latencyMs.p99} ms, non-2xx ${list.non2xx}`,
+    );
     const readRss = readSampler.stop();
 
     // --- Replicas identical? --------------------------------------------------------------------
-    progress('checking that the three replicas are identical (status checksums)...');
+    progress(
+      'checking that the three replicas are identical (status checksums)...',
+    );
     const statusStarted = performance.now();
-    const statuses = await Promise.all(nodes.map((n) => getJson(`${n.url}/_cluster/status`)));
+    const statuses = await Promise.all(
+      nodes.map((n) => getJson(`${n.url}/_cluster/status`)),
+    );
     const statusMs = (performance.now() - statusStarted) / nodes.length;
-    const checksums = statuses.map((s) => s.tables.map((/** @type {any} */ t) => `${t.table}:${t.rows}:${t.checksum}`).join(','));
-    const usersRows = statuses.map((s) => s.tables.find((/** @type {any} */ t) => t.table === 'users')?.rows);
-    results.reads = { node: node1.nodeId, connections: rc, rowsInTable: usersRows[0], idsUsed: createdIds.length, byId, listPage: { limit: 100, ...list }, rssMaxMiB: readRss };
+    const checksums = statuses.map((s) =>
+      s.tables
+        .map((/** @type {any} */ t) => `${t.table}:${t.rows}:${t.checksum}`)
+        .join(','),
+    );
+    const usersRows = statuses.map(
+      (s) => s.tables.find((/** @type {any} */ t) => t.table === 'users')?.rows,
+    );
+    results.reads = {
+      node: node1.nodeId,
+      connections: rc,
+      rowsInTable: usersRows[0],
+      idsUsed: createdIds.length,
+      byId,
+      listPage: { limit: 100, ...list },
+      rssMaxMiB: readRss,
+    };
     results.replicas = {
       identical: checksums.every((c) => c === checksums[0]),
       usersRows,
@@ -683,7 +962,9 @@ async function main() {
       rejectedEvents: statuses.map((s) => s.rejectedEvents),
       statusCallMs: round(statusMs, 0),
     };
-    progress(`  => identical: ${results.replicas.identical}; users rows ${results.replicas.usersRows.join(' / ')}`);
+    progress(
+      `  => identical: ${results.replicas.identical}; users rows ${results.replicas.usersRows.join(' / ')}`,
+    );
     readers.forEach((r) => r.close());
 
     progress('stopping the cluster...');
@@ -691,7 +972,9 @@ async function main() {
     cluster = undefined;
 
     // --- Scenario 5: start-up time (fresh node, empty log) -----------------------------------
-    progress(`scenario 5: time from start to serving, fresh node on an empty log, ${CONFIG.startupRuns} runs`);
+    progress(
+      `scenario 5: time from start to serving, fresh node on an empty log, ${CONFIG.startupRuns} runs`,
+    );
     /** @type {number[]} */
     const startups = [];
     /** @type {number[]} */
@@ -707,12 +990,18 @@ async function main() {
         logFile: join(workDir, 'startup', `startup-${run}.log`),
       });
       const spawnedAt = performance.now();
-      const servingAt = await waitFor200(`${node.url}/users?limit=1`, 60_000, node);
+      const servingAt = await waitFor200(
+        `${node.url}/users?limit=1`,
+        60_000,
+        node,
+      );
       startups.push(servingAt - spawnedAt);
       await sleep(2_000);
       startupRss.push(rssMiB(node.child.pid));
       await node.stop();
-      progress(`  run ${run}: serving after ${round(servingAt - spawnedAt, 0)} ms, idle RSS ${round(startupRss.at(-1) ?? NaN, 1)} MiB`);
+      progress(
+        `  run ${run}: serving after ${round(servingAt - spawnedAt, 0)} ms, idle RSS ${round(startupRss.at(-1) ?? NaN, 1)} MiB`,
+      );
     }
     results.footprint = {
       idleRssMiB: idleRss,
@@ -736,7 +1025,10 @@ async function main() {
         nodeId,
         port: await findFreePort(),
         dbPath,
-        brokers: /** @type {import('../tools/kafka/broker.mjs').KafkaBroker} */ (broker).brokers,
+        brokers:
+          /** @type {import('../tools/kafka/broker.mjs').KafkaBroker} */ (
+            broker
+          ).brokers,
         topicPrefix: catchUpPrefix,
         logFile: join(workDir, 'catchup', `${nodeId}.log`),
         pin,
@@ -744,7 +1036,11 @@ async function main() {
       const started = performance.now();
       const cpu = cpuWindow();
       const sampler = new RssSampler({ [nodeId]: node.child.pid });
-      const servingAt = await waitFor200(`${node.url}/users?limit=1`, 60_000, node);
+      const servingAt = await waitFor200(
+        `${node.url}/users?limit=1`,
+        60_000,
+        node,
+      );
       progress(`  serving after ${round(servingAt - started, 0)} ms`);
       const reader = new AppliedPositionReader(dbPath);
       let firstAppliedAt = NaN;
@@ -753,15 +1049,22 @@ async function main() {
       let lastApplied = -1;
       for (;;) {
         const applied = await reader.applied(catchUpTopic);
-        if (applied >= 0 && Number.isNaN(firstAppliedAt)) firstAppliedAt = performance.now();
+        if (applied >= 0 && Number.isNaN(firstAppliedAt))
+          firstAppliedAt = performance.now();
         if (applied >= catchUpEnd - 1) break;
         if (performance.now() - lastReport > 2_000) {
-          const rateNow = ((applied - lastApplied) / (performance.now() - lastReport)) * 1000;
+          const rateNow =
+            ((applied - lastApplied) / (performance.now() - lastReport)) * 1000;
           lastReport = performance.now();
           lastApplied = applied;
-          progress(`  applied ${fmtInt(applied + 1)}/${fmtInt(catchUpEnd)} (${fmtInt(rateNow)} events/s now)`);
+          progress(
+            `  applied ${fmtInt(applied + 1)}/${fmtInt(catchUpEnd)} (${fmtInt(rateNow)} events/s now)`,
+          );
         }
-        if (performance.now() > deadline) throw new Error(`catch-up did not finish within 300 s (applied ${applied})`);
+        if (performance.now() > deadline)
+          throw new Error(
+            `catch-up did not finish within 300 s (applied ${applied})`,
+          );
         await sleep(10);
       }
       const caughtUpAt = performance.now();
@@ -769,10 +1072,15 @@ async function main() {
       const rss = sampler.stop();
       reader.close();
       const status = await getJson(`${node.url}/_cluster/status`);
-      const progressOf = status.topics.find((/** @type {any} */ t) => t.topic === catchUpTopic);
+      const progressOf = status.topics.find(
+        (/** @type {any} */ t) => t.topic === catchUpTopic,
+      );
       const rssAfter = rssMiB(node.child.pid);
       await node.stop();
-      if (Number(progressOf?.appliedOffset) !== catchUpEnd - 1) throw new Error(`${nodeId}: status does not show appliedOffset = end - 1`);
+      if (Number(progressOf?.appliedOffset) !== catchUpEnd - 1)
+        throw new Error(
+          `${nodeId}: status does not show appliedOffset = end - 1`,
+        );
       const result = {
         events: catchUpEnd,
         pinnedToCpu: pin ?? null,
@@ -780,8 +1088,18 @@ async function main() {
         startToFirstAppliedMs: round(firstAppliedAt - started, 0),
         startToCaughtUpMs: round(caughtUpAt - started, 0),
         eventsPerSecond: round(catchUpEnd / ((caughtUpAt - started) / 1000), 0),
-        eventsPerSecondAfterServing: round(catchUpEnd / ((caughtUpAt - servingAt) / 1000), 0),
-        status: { appliedOffset: progressOf?.appliedOffset, endOffset: progressOf?.endOffset, lag: progressOf?.lag, rows: status.tables.find((/** @type {any} */ t) => t.table === 'users')?.rows },
+        eventsPerSecondAfterServing: round(
+          catchUpEnd / ((caughtUpAt - servingAt) / 1000),
+          0,
+        ),
+        status: {
+          appliedOffset: progressOf?.appliedOffset,
+          endOffset: progressOf?.endOffset,
+          lag: progressOf?.lag,
+          rows: status.tables.find(
+            (/** @type {any} */ t) => t.table === 'users',
+          )?.rows,
+        },
         rssMaxMiB: rss[nodeId],
         rssAfterMiB: round(rssAfter, 1),
         machine,
@@ -792,17 +1110,30 @@ async function main() {
       );
       return { result, dbPath };
     };
-    progress(`scenario 3: catch-up of a fresh node on ${catchUpTopic} (${fmtInt(catchUpEnd)} events), nothing else running`);
-    const { result: catchUpResult, dbPath: catchUpDb } = await catchUp('catchup-1', undefined);
+    progress(
+      `scenario 3: catch-up of a fresh node on ${catchUpTopic} (${fmtInt(catchUpEnd)} events), nothing else running`,
+    );
+    const { result: catchUpResult, dbPath: catchUpDb } = await catchUp(
+      'catchup-1',
+      undefined,
+    );
     results.catchUp = catchUpResult;
     if (TASKSET) {
-      progress(`scenario 3b (for comparison): the same with a second fresh node pinned to one CPU (taskset -c 1)`);
+      progress(
+        `scenario 3b (for comparison): the same with a second fresh node pinned to one CPU (taskset -c 1)`,
+      );
       results.catchUpPinned = (await catchUp('catchup-pinned', 1)).result;
     }
 
     // --- Ceiling: the store ----------------------------------------------------------------------
-    progress('ceiling 3/3: raw sqlite3 upserts of the same rows in one transaction');
-    results.ceilingSqlite = await sqliteCeiling(catchUpDb, catchUpRows, workDir);
+    progress(
+      'ceiling 3/3: raw sqlite3 upserts of the same rows in one transaction',
+    );
+    results.ceilingSqlite = await sqliteCeiling(
+      catchUpDb,
+      catchUpRows,
+      workDir,
+    );
     await admin.disconnect();
   } finally {
     if (cluster) await cluster.stop().catch(() => {});
@@ -811,14 +1142,20 @@ async function main() {
       progress('stopping the Kafka broker...');
       await broker.stop().catch(() => {});
     }
-    if (!process.env.BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP)
+      rmSync(workDir, { recursive: true, force: true });
   }
 
   const report = buildReport(env, results, elapsedSeconds());
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(
+    join(OUT_DIR, 'latest.json'),
+    JSON.stringify(report, null, 2) + '\n',
+  );
   writeFileSync(join(OUT_DIR, 'latest.md'), renderMarkdown(report));
-  progress(`wrote ${relative(process.cwd(), join(OUT_DIR, 'latest.json'))} and latest.md`);
+  progress(
+    `wrote ${relative(process.cwd(), join(OUT_DIR, 'latest.json'))} and latest.md`,
+  );
   process.stdout.write('\n' + renderMarkdown(report));
 }
 
@@ -828,8 +1165,11 @@ async function main() {
 
 /** @param {ReturnType<typeof environment>} env @param {Record<string, any>} r @param {number} seconds */
 function buildReport(env, r, seconds) {
-  const other = (/** @type {{ otherProcessesPercent: number } | undefined} */ m) => (m ? `; other processes used ${m.otherProcessesPercent}% CPU` : '');
-  const fraction = (/** @type {number} */ a, /** @type {number} */ b) => round(a / b, 3);
+  const other = (
+    /** @type {{ otherProcessesPercent: number } | undefined} */ m,
+  ) => (m ? `; other processes used ${m.otherProcessesPercent}% CPU` : '');
+  const fraction = (/** @type {number} */ a, /** @type {number} */ b) =>
+    round(a / b, 3);
   const w = r.writes;
   const rows = [
     {
@@ -838,13 +1178,24 @@ function buildReport(env, r, seconds) {
       figure: 'accepted writes',
       value: w.acceptedPerSecond,
       unit: 'writes/s',
-      ceiling: { name: 'raw kafkajs produce', value: r.ceilingKafka.eventsPerSecond, unit: 'events/s' },
+      ceiling: {
+        name: 'raw kafkajs produce',
+        value: r.ceilingKafka.eventsPerSecond,
+        unit: 'events/s',
+      },
       fraction: fraction(w.acceptedPerSecond, r.ceilingKafka.eventsPerSecond),
       target: `≥ ${fmtInt(TARGETS.writesPerSecond)}`,
       met: w.acceptedPerSecond >= TARGETS.writesPerSecond,
       conditions: `POST /users, ${w.connections} connections, ${w.durationSeconds} s, through nginx to 3 nodes; ${w.non2xx} non-2xx, ${w.errors} errors${other(w.machine)}`,
     },
-    { id: 'writes-p50', scenario: '1. Writes through nginx', figure: 'latency p50', value: w.latencyMs.p50, unit: 'ms', conditions: 'of the 202 answers' },
+    {
+      id: 'writes-p50',
+      scenario: '1. Writes through nginx',
+      figure: 'latency p50',
+      value: w.latencyMs.p50,
+      unit: 'ms',
+      conditions: 'of the 202 answers',
+    },
     {
       id: 'writes-p99',
       scenario: '1. Writes through nginx',
@@ -878,7 +1229,9 @@ function buildReport(env, r, seconds) {
       value: r.lag.lagAllNodesMs.p99,
       unit: 'ms',
       target: `≤ ${TARGETS.lagP99Ms}`,
-      met: r.lag.lagAllNodesMs.p99 <= TARGETS.lagP99Ms && r.lag.missingOnSomeNode === 0,
+      met:
+        r.lag.lagAllNodesMs.p99 <= TARGETS.lagP99Ms &&
+        r.lag.missingOnSomeNode === 0,
       conditions: `${fmtInt(r.lag.accepted)} writes; ${r.lag.missingOnSomeNode} never seen on some node; write latency p99 ${r.lag.writeLatencyMs.p99} ms${other(r.lag.machine)}`,
     },
     {
@@ -887,12 +1240,20 @@ function buildReport(env, r, seconds) {
       figure: 'events applied, start → end of log',
       value: r.catchUp.eventsPerSecond,
       unit: 'events/s',
-      ceiling: { name: 'raw sqlite3 upserts, one transaction', value: r.ceilingSqlite.queued.rowsPerSecond, unit: 'rows/s' },
-      fraction: fraction(r.catchUp.eventsPerSecond, r.ceilingSqlite.queued.rowsPerSecond),
+      ceiling: {
+        name: 'raw sqlite3 upserts, one transaction',
+        value: r.ceilingSqlite.queued.rowsPerSecond,
+        unit: 'rows/s',
+      },
+      fraction: fraction(
+        r.catchUp.eventsPerSecond,
+        r.ceilingSqlite.queued.rowsPerSecond,
+      ),
       target: `≥ ${fmtInt(TARGETS.catchUpEventsPerSecond)} and ≥ ${TARGETS.catchUpFractionOfSqlite * 100}% of ceiling`,
       met:
         r.catchUp.eventsPerSecond >= TARGETS.catchUpEventsPerSecond &&
-        r.catchUp.eventsPerSecond / r.ceilingSqlite.queued.rowsPerSecond >= TARGETS.catchUpFractionOfSqlite,
+        r.catchUp.eventsPerSecond / r.ceilingSqlite.queued.rowsPerSecond >=
+          TARGETS.catchUpFractionOfSqlite,
       conditions: `${fmtInt(r.catchUp.events)} events pre-filled with kafkajs, fresh node (empty file), timed from process start until appliedOffset = end − 1 (${r.catchUp.startToCaughtUpMs} ms)${other(r.catchUp.machine)}`,
     },
     {
@@ -921,7 +1282,11 @@ function buildReport(env, r, seconds) {
       figure: 'GET /users/{id}',
       value: r.reads.byId.okPerSecond,
       unit: 'req/s',
-      ceiling: { name: 'empty Nest/Express route', value: r.ceilingHttp.okPerSecond, unit: 'req/s' },
+      ceiling: {
+        name: 'empty Nest/Express route',
+        value: r.ceilingHttp.okPerSecond,
+        unit: 'req/s',
+      },
       fraction: fraction(r.reads.byId.okPerSecond, r.ceilingHttp.okPerSecond),
       target: `≥ ${fmtInt(TARGETS.readsByIdPerSecond)}`,
       met: r.reads.byId.okPerSecond >= TARGETS.readsByIdPerSecond,
@@ -933,15 +1298,26 @@ function buildReport(env, r, seconds) {
       figure: 'GET /users?limit=100',
       value: r.reads.listPage.okPerSecond,
       unit: 'req/s',
-      ceiling: { name: 'empty Nest/Express route', value: r.ceilingHttp.okPerSecond, unit: 'req/s' },
-      fraction: fraction(r.reads.listPage.okPerSecond, r.ceilingHttp.okPerSecond),
+      ceiling: {
+        name: 'empty Nest/Express route',
+        value: r.ceilingHttp.okPerSecond,
+        unit: 'req/s',
+      },
+      fraction: fraction(
+        r.reads.listPage.okPerSecond,
+        r.ceilingHttp.okPerSecond,
+      ),
       conditions: `${r.reads.connections} connections, ${r.reads.listPage.durationSeconds} s; p50 ${r.reads.listPage.latencyMs.p50} ms, p99 ${r.reads.listPage.latencyMs.p99} ms; ${r.reads.listPage.non2xx} non-2xx${other(r.reads.listPage.machine)}`,
     },
     {
       id: 'rss-idle',
       scenario: '5. Footprint',
       figure: 'RSS of a node, idle',
-      value: Math.max(...Object.values(/** @type {Record<string, number>} */ (r.footprint.idleRssMiB))),
+      value: Math.max(
+        ...Object.values(
+          /** @type {Record<string, number>} */ (r.footprint.idleRssMiB),
+        ),
+      ),
       unit: 'MiB',
       conditions: `max of the 3 cluster nodes 3 s after start (${Object.values(r.footprint.idleRssMiB).join(' / ')})`,
     },
@@ -949,7 +1325,16 @@ function buildReport(env, r, seconds) {
       id: 'rss-load',
       scenario: '5. Footprint',
       figure: 'RSS of a node under load',
-      value: Math.max(...Object.values(/** @type {Record<string, number>} */ (r.footprint.writeLoadMaxRssMiB)), ...Object.values(/** @type {Record<string, number>} */ (r.footprint.readLoadMaxRssMiB))),
+      value: Math.max(
+        ...Object.values(
+          /** @type {Record<string, number>} */ (
+            r.footprint.writeLoadMaxRssMiB
+          ),
+        ),
+        ...Object.values(
+          /** @type {Record<string, number>} */ (r.footprint.readLoadMaxRssMiB),
+        ),
+      ),
       unit: 'MiB',
       conditions: `max sampled every 250 ms during scenarios 1 and 4 (writes ${Object.values(r.footprint.writeLoadMaxRssMiB).join(' / ')}; reads ${Object.values(r.footprint.readLoadMaxRssMiB).join(' / ')}); catch-up node max ${r.catchUp.rssMaxMiB}`,
     },
@@ -982,13 +1367,23 @@ function buildReport(env, r, seconds) {
       conditions: `GET /ping → {"ok":true}, one process, ${r.ceilingHttp.connections} connections, ${r.ceilingHttp.durationSeconds} s; p50 ${r.ceilingHttp.latencyMs.p50} ms, p99 ${r.ceilingHttp.latencyMs.p99} ms${other(r.ceilingHttp.machine)}`,
     },
   ];
-  return { quick: QUICK, runtimeSeconds: round(seconds, 0), environment: env, config: CONFIG, targets: TARGETS, summary: rows, ceilings, details: r };
+  return {
+    quick: QUICK,
+    runtimeSeconds: round(seconds, 0),
+    environment: env,
+    config: CONFIG,
+    targets: TARGETS,
+    summary: rows,
+    ceilings,
+    details: r,
+  };
 }
 
 /** @param {any} report */
 function renderMarkdown(report) {
   const env = report.environment;
-  const value = (/** @type {number} */ v) => (Number.isInteger(v) && Math.abs(v) >= 1000 ? fmtInt(v) : String(v));
+  const value = (/** @type {number} */ v) =>
+    Number.isInteger(v) && Math.abs(v) >= 1000 ? fmtInt(v) : String(v);
   const lines = [
     `# ClusterLite benchmark${report.quick ? ' (QUICK run: shortened, not for the record)' : ''}`,
     '',
@@ -1007,7 +1402,8 @@ function renderMarkdown(report) {
     );
   }
   lines.push('', '| Ceiling | Measured | Conditions |', '|---|---:|---|');
-  for (const c of report.ceilings) lines.push(`| ${c.name} | ${value(c.value)} ${c.unit} | ${c.conditions} |`);
+  for (const c of report.ceilings)
+    lines.push(`| ${c.name} | ${value(c.value)} ${c.unit} | ${c.conditions} |`);
   const d = report.details;
   lines.push(
     '',
@@ -1029,6 +1425,8 @@ process.on('SIGINT', () => {
 try {
   await main();
 } catch (error) {
-  progress(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  progress(
+    `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exitCode = 1;
 }

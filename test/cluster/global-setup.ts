@@ -3,7 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureKafkaJars, startKafkaBroker, type KafkaBroker } from '../../tools/kafka/broker.mjs';
+import {
+  ensureKafkaJars,
+  startKafkaBroker,
+  type KafkaBroker,
+} from '../../tools/kafka/broker.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,15 +20,21 @@ declare module 'vitest' {
  * and starts one real Kafka broker for the whole run, unless KAFKA_BROKERS
  * points at one.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(
+  project: TestProject,
+): Promise<() => Promise<void>> {
   execFileSync('npx', ['nest', 'build', 'node'], { stdio: 'inherit' });
   let broker: KafkaBroker | undefined;
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
     await ensureKafkaJars();
-    broker = await startKafkaBroker({ dataDir: mkdtempSync(join(tmpdir(), 'clusterlite-kafka-')) });
+    broker = await startKafkaBroker({
+      dataDir: mkdtempSync(join(tmpdir(), 'clusterlite-kafka-')),
+    });
     brokers = broker.brokers;
-    process.stdout.write(`Kafka broker ready at ${brokers} (${broker.startupMs} ms)\n`);
+    process.stdout.write(
+      `Kafka broker ready at ${brokers} (${broker.startupMs} ms)\n`,
+    );
   }
   project.provide('kafkaBrokers', brokers);
   return async () => {

@@ -1,7 +1,13 @@
-import { startEmbeddedNode, type EmbeddedNode } from '../support/embedded-node.js';
+import {
+  startEmbeddedNode,
+  type EmbeddedNode,
+} from '../support/embedded-node.js';
 
 /** Reads server-sent events from a stream until `count` have arrived. */
-async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<{ event: string; id: string; data: any }[]> {
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  count: number,
+): Promise<{ event: string; id: string; data: any }[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const events: { event: string; id: string; data: any }[] = [];
@@ -14,8 +20,16 @@ async function readEvents(body: ReadableStream<Uint8Array>, count: number): Prom
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const field = (name: string) => [...block.matchAll(/^(\w+): ?(.*)$/gm)].find((match) => match[1] === name)?.[2];
-      if (field('data')) events.push({ event: field('event') ?? 'message', id: field('id') ?? '', data: JSON.parse(field('data')!) });
+      const field = (name: string) =>
+        [...block.matchAll(/^(\w+): ?(.*)$/gm)].find(
+          (match) => match[1] === name,
+        )?.[2];
+      if (field('data'))
+        events.push({
+          event: field('event') ?? 'message',
+          id: field('id') ?? '',
+          data: JSON.parse(field('data')!),
+        });
     }
   }
   await reader.cancel();
@@ -37,24 +51,50 @@ describe('Change feed, embedded mode', () => {
   });
 
   it('streams each applied change of a table with the row after it', async () => {
-    const feed = await fetch(`${url}/users/_changes`, { headers: { Accept: 'text/event-stream' } });
+    const feed = await fetch(`${url}/users/_changes`, {
+      headers: { Accept: 'text/event-stream' },
+    });
     expect(feed.status).toBe(200);
     expect(feed.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const received = readEvents(feed.body!, 3);
 
     const json = { 'Content-Type': 'application/json' };
-    await fetch(`${url}/products`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Not a user', sku: 'N', price: 1, tags: [], available: false }) });
-    await fetch(`${url}/users/feed-1`, { method: 'PUT', headers: json, body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }) });
-    await fetch(`${url}/users/feed-1`, { method: 'PATCH', headers: json, body: JSON.stringify({ name: 'Ada L.' }) });
+    await fetch(`${url}/products`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        name: 'Not a user',
+        sku: 'N',
+        price: 1,
+        tags: [],
+        available: false,
+      }),
+    });
+    await fetch(`${url}/users/feed-1`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }),
+    });
+    await fetch(`${url}/users/feed-1`, {
+      method: 'PATCH',
+      headers: json,
+      body: JSON.stringify({ name: 'Ada L.' }),
+    });
     await fetch(`${url}/users/feed-1`, { method: 'DELETE' });
 
     const events = await received;
-    expect(events.map((event) => [event.event, event.data.type, event.data.version])).toEqual([
+    expect(
+      events.map((event) => [event.event, event.data.type, event.data.version]),
+    ).toEqual([
       ['change', 'replaced', 1],
       ['change', 'patched', 2],
       ['change', 'deleted', null],
     ]);
-    expect(events[1].data.row).toMatchObject({ id: 'feed-1', name: 'Ada L.', version: 2 });
+    expect(events[1].data.row).toMatchObject({
+      id: 'feed-1',
+      name: 'Ada L.',
+      version: 2,
+    });
     expect(events[2].data.row).toBeNull();
     expect(events[0].id).toMatch(/^clusterlite\.users:0:\d+$/);
   });
@@ -79,23 +119,54 @@ describe('Change feed, embedded mode', () => {
   });
 
   it('resumes after Last-Event-ID or ?after=: first what the client missed, oldest first, then live', async () => {
-    const json = { 'Content-Type': 'application/json', Prefer: 'return=representation' };
+    const json = {
+      'Content-Type': 'application/json',
+      Prefer: 'return=representation',
+    };
     const first = await fetch(`${url}/users/_changes`);
     const seen = readEvents(first.body!, 1);
-    await fetch(`${url}/users/resume-1`, { method: 'PUT', headers: json, body: JSON.stringify({ name: 'Grace', email: 'grace@example.com' }) });
+    await fetch(`${url}/users/resume-1`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ name: 'Grace', email: 'grace@example.com' }),
+    });
     const [lastSeen] = await seen;
     expect(lastSeen.data).toMatchObject({ type: 'replaced', id: 'resume-1' });
 
     // Written while the client was away (each answered once applied).
-    expect((await fetch(`${url}/users/resume-1`, { method: 'PATCH', headers: json, body: JSON.stringify({ name: 'Grace H.' }) })).status).toBe(200);
-    expect((await fetch(`${url}/users/resume-2`, { method: 'PUT', headers: json, body: JSON.stringify({ name: 'Alan', email: 'alan@example.com' }) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${url}/users/resume-1`, {
+          method: 'PATCH',
+          headers: json,
+          body: JSON.stringify({ name: 'Grace H.' }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await fetch(`${url}/users/resume-2`, {
+          method: 'PUT',
+          headers: json,
+          body: JSON.stringify({ name: 'Alan', email: 'alan@example.com' }),
+        })
+      ).status,
+    ).toBe(201);
 
-    const resumed = await fetch(`${url}/users/_changes`, { headers: { 'Last-Event-ID': lastSeen.id } });
+    const resumed = await fetch(`${url}/users/_changes`, {
+      headers: { 'Last-Event-ID': lastSeen.id },
+    });
     expect(resumed.status).toBe(200);
     const events = readEvents(resumed.body!, 3);
     await fetch(`${url}/users/resume-2`, { method: 'DELETE' });
     const received = await events;
-    expect(received.map((event) => [event.data.type, event.data.id, event.data.version])).toEqual([
+    expect(
+      received.map((event) => [
+        event.data.type,
+        event.data.id,
+        event.data.version,
+      ]),
+    ).toEqual([
       ['patched', 'resume-1', 2],
       ['replaced', 'resume-2', 1],
       ['deleted', 'resume-2', null],
@@ -106,8 +177,12 @@ describe('Change feed, embedded mode', () => {
     expect(offsets[2]).toBeGreaterThan(offsets[1]);
 
     // The same through the query parameter, which EventSource's constructor can carry.
-    const again = await fetch(`${url}/users/_changes?after=${encodeURIComponent(lastSeen.id)}`);
-    expect((await readEvents(again.body!, 3)).map((event) => event.id)).toEqual(received.map((event) => event.id));
+    const again = await fetch(
+      `${url}/users/_changes?after=${encodeURIComponent(lastSeen.id)}`,
+    );
+    expect((await readEvents(again.body!, 3)).map((event) => event.id)).toEqual(
+      received.map((event) => event.id),
+    );
   });
 
   it('answers 400 problem+json for a position that is not of this table, malformed, or an unknown parameter', async () => {
@@ -119,7 +194,9 @@ describe('Change feed, embedded mode', () => {
     ] as const) {
       const response = await fetch(`${url}${path}`, { headers });
       expect(response.status, path).toBe(400);
-      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.headers.get('content-type')).toMatch(
+        /^application\/problem\+json/,
+      );
       expect((await response.json()).detail ?? '').not.toBe('');
     }
   });
@@ -129,8 +206,11 @@ describe('Change feed, embedded mode', () => {
     const feed = document.paths['/users/_changes'].get;
     expect(feed.responses['200'].content['text/event-stream']).toBeDefined();
     expect(feed.responses['400']).toBeDefined();
-    expect(feed.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`)).toEqual(
-      expect.arrayContaining(['query:after', 'header:Last-Event-ID']),
-    );
+    expect(
+      feed.parameters.map(
+        (parameter: { name: string; in: string }) =>
+          `${parameter.in}:${parameter.name}`,
+      ),
+    ).toEqual(expect.arrayContaining(['query:after', 'header:Last-Event-ID']));
   });
 });

@@ -16,8 +16,16 @@ describe('OpenAPI document and Swagger UI', () => {
   it('is an OpenAPI 3 document with every route of every entity', () => {
     expect(document.openapi).toMatch(/^3\./);
     for (const table of ['users', 'products']) {
-      expect(Object.keys(document.paths[`/${table}`]).sort()).toEqual(['get', 'post']);
-      expect(Object.keys(document.paths[`/${table}/{id}`]).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+      expect(Object.keys(document.paths[`/${table}`]).sort()).toEqual([
+        'get',
+        'post',
+      ]);
+      expect(Object.keys(document.paths[`/${table}/{id}`]).sort()).toEqual([
+        'delete',
+        'get',
+        'patch',
+        'put',
+      ]);
     }
   });
 
@@ -25,12 +33,21 @@ describe('OpenAPI document and Swagger UI', () => {
     const post = document.paths['/users'].post;
     expect(post.requestBody.content['application/json'].schema.oneOf).toEqual([
       { $ref: '#/components/schemas/CreateUserDto' },
-      expect.objectContaining({ type: 'array', items: { $ref: '#/components/schemas/CreateUserDto' } }),
+      expect.objectContaining({
+        type: 'array',
+        items: { $ref: '#/components/schemas/CreateUserDto' },
+      }),
     ]);
-    expect(document.paths['/users/{id}'].put.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ReplaceUserDto');
+    expect(
+      document.paths['/users/{id}'].put.requestBody.content['application/json']
+        .schema.$ref,
+    ).toBe('#/components/schemas/ReplaceUserDto');
     const create = document.components.schemas.CreateUserDto;
     expect(create.required.sort()).toEqual(['email', 'name']);
-    expect(create.properties.email).toMatchObject({ type: 'string', format: 'email' });
+    expect(create.properties.email).toMatchObject({
+      type: 'string',
+      format: 'email',
+    });
     expect(document.components.schemas.PatchUserDto.required ?? []).toEqual([]);
   });
 
@@ -38,9 +55,18 @@ describe('OpenAPI document and Swagger UI', () => {
     const product = document.components.schemas.CreateProductDto;
     expect(product.properties.price.type).toBe('number');
     expect(product.properties.stock.type).toBe('integer');
-    expect(product.properties.tags).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(product.properties.tags).toMatchObject({
+      type: 'array',
+      items: { type: 'string' },
+    });
     expect(product.properties.available.type).toBe('boolean');
-    expect(product.required.sort()).toEqual(['available', 'name', 'price', 'sku', 'tags']);
+    expect(product.required.sort()).toEqual([
+      'available',
+      'name',
+      'price',
+      'sku',
+      'tags',
+    ]);
   });
 
   it('describes responses, including errors as problem+json', () => {
@@ -48,21 +74,39 @@ describe('OpenAPI document and Swagger UI', () => {
     // One receipt, or an array of them for a bulk create.
     expect(post['202'].content['application/json'].schema.oneOf).toEqual([
       { $ref: '#/components/schemas/WriteAcceptedDto' },
-      { type: 'array', items: { $ref: '#/components/schemas/WriteAcceptedDto' } },
+      {
+        type: 'array',
+        items: { $ref: '#/components/schemas/WriteAcceptedDto' },
+      },
     ]);
     for (const status of ['400', '503']) {
-      expect(post[status].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDetailsDto');
+      expect(post[status].content['application/problem+json'].schema.$ref).toBe(
+        '#/components/schemas/ProblemDetailsDto',
+      );
     }
     const get = document.paths['/users/{id}'].get;
-    expect(get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/User');
-    expect(get.responses['404'].content['application/problem+json']).toBeDefined();
-    expect(document.paths['/users'].get.responses['200'].content['application/json'].schema).toMatchObject({ type: 'array' });
+    expect(get.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/User',
+    );
+    expect(
+      get.responses['404'].content['application/problem+json'],
+    ).toBeDefined();
+    expect(
+      document.paths['/users'].get.responses['200'].content['application/json']
+        .schema,
+    ).toMatchObject({ type: 'array' });
   });
 
   it('documents the path id and the read-your-writes position as header and query parameter', () => {
     const parameters = document.paths['/users/{id}'].get.parameters;
-    expect(parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
-    expect(parameters).toContainEqual(expect.objectContaining({ name: 'position', in: 'query' }));
-    expect(parameters).toContainEqual(expect.objectContaining({ name: 'ClusterLite-Position', in: 'header' }));
+    expect(parameters).toContainEqual(
+      expect.objectContaining({ name: 'id', in: 'path', required: true }),
+    );
+    expect(parameters).toContainEqual(
+      expect.objectContaining({ name: 'position', in: 'query' }),
+    );
+    expect(parameters).toContainEqual(
+      expect.objectContaining({ name: 'ClusterLite-Position', in: 'header' }),
+    );
   });
 });

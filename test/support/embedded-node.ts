@@ -18,25 +18,42 @@ export interface EmbeddedNode {
 }
 
 /** A whole node in embedded mode, in this process, with its own SQLite file. */
-export async function startEmbeddedNode(env: Record<string, string> = {}): Promise<EmbeddedNode> {
-  const dbPath = env.DB_PATH ?? join(mkdtempSync(join(tmpdir(), 'clusterlite-e2e-')), 'node.sqlite');
-  const config = NodeConfig.fromEnvironment({ NODE_ID: 'e2e', ...env, DB_PATH: dbPath });
-  const app = await NestFactory.create<NestExpressApplication>(NodeModule.register(config), {
-    bodyParser: false,
-    // Shut down promptly: idle keep-alive connections must not hold the process.
-    forceCloseConnections: true,
-    logger: ['error'],
+export async function startEmbeddedNode(
+  env: Record<string, string> = {},
+): Promise<EmbeddedNode> {
+  const dbPath =
+    env.DB_PATH ??
+    join(mkdtempSync(join(tmpdir(), 'clusterlite-e2e-')), 'node.sqlite');
+  const config = NodeConfig.fromEnvironment({
+    NODE_ID: 'e2e',
+    ...env,
+    DB_PATH: dbPath,
   });
+  const app = await NestFactory.create<NestExpressApplication>(
+    NodeModule.register(config),
+    {
+      bodyParser: false,
+      // Shut down promptly: idle keep-alive connections must not hold the process.
+      forceCloseConnections: true,
+      logger: ['error'],
+    },
+  );
   await configureNode(app, config);
-  return { app, http: request(app.getHttpServer()), dbPath, close: () => app.close() };
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    dbPath,
+    close: () => app.close(),
+  };
 }
-
 
 /**
  * The node of a test file or `describe` block: started before its tests, closed after them.
  * Its properties are those of the node once started.
  */
-export function useEmbeddedNode(env: Record<string, string> = {}): EmbeddedNode {
+export function useEmbeddedNode(
+  env: Record<string, string> = {},
+): EmbeddedNode {
   let node: EmbeddedNode | undefined;
   beforeAll(async () => {
     node = await startEmbeddedNode(env);
@@ -45,7 +62,10 @@ export function useEmbeddedNode(env: Record<string, string> = {}): EmbeddedNode 
     await node?.close();
   });
   const started = (): EmbeddedNode => {
-    if (!node) throw new Error('the node starts in beforeAll: use it inside a test or hook');
+    if (!node)
+      throw new Error(
+        'the node starts in beforeAll: use it inside a test or hook',
+      );
     return node;
   };
   return {

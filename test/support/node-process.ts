@@ -44,10 +44,18 @@ export class NodeProcess {
       DB_PATH: dbPath,
       LOG_LEVEL: 'warn',
       ...(options.brokers ? { KAFKA_BROKERS: options.brokers } : {}),
-      ...(options.topicPrefix ? { KAFKA_TOPIC_PREFIX: options.topicPrefix } : {}),
+      ...(options.topicPrefix
+        ? { KAFKA_TOPIC_PREFIX: options.topicPrefix }
+        : {}),
       ...options.env,
     };
-    const node = new NodeProcess(options.nodeId, port, dbPath, join(dir, 'node.log'), env);
+    const node = new NodeProcess(
+      options.nodeId,
+      port,
+      dbPath,
+      join(dir, 'node.log'),
+      env,
+    );
     await node.launch();
     return node;
   }
@@ -109,13 +117,17 @@ export class NodeProcess {
     }
     const tail = this.logs().split('\n').slice(-30).join('\n');
     child.kill('SIGKILL');
-    throw new Error(`Node ${this.nodeId} did not start on ${this.url}:\n${tail}`);
+    throw new Error(
+      `Node ${this.nodeId} did not start on ${this.url}:\n${tail}`,
+    );
   }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    const exited = new Promise((resolveExit) =>
+      child.once('exit', resolveExit),
+    );
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
@@ -124,13 +136,16 @@ export class NodeProcess {
   }
 }
 
-
 /** A topic prefix no other test file uses, so files sharing a broker do not see each other's events. */
 export function uniqueTopicPrefix(name: string): string {
   return `t${Date.now().toString(36)}-${name}`;
 }
 
 /** Retries `check` until it stops throwing or `timeoutMs` (default 15 s: processes and a broker) passes. */
-export function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   return retry(check, timeoutMs, intervalMs);
 }

@@ -1,7 +1,16 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export const HTTP_METHODS = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 interface SchemaObject {
@@ -68,7 +77,10 @@ export class OpenApiContract {
     // Annotations OpenAPI 3.0 adds to JSON Schema; `nullable` is built into Ajv.
     this.ajv.addVocabulary(['example', 'xml', 'externalDocs']);
     addFormats.default(this.ajv);
-    this.ajv.addSchema({ $id: DOCUMENT_ID, definitions: toAjv(document.components.schemas) });
+    this.ajv.addSchema({
+      $id: DOCUMENT_ID,
+      definitions: toAjv(document.components.schemas),
+    });
   }
 
   /** Every operation of the document, optionally only those whose path passes `include`. */
@@ -76,13 +88,18 @@ export class OpenApiContract {
     return Object.entries(this.document.paths)
       .filter(([path]) => include(path))
       .flatMap(([path, item]) =>
-        HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method]! })),
+        HTTP_METHODS.filter((method) => item[method]).map((method) => ({
+          method,
+          path,
+          operation: item[method]!,
+        })),
       );
   }
 
   operation(method: HttpMethod, path: string): OperationObject {
     const operation = this.document.paths[path]?.[method];
-    if (!operation) throw new Error(`${label(method, path)} is not in the OpenAPI document`);
+    if (!operation)
+      throw new Error(`${label(method, path)} is not in the OpenAPI document`);
     return operation;
   }
 
@@ -91,16 +108,28 @@ export class OpenApiContract {
    * operation, one message each, naming the operation and status. Empty when
    * the response fits the contract.
    */
-  problemsWith(method: HttpMethod, path: string, response: ObservedResponse, options: { bodyless?: boolean } = {}): string[] {
+  problemsWith(
+    method: HttpMethod,
+    path: string,
+    response: ObservedResponse,
+    options: { bodyless?: boolean } = {},
+  ): string[] {
     const where = `${label(method, path)} → ${response.status}`;
-    const documented = this.operation(method, path).responses[String(response.status)];
+    const documented = this.operation(method, path).responses[
+      String(response.status)
+    ];
     if (!documented) {
-      const statuses = Object.keys(this.operation(method, path).responses).join(', ');
+      const statuses = Object.keys(this.operation(method, path).responses).join(
+        ', ',
+      );
       return [`${where}: status is not documented (documented: ${statuses})`];
     }
     const problems: string[] = [];
     for (const [name, header] of Object.entries(documented.headers ?? {})) {
-      if (header.required && response.headers[name.toLowerCase()] === undefined) {
+      if (
+        header.required &&
+        response.headers[name.toLowerCase()] === undefined
+      ) {
         problems.push(`${where}: required header ${name} is missing`);
       }
     }
@@ -108,11 +137,16 @@ export class OpenApiContract {
     const mediaType = contentType?.split(';')[0].trim().toLowerCase();
     const content = documented.content ?? {};
     if (Object.keys(content).length === 0) {
-      if (response.text) problems.push(`${where}: documented without a body, got ${contentType}: ${response.text.slice(0, 200)}`);
+      if (response.text)
+        problems.push(
+          `${where}: documented without a body, got ${contentType}: ${response.text.slice(0, 200)}`,
+        );
       return problems;
     }
     if (!mediaType || !(mediaType in content)) {
-      problems.push(`${where}: content type ${contentType ?? '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`);
+      problems.push(
+        `${where}: content type ${contentType ?? '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`,
+      );
       return problems;
     }
     const schema = content[mediaType].schema;
@@ -121,10 +155,16 @@ export class OpenApiContract {
     try {
       body = JSON.parse(response.text ?? '');
     } catch {
-      return [...problems, `${where}: body is not JSON: ${(response.text ?? '').slice(0, 200)}`];
+      return [
+        ...problems,
+        `${where}: body is not JSON: ${(response.text ?? '').slice(0, 200)}`,
+      ];
     }
     const errors = this.validate(schema, body);
-    if (errors) problems.push(`${where}: body does not match the ${mediaType} schema: ${errors}`);
+    if (errors)
+      problems.push(
+        `${where}: body does not match the ${mediaType} schema: ${errors}`,
+      );
     return problems;
   }
 
@@ -141,9 +181,18 @@ export class OpenApiContract {
   }
 
   /** Problems with a request body against the operation's documented `requestBody`; empty when it fits. */
-  requestBodyProblems(method: HttpMethod, path: string, body: unknown): string[] {
-    const schema = this.operation(method, path).requestBody?.content['application/json']?.schema;
-    if (!schema) return [`${label(method, path)}: no application/json request body is documented`];
+  requestBodyProblems(
+    method: HttpMethod,
+    path: string,
+    body: unknown,
+  ): string[] {
+    const schema = this.operation(method, path).requestBody?.content[
+      'application/json'
+    ]?.schema;
+    if (!schema)
+      return [
+        `${label(method, path)}: no application/json request body is documented`,
+      ];
     const errors = this.validate(schema, body);
     return errors ? [`${label(method, path)} request body: ${errors}`] : [];
   }
@@ -156,7 +205,9 @@ export class OpenApiContract {
       validator = this.ajv.compile(toAjv(schema));
       this.validators.set(key, validator);
     }
-    return validator(value) ? null : this.ajv.errorsText(validator.errors, { dataVar: 'body' });
+    return validator(value)
+      ? null
+      : this.ajv.errorsText(validator.errors, { dataVar: 'body' });
   }
 }
 
@@ -176,7 +227,9 @@ function toAjv<T>(node: T): T {
   return Object.fromEntries(
     Object.entries(node).map(([key, value]) => [
       key,
-      key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT_REF)
+      key === '$ref' &&
+      typeof value === 'string' &&
+      value.startsWith(COMPONENT_REF)
         ? `${DOCUMENT_ID}#/definitions/${value.slice(COMPONENT_REF.length)}`
         : toAjv(value),
     ]),

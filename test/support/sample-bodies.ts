@@ -10,11 +10,20 @@ export function uniqueId(prefix: string): string {
 }
 
 /** A valid create/replace body of `table`; its unique fields (sku) are fresh. */
-export function validBody(table: SampleTable, overrides: object = {}): Record<string, unknown> {
+export function validBody(
+  table: SampleTable,
+  overrides: object = {},
+): Record<string, unknown> {
   const base =
     table === 'users'
       ? { name: 'Ada Lovelace', email: `${uniqueId('ada')}@example.com` }
-      : { name: 'Espresso cup', sku: uniqueId('SKU'), price: 4.5, tags: ['kitchen'], available: true };
+      : {
+          name: 'Espresso cup',
+          sku: uniqueId('SKU'),
+          price: 4.5,
+          tags: ['kitchen'],
+          available: true,
+        };
   return { ...base, ...overrides };
 }
 
@@ -25,5 +34,7 @@ export function patchBody(table: SampleTable): Record<string, unknown> {
 
 /** A body that fails validation: a required field is missing. */
 export function invalidBody(table: SampleTable): Record<string, unknown> {
-  return table === 'users' ? { name: 'No email' } : { name: 'No price', sku: uniqueId('SKU') };
+  return table === 'users'
+    ? { name: 'No email' }
+    : { name: 'No price', sku: uniqueId('SKU') };
 }

@@ -1,19 +1,34 @@
-import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import {
+  Logger,
+  ValidationPipe,
+  type INestApplication,
+  type LogLevel,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   EmbeddedEventLog,
   NodeConfig,
-  
   ProblemDetailsFilter,
   RequestValidationError,
 } from '@clusterlite/core';
 import { KafkaTopics } from '@clusterlite/command';
 import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
-import { EntityRegistry, POSITION_HEADER, closeRequestSchemas } from '@clusterlite/registry';
+import {
+  EntityRegistry,
+  POSITION_HEADER,
+  closeRequestSchemas,
+} from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const LEVELS: LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'log',
+  'debug',
+  'verbose',
+];
 
 export function logLevelsFor(config: NodeConfig): LogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
@@ -24,7 +39,10 @@ export function logLevelsFor(config: NodeConfig): LogLevel[] {
  * format, validation, OpenAPI docs and the projection's transport. Shared by
  * `main.ts` and the end-to-end tests so both run the same node.
  */
-export async function configureNode(app: NestExpressApplication, config: NodeConfig): Promise<void> {
+export async function configureNode(
+  app: NestExpressApplication,
+  config: NodeConfig,
+): Promise<void> {
   // ETags are row versions, set by the entity routes; Express's body hashes would blur that.
   app.set('etag', false);
   app.disable('x-powered-by');
@@ -33,19 +51,44 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
     response.setHeader('X-ClusterLite-Node', config.nodeId);
     next();
   });
-  app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+  });
   const filter = new ProblemDetailsFilter();
   // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.
-  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
-    if (!error) return next();
-    filter.catch(error, {
-      getType: () => 'http',
-      switchToHttp: () => ({ getRequest: () => request, getResponse: () => response, getNext: () => next }),
-    } as never);
-  });
+  app.use(
+    (
+      error: unknown,
+      request: Request,
+      response: Response,
+      next: NextFunction,
+    ) => {
+      if (!error) return next();
+      filter.catch(error, {
+        getType: () => 'http',
+        switchToHttp: () => ({
+          getRequest: () => request,
+          getResponse: () => response,
+          getNext: () => next,
+        }),
+      } as never);
+    },
+  );
   app.enableCors({
     origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(','),
-    exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Total-Count', 'Idempotent-Replayed', POSITION_HEADER, 'Preference-Applied', 'X-ClusterLite-Upstream', 'X-ClusterLite-Node'],
+    exposedHeaders: [
+      'Location',
+      'ETag',
+      'Link',
+      'Retry-After',
+      'X-Total-Count',
+      'Idempotent-Replayed',
+      POSITION_HEADER,
+      'Preference-Applied',
+      'X-ClusterLite-Upstream',
+      'X-ClusterLite-Node',
+    ],
   });
   app.useGlobalFilters(filter);
   app.useGlobalPipes(
@@ -53,14 +96,21 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
+      exceptionFactory: (errors) =>
+        RequestValidationError.fromValidationErrors(errors),
     }),
   );
   setUpOpenApi(app);
   app.enableShutdownHooks();
   await app.init();
   app.connectMicroservice(
-    { strategy: ProjectionModule.transport(config, app.get(ProjectionService), app.get(EmbeddedEventLog)) },
+    {
+      strategy: ProjectionModule.transport(
+        config,
+        app.get(ProjectionService),
+        app.get(EmbeddedEventLog),
+      ),
+    },
     { inheritAppConfig: false },
   );
   if (config.mode === 'embedded') {
@@ -72,7 +122,9 @@ export async function configureNode(app: NestExpressApplication, config: NodeCon
       .get(KafkaTopics)
       .whenReady()
       .then(() => app.startAllMicroservices())
-      .catch((error: unknown) => logger.error(`Projection did not start: ${String(error)}`));
+      .catch((error: unknown) =>
+        logger.error(`Projection did not start: ${String(error)}`),
+      );
   }
   if (config.mode === 'embedded') {
     new Logger('ClusterLite').warn(
@@ -93,13 +145,19 @@ function setUpOpenApi(app: INestApplication): void {
       .setTitle('ClusterLite')
       .setDescription(
         'A distributed SQLite database behind a generic REST API. Writes are events on a replicated log; ' +
-          'every node applies every event to its own SQLite file. A write answers `202` with the event\'s ' +
+          "every node applies every event to its own SQLite file. A write answers `202` with the event's " +
           '`position`; send it back on a read (`ClusterLite-Position` header or `position` query parameter) ' +
           'to read your writes through any node. Errors are RFC 9457 problem details.',
       )
       .setVersion('1')
       .build(),
   );
-  closeRequestSchemas(document.components?.schemas, app.get(EntityRegistry).all());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  closeRequestSchemas(
+    document.components?.schemas,
+    app.get(EntityRegistry).all(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
 }

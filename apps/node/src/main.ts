@@ -17,12 +17,15 @@ function loadConfig(): NodeConfig {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestExpressApplication>(NodeModule.register(config), {
-    bodyParser: false,
-    // Shut down promptly: idle keep-alive connections must not hold the process.
-    forceCloseConnections: true,
-    logger: logLevelsFor(config),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    NodeModule.register(config),
+    {
+      bodyParser: false,
+      // Shut down promptly: idle keep-alive connections must not hold the process.
+      forceCloseConnections: true,
+      logger: logLevelsFor(config),
+    },
+  );
   await configureNode(app, config);
   await app.listen(config.port);
 }

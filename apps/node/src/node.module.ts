@@ -3,7 +3,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
-import { CoreModule, NodeConfig, sqliteDataSourceOptions } from '@clusterlite/core';
+import {
+  CoreModule,
+  NodeConfig,
+  sqliteDataSourceOptions,
+} from '@clusterlite/core';
 import { CommandModule } from '@clusterlite/command';
 import { ProjectionModule } from '@clusterlite/projection';
 import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
@@ -12,13 +16,19 @@ import { dirname } from 'node:path';
 import { ConsoleModule } from './console/console.module.js';
 import { ENTITIES } from './entities/index.js';
 import { HealthController } from './health/health.controller.js';
-import { REPLICATION_METRIC_PROVIDERS, ReplicationMetrics } from './metrics/replication-metrics.js';
+import {
+  REPLICATION_METRIC_PROVIDERS,
+  ReplicationMetrics,
+} from './metrics/replication-metrics.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
 @Module({})
 export class NodeModule {
-  static register(config: NodeConfig, entities: readonly Type<unknown>[] = ENTITIES): DynamicModule {
+  static register(
+    config: NodeConfig,
+    entities: readonly Type<unknown>[] = ENTITIES,
+  ): DynamicModule {
     return {
       module: NodeModule,
       imports: [
@@ -27,7 +37,8 @@ export class NodeModule {
         TypeOrmModule.forRootAsync({
           inject: [EntityRegistry],
           useFactory: (registry: EntityRegistry) => {
-            if (config.dbPath !== ':memory:') mkdirSync(dirname(config.dbPath), { recursive: true });
+            if (config.dbPath !== ':memory:')
+              mkdirSync(dirname(config.dbPath), { recursive: true });
             return sqliteDataSourceOptions(
               config.dbPath,
               registry.all().map((definition) => definition.schema),
@@ -41,7 +52,11 @@ export class NodeModule {
         PrometheusModule.register({
           path: '/_cluster/metrics',
           // prom-client's registry is per process; a second node in one process (tests) reuses it.
-          defaultMetrics: { enabled: register.getSingleMetric('process_cpu_user_seconds_total') === undefined },
+          defaultMetrics: {
+            enabled:
+              register.getSingleMetric('process_cpu_user_seconds_total') ===
+              undefined,
+          },
         }),
       ],
       controllers: [StatusController, HealthController],

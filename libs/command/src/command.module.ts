@@ -1,6 +1,16 @@
-import { Global, Module, type OnApplicationBootstrap, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  Inject,
+} from '@nestjs/common';
 import { ClientKafka, ClientProxy } from '@nestjs/microservices';
-import { EmbeddedEventLog, NodeConfig, kafkaProducerOptions } from '@clusterlite/core';
+import {
+  EmbeddedEventLog,
+  NodeConfig,
+  kafkaProducerOptions,
+} from '@clusterlite/core';
 import { EntityCommands } from '@clusterlite/registry';
 import { CommandService, EVENT_LOG_CLIENT } from './command.service.js';
 import { EmbeddedLogClient } from './embedded/embedded-log.client.js';
@@ -20,7 +30,9 @@ import { KafkaTopics } from './kafka/kafka-topics.js';
       inject: [NodeConfig, EmbeddedEventLog],
       useFactory: (config: NodeConfig, log: EmbeddedEventLog): ClientProxy =>
         config.mode === 'cluster'
-          ? (new ClientKafka(kafkaProducerOptions(config)) as unknown as ClientProxy)
+          ? (new ClientKafka(
+              kafkaProducerOptions(config),
+            ) as unknown as ClientProxy)
           : new EmbeddedLogClient(log),
     },
     CommandService,
@@ -28,7 +40,9 @@ import { KafkaTopics } from './kafka/kafka-topics.js';
   ],
   exports: [EntityCommands, KafkaTopics, EVENT_LOG_CLIENT],
 })
-export class CommandModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CommandModule
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   constructor(
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
     private readonly topics: KafkaTopics,
@@ -36,7 +50,8 @@ export class CommandModule implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Does not wait for Kafka: the node serves reads from its file meanwhile (see KafkaTopics). */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.client instanceof ClientKafka) void this.topics.ensure(this.client).catch(() => undefined);
+    if (this.client instanceof ClientKafka)
+      void this.topics.ensure(this.client).catch(() => undefined);
     else await this.client.connect();
   }
 

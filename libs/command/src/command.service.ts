@@ -36,7 +36,10 @@ interface OutgoingMessage {
 
 /** `ClientKafka.emitBatch` and its embedded twin: several messages, one produce request. */
 interface BatchEmitter {
-  emitBatch<T>(pattern: string, data: { messages: OutgoingMessage[] }): Observable<T>;
+  emitBatch<T>(
+    pattern: string,
+    data: { messages: OutgoingMessage[] },
+  ): Observable<T>;
 }
 
 /** One write (or one bulk write) waiting for its produce request. */
@@ -82,33 +85,52 @@ export class CommandService extends EntityCommands {
     super();
   }
 
-  async submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt> {
+  async submit(
+    definition: EntityDefinition,
+    command: WriteCommand,
+  ): Promise<WriteReceipt> {
     const [receipt] = await this.publish(definition, [command]);
     return receipt;
   }
 
   /** All the commands in one produce request, contiguous on one partition: all or none are accepted. */
-  async submitMany(definition: EntityDefinition, commands: WriteCommand[]): Promise<WriteReceipt[]> {
+  async submitMany(
+    definition: EntityDefinition,
+    commands: WriteCommand[],
+  ): Promise<WriteReceipt[]> {
     return this.publish(definition, commands);
   }
 
-  private async publish(definition: EntityDefinition, commands: WriteCommand[]): Promise<WriteReceipt[]> {
+  private async publish(
+    definition: EntityDefinition,
+    commands: WriteCommand[],
+  ): Promise<WriteReceipt[]> {
     if (commands.length === 0) return [];
-    const events = commands.map((command) => this.eventFor(definition, command));
+    const events = commands.map((command) =>
+      this.eventFor(definition, command),
+    );
     const topic = this.config.topicFor(definition.table);
     const positions = await this.append(
       topic,
-      events.map((event) => ({ key: event.entityId, value: encodeEvent(event) })),
+      events.map((event) => ({
+        key: event.entityId,
+        value: encodeEvent(event),
+      })),
     );
     return events.map((event, index) => {
       const position = positions[index];
-      this.logger.debug(`${event.type} ${definition.table}/${event.entityId} at ${position.token}`);
+      this.logger.debug(
+        `${event.type} ${definition.table}/${event.entityId} at ${position.token}`,
+      );
       return { id: event.entityId, eventId: event.eventId, position };
     });
   }
 
   /** Queues messages for the topic's next produce request; resolves with their positions once acknowledged. */
-  private append(topic: string, messages: OutgoingMessage[]): Promise<LogPosition[]> {
+  private append(
+    topic: string,
+    messages: OutgoingMessage[],
+  ): Promise<LogPosition[]> {
     return new Promise((resolve, reject) => {
       const pending: PendingAppend = {
         messages,
@@ -131,7 +153,14 @@ export class CommandService extends EntityCommands {
         if (pending.state === 'waiting') pending.state = 'expired';
         else if (pending.state === 'sent') pending.state = 'settled';
         else return;
-        reject(new EventLogUnavailableError(RETRY_AFTER_SECONDS, new Error(`no acknowledgement within ${this.config.writeTimeoutMs} ms`)));
+        reject(
+          new EventLogUnavailableError(
+            RETRY_AFTER_SECONDS,
+            new Error(
+              `no acknowledgement within ${this.config.writeTimeoutMs} ms`,
+            ),
+          ),
+        );
       }, this.config.writeTimeoutMs);
       const queue = this.queueOf(topic);
       queue.waiting.push(pending);
@@ -169,7 +198,12 @@ export class CommandService extends EntityCommands {
         queue.waiting.shift();
         continue;
       }
-      if (batch.length > 0 && (count + next.messages.length > MAX_BATCH_MESSAGES || bytes + next.bytes > MAX_BATCH_BYTES)) break;
+      if (
+        batch.length > 0 &&
+        (count + next.messages.length > MAX_BATCH_MESSAGES ||
+          bytes + next.bytes > MAX_BATCH_BYTES)
+      )
+        break;
       queue.waiting.shift();
       next.state = 'sent';
       batch.push(next);
@@ -181,7 +215,12 @@ export class CommandService extends EntityCommands {
     const sent = this.send(queue.topic, batch);
     // A request the client gave up on must not hold the queue for longer than a write may wait.
     let guard: NodeJS.Timeout | undefined;
-    await Promise.race([sent, new Promise((resolve) => (guard = setTimeout(resolve, this.config.writeTimeoutMs)))]);
+    await Promise.race([
+      sent,
+      new Promise(
+        (resolve) => (guard = setTimeout(resolve, this.config.writeTimeoutMs)),
+      ),
+    ]);
     clearTimeout(guard);
     queue.sending = false;
     if (queue.waiting.length > 0) this.schedule(queue);
@@ -193,7 +232,10 @@ export class CommandService extends EntityCommands {
     let positions: LogPosition[];
     try {
       const acknowledged = await lastValueFrom(
-        (this.client as ClientProxy & BatchEmitter).emitBatch<RecordMetadata[]>(topic, { messages }),
+        (this.client as ClientProxy & BatchEmitter).emitBatch<RecordMetadata[]>(
+          topic,
+          { messages },
+        ),
       );
       positions = positionsOf(messages, acknowledged);
     } catch (error) {
@@ -202,12 +244,17 @@ export class CommandService extends EntityCommands {
     }
     let index = 0;
     for (const pending of batch) {
-      pending.acknowledged(positions.slice(index, index + pending.messages.length));
+      pending.acknowledged(
+        positions.slice(index, index + pending.messages.length),
+      );
       index += pending.messages.length;
     }
   }
 
-  private eventFor(definition: EntityDefinition, command: WriteCommand): ReplicationEvent {
+  private eventFor(
+    definition: EntityDefinition,
+    command: WriteCommand,
+  ): ReplicationEvent {
     return {
       eventId: command.idempotency?.eventId ?? uuidv7(),
       type: command.type,
@@ -219,7 +266,12 @@ export class CommandService extends EntityCommands {
       origin: this.config.nodeId,
       schemaVersion: EVENT_SCHEMA_VERSION,
       ...(command.idempotency
-        ? { idempotency: { key: command.idempotency.key, fingerprint: command.idempotency.fingerprint } }
+        ? {
+            idempotency: {
+              key: command.idempotency.key,
+              fingerprint: command.idempotency.fingerprint,
+            },
+          }
         : {}),
     };
   }
@@ -229,13 +281,26 @@ export class CommandService extends EntityCommands {
  * The position of each message of one acknowledged produce request. A partition's messages
  * are appended contiguously in the order sent, from the base offset the broker answered for it.
  */
-function positionsOf(messages: OutgoingMessage[], acknowledged: RecordMetadata[] | undefined): LogPosition[] {
-  if (!acknowledged || acknowledged.length === 0) throw new Error('the log acknowledged no partition');
-  const next = new Map(acknowledged.map((record) => [record.partition, BigInt(record.baseOffset ?? '0')]));
+function positionsOf(
+  messages: OutgoingMessage[],
+  acknowledged: RecordMetadata[] | undefined,
+): LogPosition[] {
+  if (!acknowledged || acknowledged.length === 0)
+    throw new Error('the log acknowledged no partition');
+  const next = new Map(
+    acknowledged.map((record) => [
+      record.partition,
+      BigInt(record.baseOffset ?? '0'),
+    ]),
+  );
   return messages.map((message) => {
-    const partition = acknowledged.length === 1 ? acknowledged[0].partition : chosenPartition(message);
+    const partition =
+      acknowledged.length === 1
+        ? acknowledged[0].partition
+        : chosenPartition(message);
     const offset = partition === undefined ? undefined : next.get(partition);
-    if (partition === undefined || offset === undefined) throw new Error('cannot tell the offset of a message');
+    if (partition === undefined || offset === undefined)
+      throw new Error('cannot tell the offset of a message');
     next.set(partition, offset + 1n);
     return new LogPosition(acknowledged[0].topicName, partition, offset);
   });

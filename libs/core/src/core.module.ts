@@ -13,7 +13,11 @@ export class CoreModule {
   static forRoot(config: NodeConfig): DynamicModule {
     return {
       module: CoreModule,
-      providers: [{ provide: NodeConfig, useValue: config }, SqliteWriter, EmbeddedEventLog],
+      providers: [
+        { provide: NodeConfig, useValue: config },
+        SqliteWriter,
+        EmbeddedEventLog,
+      ],
       exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
     };
   }

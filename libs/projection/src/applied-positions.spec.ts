@@ -1,7 +1,8 @@
 import { LogPosition, PositionWaitTimeoutError } from '@clusterlite/core';
 import { AppliedPositions } from './applied-positions.js';
 
-const at = (offset: number) => new LogPosition('clusterlite.users', 0, BigInt(offset));
+const at = (offset: number) =>
+  new LogPosition('clusterlite.users', 0, BigInt(offset));
 
 describe(AppliedPositions.name, () => {
   it('resolves a wait at once when the position is already applied', async () => {
@@ -20,7 +21,9 @@ describe(AppliedPositions.name, () => {
 
   it('rejects with a timeout error naming the position', async () => {
     const positions = new AppliedPositions();
-    await expect(positions.waitFor(at(1), 20)).rejects.toBeInstanceOf(PositionWaitTimeoutError);
+    await expect(positions.waitFor(at(1), 20)).rejects.toBeInstanceOf(
+      PositionWaitTimeoutError,
+    );
   });
 
   it('never moves backwards', () => {

@@ -23,7 +23,11 @@ export class AppliedPositions {
   entries(): { topic: string; partition: number; offset: bigint }[] {
     return [...this.applied].map(([stream, offset]) => {
       const at = stream.lastIndexOf(':');
-      return { topic: stream.slice(0, at), partition: Number(stream.slice(at + 1)), offset };
+      return {
+        topic: stream.slice(0, at),
+        partition: Number(stream.slice(at + 1)),
+        offset,
+      };
     });
   }
 

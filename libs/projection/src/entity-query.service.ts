@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidPositionError, LogPosition, NodeConfig, SqliteWriter, type EventOutcome, type EventType } from '@clusterlite/core';
+import {
+  InvalidPositionError,
+  LogPosition,
+  NodeConfig,
+  SqliteWriter,
+  type EventOutcome,
+  type EventType,
+} from '@clusterlite/core';
 import {
   EntityQueries,
   EntityRegistry,
@@ -13,7 +20,16 @@ import {
   type ListQuery,
   type SortKey,
 } from '@clusterlite/registry';
-import { ReplaySubject, concat, concatMap, defer, filter, finalize, from, type Observable } from 'rxjs';
+import {
+  ReplaySubject,
+  concat,
+  concatMap,
+  defer,
+  filter,
+  finalize,
+  from,
+  type Observable,
+} from 'rxjs';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 
@@ -21,7 +37,10 @@ import { ProjectionService } from './projection.service.js';
 const FEED_PAGE = 500;
 
 /** What a change feed needs of an outcome. */
-type FeedOutcome = Pick<EventOutcome, 'type' | 'entityId' | 'eventId' | 'position' | 'version'>;
+type FeedOutcome = Pick<
+  EventOutcome,
+  'type' | 'entityId' | 'eventId' | 'position' | 'version'
+>;
 
 /**
  * Reads of this node's SQLite tables. Identifiers come from the registry's
@@ -39,9 +58,15 @@ export class EntityQueryService extends EntityQueries {
     super();
   }
 
-  changes(definition: EntityDefinition, after: LogPosition | null = null): Observable<EntityChange> {
+  changes(
+    definition: EntityDefinition,
+    after: LogPosition | null = null,
+  ): Observable<EntityChange> {
     const live = this.projection.outcomes$.pipe(
-      filter((outcome) => outcome.table === definition.table && outcome.status === 'applied'),
+      filter(
+        (outcome) =>
+          outcome.table === definition.table && outcome.status === 'applied',
+      ),
     );
     const toChange = async (outcome: FeedOutcome): Promise<EntityChange> => ({
       type: outcome.type,
@@ -49,7 +74,10 @@ export class EntityQueryService extends EntityQueries {
       eventId: outcome.eventId,
       position: outcome.position,
       version: outcome.version,
-      row: outcome.type === 'deleted' ? null : await this.findOne(definition, outcome.entityId),
+      row:
+        outcome.type === 'deleted'
+          ? null
+          : await this.findOne(definition, outcome.entityId),
     });
     if (!after) return live.pipe(concatMap(toChange));
     return defer(() => {
@@ -71,10 +99,20 @@ export class EntityQueryService extends EntityQueries {
   }
 
   /** The applied outcomes of a table after a position, oldest first, read a page at a time. */
-  private async *appliedAfter(definition: EntityDefinition, after: LogPosition): AsyncGenerator<FeedOutcome> {
+  private async *appliedAfter(
+    definition: EntityDefinition,
+    after: LogPosition,
+  ): AsyncGenerator<FeedOutcome> {
     let offset = after.offset;
     for (;;) {
-      const records = await this.sqlite.read<{ eventId: string; type: EventType; entityId: string; partition: number; offset: number; version: number | null }>(
+      const records = await this.sqlite.read<{
+        eventId: string;
+        type: EventType;
+        entityId: string;
+        partition: number;
+        offset: number;
+        version: number | null;
+      }>(
         'SELECT "eventId", "type", "entityId", "partition", "offset", "version" FROM "_clusterlite_outcomes" ' +
           'WHERE "tableName" = ? AND "offset" > ? AND "status" = \'applied\' ORDER BY "offset" LIMIT ?',
         [definition.table, offset.toString(), FEED_PAGE],
@@ -93,7 +131,10 @@ export class EntityQueryService extends EntityQueries {
     }
   }
 
-  async findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null> {
+  async findOne(
+    definition: EntityDefinition,
+    id: string,
+  ): Promise<EntityRow | null> {
     const [record] = await this.sqlite.read<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable} WHERE "id" = ?`,
       [id],
@@ -101,7 +142,10 @@ export class EntityQueryService extends EntityQueries {
     return record ? definition.toRow(record) : null;
   }
 
-  async list(definition: EntityDefinition, query: ListQuery): Promise<ListPage> {
+  async list(
+    definition: EntityDefinition,
+    query: ListQuery,
+  ): Promise<ListPage> {
     const conditions: string[] = [];
     const parameters: unknown[] = [];
     for (const filter of query.filters) {
@@ -109,14 +153,18 @@ export class EntityQueryService extends EntityQueries {
       conditions.push(sql);
       parameters.push(...values);
     }
-    const total = query.count ? await this.count(definition, whereOf(conditions), parameters) : null;
+    const total = query.count
+      ? await this.count(definition, whereOf(conditions), parameters)
+      : null;
     if (query.cursor) {
       const [sql, values] = keysetSql(query.sort, query.cursor);
       conditions.push(sql);
       parameters.push(...values);
     }
     const where = whereOf(conditions);
-    const order = query.sort.map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ');
+    const order = query.sort
+      .map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`)
+      .join(', ');
     const records = await this.sqlite.read<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
       [...parameters, query.limit],
@@ -124,7 +172,11 @@ export class EntityQueryService extends EntityQueries {
     return { rows: records.map((record) => definition.toRow(record)), total };
   }
 
-  private async count(definition: EntityDefinition, where: string, parameters: unknown[]): Promise<number> {
+  private async count(
+    definition: EntityDefinition,
+    where: string,
+    parameters: unknown[],
+  ): Promise<number> {
     const [{ total }] = await this.sqlite.read<{ total: number }>(
       `SELECT COUNT(*) AS total FROM ${definition.quotedTable}${where}`,
       parameters,
@@ -132,8 +184,16 @@ export class EntityQueryService extends EntityQueries {
     return total;
   }
 
-  async waitForPosition(position: LogPosition, timeoutMs: number): Promise<void> {
-    const known = this.registry.all().some((definition) => this.config.topicFor(definition.table) === position.topic);
+  async waitForPosition(
+    position: LogPosition,
+    timeoutMs: number,
+  ): Promise<void> {
+    const known = this.registry
+      .all()
+      .some(
+        (definition) =>
+          this.config.topicFor(definition.table) === position.topic,
+      );
     if (!known) throw new InvalidPositionError(position.token);
     await this.positions.waitFor(position, timeoutMs);
   }
@@ -146,7 +206,10 @@ export class EntityQueryService extends EntityQueries {
     return record ?? null;
   }
 
-  async history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]> {
+  async history(
+    definition: EntityDefinition,
+    id: string,
+  ): Promise<HistoryEntry[]> {
     const records = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? ORDER BY "offset"',
@@ -210,12 +273,18 @@ function filterSql(filter: Filter): [string, unknown[]] {
     case 'lte':
       return [`${column} <= ?`, [value]];
     case 'in':
-      return [`${column} IN (${filter.values.map(() => '?').join(', ')})`, filter.values];
+      return [
+        `${column} IN (${filter.values.map(() => '?').join(', ')})`,
+        filter.values,
+      ];
     case 'prefix':
       return [`substr(${column}, 1, length(?)) = ?`, [value, value]];
     case 'contains':
       return filter.column.type === 'string[]'
-        ? [`EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ?)`, [value]]
+        ? [
+            `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ?)`,
+            [value],
+          ]
         : [`instr(${column}, ?) > 0`, [value]];
     case 'is':
       return [`${column} IS ${value === 'null' ? 'NULL' : 'NOT NULL'}`, []];

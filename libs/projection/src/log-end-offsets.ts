@@ -5,7 +5,10 @@ import { LogEndOffsets } from './replica-status.service.js';
 
 /** High watermarks from the Kafka brokers, for the lag in the status endpoint. */
 @Injectable()
-export class KafkaLogEndOffsets extends LogEndOffsets implements OnApplicationShutdown {
+export class KafkaLogEndOffsets
+  extends LogEndOffsets
+  implements OnApplicationShutdown
+{
   private admin: Admin | null = null;
 
   constructor(@Inject(NodeConfig) private readonly config: NodeConfig) {
@@ -47,7 +50,8 @@ export class EmbeddedLogEndOffsets extends LogEndOffsets {
 
   async endOffsets(topics: string[]): Promise<Map<string, bigint>> {
     const ends = new Map<string, bigint>();
-    for (const topic of topics) ends.set(`${topic}:0`, BigInt(await this.log.endOffset(topic)));
+    for (const topic of topics)
+      ends.set(`${topic}:0`, BigInt(await this.log.endOffset(topic)));
     return ends;
   }
 }

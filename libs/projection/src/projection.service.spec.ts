@@ -11,7 +11,10 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService, type LogMessage } from './projection.service.js';
-import { ReplicaStatusService, type LogEndOffsets } from './replica-status.service.js';
+import {
+  ReplicaStatusService,
+  type LogEndOffsets,
+} from './replica-status.service.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -30,19 +33,41 @@ const TOPIC = 'clusterlite.members';
 
 /** A projection over a real in-memory SQLite database. */
 async function newProjection() {
-  const config = NodeConfig.fromEnvironment({ NODE_ID: 'test', DB_PATH: ':memory:' });
+  const config = NodeConfig.fromEnvironment({
+    NODE_ID: 'test',
+    DB_PATH: ':memory:',
+  });
   const registry = new EntityRegistry([Member]);
-  const dataSource = new DataSource(sqliteDataSourceOptions(':memory:', registry.all().map((d) => d.schema)));
+  const dataSource = new DataSource(
+    sqliteDataSourceOptions(
+      ':memory:',
+      registry.all().map((d) => d.schema),
+    ),
+  );
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
   await writer.onModuleInit();
   const positions = new AppliedPositions();
-  const projection = new ProjectionService(writer, dataSource, registry, positions, config);
+  const projection = new ProjectionService(
+    writer,
+    dataSource,
+    registry,
+    positions,
+    config,
+  );
   await projection.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };
-  const status = new ReplicaStatusService(dataSource, registry, positions, config, noEnds);
+  const status = new ReplicaStatusService(
+    dataSource,
+    registry,
+    positions,
+    config,
+    noEnds,
+  );
   const rows = (): Promise<Record<string, unknown>[]> =>
-    dataSource.query('SELECT "id", "name", "email", "age", "version" FROM "members" ORDER BY "id"');
+    dataSource.query(
+      'SELECT "id", "name", "email", "age", "version" FROM "members" ORDER BY "id"',
+    );
   return { projection, positions, status, rows, dataSource };
 }
 
@@ -73,7 +98,9 @@ describe(ProjectionService.name, () => {
   it('applies a create with every value taken from the event', async () => {
     const { projection, dataSource } = await newProjection();
     const result = await projection.applyBatch(TOPIC, 0, log([anEvent()]));
-    expect(result.outcomes).toMatchObject([{ status: 'applied', version: 1, position: `${TOPIC}:0:0` }]);
+    expect(result.outcomes).toMatchObject([
+      { status: 'applied', version: 1, position: `${TOPIC}:0:0` },
+    ]);
     expect(await dataSource.query('SELECT * FROM "members"')).toEqual([
       {
         id: 'm1',
@@ -89,11 +116,16 @@ describe(ProjectionService.name, () => {
 
   it('stores the position in the same transaction and skips redelivered events', async () => {
     const { projection, positions, rows } = await newProjection();
-    const events = log([anEvent(), anEvent({ type: 'patched', data: { age: 36 } })]);
+    const events = log([
+      anEvent(),
+      anEvent({ type: 'patched', data: { age: 36 } }),
+    ]);
     await projection.applyBatch(TOPIC, 0, events);
     const again = await projection.applyBatch(TOPIC, 0, events);
     expect(again).toMatchObject({ applied: 0, skipped: 2 });
-    expect(await rows()).toEqual([{ id: 'm1', name: 'Ada', email: 'ada@example.com', age: 36, version: 2 }]);
+    expect(await rows()).toEqual([
+      { id: 'm1', name: 'Ada', email: 'ada@example.com', age: 36, version: 2 },
+    ]);
     expect(positions.get(TOPIC, 0)).toBe(1n);
   });
 
@@ -110,23 +142,51 @@ describe(ProjectionService.name, () => {
       TOPIC,
       0,
       log([
-        anEvent({ type: 'replaced', data: { name: 'Ada', email: 'ada@example.com', age: 3 } }),
-        anEvent({ type: 'replaced', data: { name: 'Ada L.', email: 'ada@example.com' } }),
+        anEvent({
+          type: 'replaced',
+          data: { name: 'Ada', email: 'ada@example.com', age: 3 },
+        }),
+        anEvent({
+          type: 'replaced',
+          data: { name: 'Ada L.', email: 'ada@example.com' },
+        }),
       ]),
     );
-    expect(await rows()).toEqual([{ id: 'm1', name: 'Ada L.', email: 'ada@example.com', age: null, version: 2 }]);
+    expect(await rows()).toEqual([
+      {
+        id: 'm1',
+        name: 'Ada L.',
+        email: 'ada@example.com',
+        age: null,
+        version: 2,
+      },
+    ]);
   });
 
   it('rejects a create of an existing row and records why', async () => {
     const { projection } = await newProjection();
-    const result = await projection.applyBatch(TOPIC, 0, log([anEvent(), anEvent()]));
-    expect(result.outcomes[1]).toMatchObject({ status: 'rejected', rejection: 'already-exists' });
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log([anEvent(), anEvent()]),
+    );
+    expect(result.outcomes[1]).toMatchObject({
+      status: 'rejected',
+      rejection: 'already-exists',
+    });
   });
 
   it('rejects a patch of a missing row', async () => {
     const { projection, rows } = await newProjection();
-    const result = await projection.applyBatch(TOPIC, 0, log([anEvent({ type: 'patched', data: { age: 1 } })]));
-    expect(result.outcomes[0]).toMatchObject({ status: 'rejected', rejection: 'not-found' });
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log([anEvent({ type: 'patched', data: { age: 1 } })]),
+    );
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'rejected',
+      rejection: 'not-found',
+    });
     expect(await rows()).toEqual([]);
   });
 
@@ -141,7 +201,11 @@ describe(ProjectionService.name, () => {
         anEvent({ type: 'patched', data: { age: 20 }, expectedVersion: 1 }),
       ]),
     );
-    expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'applied', 'rejected']);
+    expect(result.outcomes.map((outcome) => outcome.status)).toEqual([
+      'applied',
+      'applied',
+      'rejected',
+    ]);
     expect(result.outcomes[2]).toMatchObject({ rejection: 'version-mismatch' });
     expect((await rows())[0]).toMatchObject({ age: 10, version: 2 });
   });
@@ -151,9 +215,19 @@ describe(ProjectionService.name, () => {
     const result = await projection.applyBatch(
       TOPIC,
       0,
-      log([anEvent(), anEvent({ entityId: 'm2' }), anEvent({ entityId: 'm3', data: { name: 'Bo', email: 'bo@example.com' } })]),
+      log([
+        anEvent(),
+        anEvent({ entityId: 'm2' }),
+        anEvent({
+          entityId: 'm3',
+          data: { name: 'Bo', email: 'bo@example.com' },
+        }),
+      ]),
     );
-    expect(result.outcomes[1]).toMatchObject({ status: 'rejected', rejection: 'constraint-violation' });
+    expect(result.outcomes[1]).toMatchObject({
+      status: 'rejected',
+      rejection: 'constraint-violation',
+    });
     expect((await rows()).map((row) => row.id)).toEqual(['m1', 'm3']);
   });
 
@@ -169,7 +243,12 @@ describe(ProjectionService.name, () => {
         anEvent({ type: 'deleted', data: null }),
       ]),
     );
-    expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'rejected', 'applied', 'applied']);
+    expect(result.outcomes.map((outcome) => outcome.status)).toEqual([
+      'applied',
+      'rejected',
+      'applied',
+      'applied',
+    ]);
     expect(await rows()).toEqual([]);
   });
 
@@ -181,7 +260,9 @@ describe(ProjectionService.name, () => {
       log([
         '\u0000garbage',
         JSON.stringify(anEvent({ table: 'nope' })),
-        JSON.stringify(anEvent({ data: { name: 'Ada', email: 'a@b.co', shoeSize: 44 } })),
+        JSON.stringify(
+          anEvent({ data: { name: 'Ada', email: 'a@b.co', shoeSize: 44 } }),
+        ),
         anEvent(),
       ]),
     );
@@ -197,16 +278,36 @@ describe(ProjectionService.name, () => {
 
   it('inserts a run of creates at once, rejecting ids that exist, as one by one', async () => {
     const { projection, rows } = await newProjection();
-    await projection.applyBatch(TOPIC, 0, log([anEvent({ entityId: 'm2', data: { name: 'Old', email: 'old@example.com' } })]));
+    await projection.applyBatch(
+      TOPIC,
+      0,
+      log([
+        anEvent({
+          entityId: 'm2',
+          data: { name: 'Old', email: 'old@example.com' },
+        }),
+      ]),
+    );
     const result = await projection.applyBatch(
       TOPIC,
       0,
       log(
-        ['m1', 'm2', 'm3'].map((id) => anEvent({ entityId: id, data: { name: id, email: `${id}@example.com` } })),
+        ['m1', 'm2', 'm3'].map((id) =>
+          anEvent({
+            entityId: id,
+            data: { name: id, email: `${id}@example.com` },
+          }),
+        ),
         1,
       ),
     );
-    expect(result.outcomes.map((outcome) => [outcome.entityId, outcome.status, outcome.rejection])).toEqual([
+    expect(
+      result.outcomes.map((outcome) => [
+        outcome.entityId,
+        outcome.status,
+        outcome.rejection,
+      ]),
+    ).toEqual([
       ['m1', 'applied', null],
       ['m2', 'rejected', 'already-exists'],
       ['m3', 'applied', null],
@@ -220,31 +321,66 @@ describe(ProjectionService.name, () => {
       TOPIC,
       0,
       log([
-        anEvent({ entityId: 'm1', data: { name: 'A', email: 'same@example.com' } }),
-        anEvent({ entityId: 'm2', data: { name: 'B', email: 'same@example.com' } }),
-        anEvent({ entityId: 'm3', data: { name: 'C', email: 'c@example.com' } }),
+        anEvent({
+          entityId: 'm1',
+          data: { name: 'A', email: 'same@example.com' },
+        }),
+        anEvent({
+          entityId: 'm2',
+          data: { name: 'B', email: 'same@example.com' },
+        }),
+        anEvent({
+          entityId: 'm3',
+          data: { name: 'C', email: 'c@example.com' },
+        }),
       ]),
     );
-    expect(result.outcomes.map((outcome) => outcome.rejection)).toEqual([null, 'constraint-violation', null]);
+    expect(result.outcomes.map((outcome) => outcome.rejection)).toEqual([
+      null,
+      'constraint-violation',
+      null,
+    ]);
     expect((await rows()).map((row) => row.id)).toEqual(['m1', 'm3']);
   });
 
   it('gives identical checksums on two replicas that applied the same log, in different batch sizes', async () => {
     const events = log([
-      anEvent({ entityId: 'c1', data: { name: 'C1', email: 'c1@example.com' } }),
-      anEvent({ entityId: 'c2', data: { name: 'C2', email: 'taken@example.com' } }),
-      anEvent({ entityId: 'c3', data: { name: 'C3', email: 'taken@example.com' } }),
-      anEvent({ entityId: 'c1', data: { name: 'C1 again', email: 'c1b@example.com' } }),
+      anEvent({
+        entityId: 'c1',
+        data: { name: 'C1', email: 'c1@example.com' },
+      }),
+      anEvent({
+        entityId: 'c2',
+        data: { name: 'C2', email: 'taken@example.com' },
+      }),
+      anEvent({
+        entityId: 'c3',
+        data: { name: 'C3', email: 'taken@example.com' },
+      }),
+      anEvent({
+        entityId: 'c1',
+        data: { name: 'C1 again', email: 'c1b@example.com' },
+      }),
       anEvent(),
-      anEvent({ entityId: 'm2', data: { name: 'Bo', email: 'bo@example.com' } }),
+      anEvent({
+        entityId: 'm2',
+        data: { name: 'Bo', email: 'bo@example.com' },
+      }),
       anEvent({ type: 'patched', data: { age: 5 } }),
       anEvent({ type: 'deleted', entityId: 'm2', data: null }),
-      anEvent({ type: 'replaced', entityId: 'm3', data: { name: 'Cy', email: 'cy@example.com' } }),
+      anEvent({
+        type: 'replaced',
+        entityId: 'm3',
+        data: { name: 'Cy', email: 'cy@example.com' },
+      }),
     ]);
     const first = await newProjection();
     await first.projection.applyBatch(TOPIC, 0, events);
     const second = await newProjection();
-    for (const message of events) await second.projection.applyBatch(TOPIC, 0, [message]);
-    expect(await second.status.checksums()).toEqual(await first.status.checksums());
+    for (const message of events)
+      await second.projection.applyBatch(TOPIC, 0, [message]);
+    expect(await second.status.checksums()).toEqual(
+      await first.status.checksums(),
+    );
   });
 });

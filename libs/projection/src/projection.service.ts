@@ -1,4 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import {
   NodeConfig,
   SqliteWriter,
@@ -67,7 +72,12 @@ class Rejection {
 }
 
 /** The outcome of an event at `position`: applied (with the row's new version) or rejected. */
-function outcomeFor(event: ReplicationEvent, position: string, version: number | null, rejection: Rejection | null): EventOutcome {
+function outcomeFor(
+  event: ReplicationEvent,
+  position: string,
+  version: number | null,
+  rejection: Rejection | null,
+): EventOutcome {
   return {
     eventId: event.eventId,
     table: event.table,
@@ -91,7 +101,9 @@ const BATCH_ATTEMPTS = 3;
  * cannot take is rejected and its outcome recorded (invariant 6).
  */
 @Injectable()
-export class ProjectionService implements OnModuleInit, BeforeApplicationShutdown {
+export class ProjectionService
+  implements OnModuleInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ProjectionService.name);
   private readonly appliedOutcomes = new Subject<EventOutcome>();
   /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
@@ -111,15 +123,19 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
   async onModuleInit(): Promise<void> {
-    const rows: { topic: string; partition: number; offset: number }[] = await this.dataSource.query(
-      'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
-    );
-    for (const row of rows) this.positions.advance(row.topic, row.partition, BigInt(row.offset));
+    const rows: { topic: string; partition: number; offset: number }[] =
+      await this.dataSource.query(
+        'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
+      );
+    for (const row of rows)
+      this.positions.advance(row.topic, row.partition, BigInt(row.offset));
   }
 
   /** Told by the transport: whether it is receiving the log now. */
   setConsuming(consuming: boolean): void {
-    this.consumingSince = consuming ? (this.consumingSince ?? new Date()) : null;
+    this.consumingSince = consuming
+      ? (this.consumingSince ?? new Date())
+      : null;
   }
 
   /** Since when the transport has been receiving the log; null when it is not. */
@@ -135,7 +151,9 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
 
   /** Topics this node projects: one per registered table. */
   topics(): string[] {
-    return this.registry.all().map((definition) => this.config.topicFor(definition.table));
+    return this.registry
+      .all()
+      .map((definition) => this.config.topicFor(definition.table));
   }
 
   /** Offset of the next event to apply on a partition, or null when nothing was applied yet. */
@@ -151,7 +169,11 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
    * is retried a bounded number of times, then applied one message at a time
    * so that only the message that cannot be applied is dead-lettered.
    */
-  async applyBatch(topic: string, partition: number, messages: LogMessage[]): Promise<BatchResult> {
+  async applyBatch(
+    topic: string,
+    partition: number,
+    messages: LogMessage[],
+  ): Promise<BatchResult> {
     for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
       try {
         return await this.applyInTransaction(topic, partition, messages, null);
@@ -162,10 +184,25 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
         await sleep(50 * attempt);
       }
     }
-    const total: BatchResult = { applied: 0, skipped: 0, outcomes: [], deadLetters: [] };
+    const total: BatchResult = {
+      applied: 0,
+      skipped: 0,
+      outcomes: [],
+      deadLetters: [],
+    };
     for (const message of messages) {
-      const result = await this.applyInTransaction(topic, partition, [message], null).catch(
-        (error: unknown) => this.applyInTransaction(topic, partition, [message], `apply failed: ${String(error)}`),
+      const result = await this.applyInTransaction(
+        topic,
+        partition,
+        [message],
+        null,
+      ).catch((error: unknown) =>
+        this.applyInTransaction(
+          topic,
+          partition,
+          [message],
+          `apply failed: ${String(error)}`,
+        ),
       );
       total.applied += result.applied;
       total.skipped += result.skipped;
@@ -181,51 +218,91 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     messages: LogMessage[],
     deadLetterReason: string | null,
   ): Promise<BatchResult> {
-    const result: BatchResult = { applied: 0, skipped: 0, outcomes: [], deadLetters: [] };
+    const result: BatchResult = {
+      applied: 0,
+      skipped: 0,
+      outcomes: [],
+      deadLetters: [],
+    };
     let last: bigint | null = null;
     await this.writer.transaction(async (tx) => {
       last = this.positions.get(topic, partition);
-      const fresh = messages.filter((message) => last === null || BigInt(message.offset) > last);
+      const fresh = messages.filter(
+        (message) => last === null || BigInt(message.offset) > last,
+      );
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
       // A producer retry can put one event on the log twice; only the first counts.
       const seen = await this.appliedEventIds(
         tx,
-        decoded.flatMap((item) => (item.kind === 'event' ? [item.event.eventId] : [])),
+        decoded.flatMap((item) =>
+          item.kind === 'event' ? [item.event.eventId] : [],
+        ),
       );
       const outcomes: OutcomeRow[] = [];
-      for (let index = 0; index < fresh.length; ) {
+      for (let index = 0; index < fresh.length;) {
         const message = fresh[index];
         const item = decoded[index];
         if (deadLetterReason !== null || item.kind === 'undecodable') {
-          const reason = deadLetterReason ?? (item as { reason: string }).reason;
-          result.deadLetters.push(await this.deadLetter(tx, topic, partition, message, reason));
+          const reason =
+            deadLetterReason ?? (item as { reason: string }).reason;
+          result.deadLetters.push(
+            await this.deadLetter(tx, topic, partition, message, reason),
+          );
           index++;
           continue;
         }
         const run = this.createRun(decoded, index, seen);
         const applied =
           run.length > 1
-            ? await this.applyCreates(tx, topic, partition, fresh.slice(index, index + run.length), run)
+            ? await this.applyCreates(
+                tx,
+                topic,
+                partition,
+                fresh.slice(index, index + run.length),
+                run,
+              )
             : null;
         for (const [offsetInRun, current] of (applied ?? []).entries()) {
           const { event, definition } = run[offsetInRun];
           seen.add(event.eventId);
           result.outcomes.push(current);
-          outcomes.push({ outcome: current, event, definition, topic, partition, offset: fresh[index + offsetInRun].offset });
+          outcomes.push({
+            outcome: current,
+            event,
+            definition,
+            topic,
+            partition,
+            offset: fresh[index + offsetInRun].offset,
+          });
         }
         if (applied) {
           index += run.length;
           continue;
         }
         // One event at a time: the event here, or the whole run a multi-row insert could not take.
-        for (const [offsetInRun, one] of (run.length > 1 ? run : [item]).entries()) {
+        for (const [offsetInRun, one] of (run.length > 1
+          ? run
+          : [item]
+        ).entries()) {
           const offset = fresh[index + offsetInRun].offset;
           if (seen.has(one.event.eventId)) continue;
           seen.add(one.event.eventId);
-          const outcome = await this.applyOne(tx, `${topic}:${partition}:${offset}`, one.event, one.definition);
+          const outcome = await this.applyOne(
+            tx,
+            `${topic}:${partition}:${offset}`,
+            one.event,
+            one.definition,
+          );
           result.outcomes.push(outcome);
-          outcomes.push({ outcome, event: one.event, definition: one.definition, topic, partition, offset });
+          outcomes.push({
+            outcome,
+            event: one.event,
+            definition: one.definition,
+            topic,
+            partition,
+            offset,
+          });
         }
         index += Math.max(run.length, 1);
       }
@@ -241,10 +318,13 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       }
     });
     const applied: bigint | null = last;
-    if (applied !== null && result.applied > 0) this.positions.advance(topic, partition, applied);
+    if (applied !== null && result.applied > 0)
+      this.positions.advance(topic, partition, applied);
     for (const outcome of result.outcomes) this.appliedOutcomes.next(outcome);
     for (const letter of result.deadLetters) {
-      this.logger.error(`Dead-lettered ${letter.topic}:${letter.partition}:${letter.offset}: ${letter.reason}`);
+      this.logger.error(
+        `Dead-lettered ${letter.topic}:${letter.partition}:${letter.offset}: ${letter.reason}`,
+      );
       this.setAside.next(letter);
     }
     return result;
@@ -262,13 +342,29 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     const run: { event: ReplicationEvent; definition: EntityDefinition }[] = [];
     const first = decoded[start];
     if (first.kind !== 'event') return run;
-    const limit = Math.floor(MAX_PARAMETERS / (first.definition.fields.length + 3));
+    const limit = Math.floor(
+      MAX_PARAMETERS / (first.definition.fields.length + 3),
+    );
     const ids = new Set<string>();
     const eventIds = new Set<string>();
-    for (let index = start; index < decoded.length && run.length < limit; index++) {
+    for (
+      let index = start;
+      index < decoded.length && run.length < limit;
+      index++
+    ) {
       const item = decoded[index];
-      if (item.kind !== 'event' || item.event.type !== 'created' || item.definition !== first.definition) break;
-      if (seen.has(item.event.eventId) || ids.has(item.event.entityId) || eventIds.has(item.event.eventId)) break;
+      if (
+        item.kind !== 'event' ||
+        item.event.type !== 'created' ||
+        item.definition !== first.definition
+      )
+        break;
+      if (
+        seen.has(item.event.eventId) ||
+        ids.has(item.event.entityId) ||
+        eventIds.has(item.event.eventId)
+      )
+        break;
       ids.add(item.event.entityId);
       eventIds.add(item.event.eventId);
       run.push(item);
@@ -315,7 +411,9 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
         event,
         `${topic}:${partition}:${messages[index].offset}`,
         1,
-        created.has(event.entityId) ? null : Rejection.alreadyExists(event.entityId),
+        created.has(event.entityId)
+          ? null
+          : Rejection.alreadyExists(event.entityId),
       ),
     );
   }
@@ -325,9 +423,12 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     try {
       const event = decodeEvent(message.value);
       const definition = this.registry.resolve(event.table);
-      if (!definition) throw new UndecodableEventError(`unknown table "${event.table}"`);
+      if (!definition)
+        throw new UndecodableEventError(`unknown table "${event.table}"`);
       if (this.config.topicFor(definition.table) !== topic) {
-        throw new UndecodableEventError(`event of table "${event.table}" on topic ${topic}`);
+        throw new UndecodableEventError(
+          `event of table "${event.table}" on topic ${topic}`,
+        );
       }
       const problem = definition.problemWithData(event.type, event.data);
       if (problem) throw new UndecodableEventError(problem);
@@ -339,7 +440,10 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /** Which of these event ids already have an outcome: one query per chunk, not one per event. */
-  private async appliedEventIds(tx: SqliteTransaction, eventIds: string[]): Promise<Set<string>> {
+  private async appliedEventIds(
+    tx: SqliteTransaction,
+    eventIds: string[],
+  ): Promise<Set<string>> {
     const seen = new Set<string>();
     for (let start = 0; start < eventIds.length; start += SQL_CHUNK) {
       const chunk = eventIds.slice(start, start + SQL_CHUNK);
@@ -365,7 +469,11 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
       version = await this.applyEvent(tx, definition, event);
     } catch (error) {
       if (error instanceof Rejection) rejection = error;
-      else if (isConstraintError(error)) rejection = new Rejection('constraint-violation', constraintReason(error));
+      else if (isConstraintError(error))
+        rejection = new Rejection(
+          'constraint-violation',
+          constraintReason(error),
+        );
       else throw error;
       version = null;
     }
@@ -373,28 +481,35 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /** Records the outcomes (and first uses of idempotency keys) of a batch in a few multi-row inserts. */
-  private async recordOutcomes(tx: SqliteTransaction, rows: OutcomeRow[]): Promise<void> {
+  private async recordOutcomes(
+    tx: SqliteTransaction,
+    rows: OutcomeRow[],
+  ): Promise<void> {
     for (let start = 0; start < rows.length; start += SQL_CHUNK) {
       const chunk = rows.slice(start, start + SQL_CHUNK);
       await tx.execute(
         'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
           `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap(({ outcome, event, definition, topic, partition, offset }) => [
-          event.eventId,
-          topic,
-          partition,
-          offset,
-          event.table,
-          event.entityId,
-          event.type,
-          outcome.status,
-          outcome.rejection,
-          outcome.reason,
-          outcome.version,
-          event.occurredAt,
-          event.origin,
-          definition.keepsHistory && event.data !== null ? JSON.stringify(event.data) : null,
-        ]),
+        chunk.flatMap(
+          ({ outcome, event, definition, topic, partition, offset }) => [
+            event.eventId,
+            topic,
+            partition,
+            offset,
+            event.table,
+            event.entityId,
+            event.type,
+            outcome.status,
+            outcome.rejection,
+            outcome.reason,
+            outcome.version,
+            event.occurredAt,
+            event.origin,
+            definition.keepsHistory && event.data !== null
+              ? JSON.stringify(event.data)
+              : null,
+          ],
+        ),
       );
     }
     const keyed = rows.filter((row) => row.event.idempotency);
@@ -431,7 +546,12 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
         const rows = await tx.rows<{ version: number }>(
           `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
             `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
-          [id, ...fields.map((f) => f.toColumn(data[f.name])), event.occurredAt, event.occurredAt],
+          [
+            id,
+            ...fields.map((f) => f.toColumn(data[f.name])),
+            event.occurredAt,
+            event.occurredAt,
+          ],
         );
         if (rows.length === 0) throw Rejection.alreadyExists(id);
         return 1;
@@ -449,10 +569,19 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
           );
           return rows[0].version;
         }
-        return this.updateRow(tx, definition, id, fields.map((f) => f.column), values, event);
+        return this.updateRow(
+          tx,
+          definition,
+          id,
+          fields.map((f) => f.column),
+          values,
+          event,
+        );
       }
       case 'patched': {
-        const fields = definition.fields.filter((f) => data[f.name] !== undefined);
+        const fields = definition.fields.filter(
+          (f) => data[f.name] !== undefined,
+        );
         return this.updateRow(
           tx,
           definition,
@@ -484,14 +613,27 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     event: ReplicationEvent,
   ): Promise<number> {
     const expected = event.expectedVersion;
-    const assignments = [...columns.map((column) => `${column} = ?`), '"version" = "version" + 1', '"updatedAt" = ?'];
+    const assignments = [
+      ...columns.map((column) => `${column} = ?`),
+      '"version" = "version" + 1',
+      '"updatedAt" = ?',
+    ];
     const rows = await tx.rows<{ version: number }>(
       `UPDATE ${definition.quotedTable} SET ${assignments.join(', ')} WHERE "id" = ?` +
         `${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
-      [...values, event.occurredAt, id, ...(expected === null ? [] : [expected])],
+      [
+        ...values,
+        event.occurredAt,
+        id,
+        ...(expected === null ? [] : [expected]),
+      ],
     );
     if (rows.length > 0) return rows[0].version;
-    if (expected === null) throw new Rejection('not-found', `Row "${id}" of "${definition.table}" does not exist`);
+    if (expected === null)
+      throw new Rejection(
+        'not-found',
+        `Row "${id}" of "${definition.table}" does not exist`,
+      );
     throw await this.preconditionFailure(tx, definition, id, expected);
   }
 
@@ -520,18 +662,30 @@ export class ProjectionService implements OnModuleInit, BeforeApplicationShutdow
     message: LogMessage,
     reason: string,
   ): Promise<DeadLetter> {
-    const payload = message.value === null ? null : Buffer.from(message.value).toString('base64');
+    const payload =
+      message.value === null
+        ? null
+        : Buffer.from(message.value).toString('base64');
     await tx.execute(
       'INSERT INTO "_clusterlite_dead_letters" ("topic", "partition", "offset", "reason", "payload") VALUES (?, ?, ?, ?, ?) ' +
         'ON CONFLICT DO NOTHING',
       [topic, partition, message.offset, reason, payload],
     );
-    return { topic, partition, offset: message.offset, reason, value: message.value };
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      reason,
+      value: message.value,
+    };
   }
 }
 
 function isConstraintError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT';
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === 'SQLITE_CONSTRAINT'
+  );
 }
 
 function constraintReason(error: Error): string {

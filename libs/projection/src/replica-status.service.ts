@@ -40,8 +40,12 @@ export class ReplicaStatusService {
   ) {}
 
   async progress(): Promise<TopicProgress[]> {
-    const topics = this.registry.all().map((definition) => this.config.topicFor(definition.table));
-    const ends = await this.logEnds.endOffsets(topics).catch(() => new Map<string, bigint>());
+    const topics = this.registry
+      .all()
+      .map((definition) => this.config.topicFor(definition.table));
+    const ends = await this.logEnds
+      .endOffsets(topics)
+      .catch(() => new Map<string, bigint>());
     return topics.map((topic) => {
       const applied = this.positions.get(topic, 0);
       const end = ends.get(`${topic}:0`) ?? null;
@@ -50,7 +54,10 @@ export class ReplicaStatusService {
         partition: 0,
         appliedOffset: applied === null ? null : applied.toString(),
         endOffset: end === null ? null : end.toString(),
-        lag: end === null ? null : Number(end - (applied === null ? 0n : applied + 1n)),
+        lag:
+          end === null
+            ? null
+            : Number(end - (applied === null ? 0n : applied + 1n)),
       };
     });
   }
@@ -62,14 +69,21 @@ export class ReplicaStatusService {
       const records: Record<string, unknown>[] = await this.dataSource.query(
         `SELECT * FROM ${definition.quotedTable} ORDER BY "id"`,
       );
-      for (const record of records) hash.update(JSON.stringify(definition.toRow(record))).update('\n');
-      result.push({ table: definition.table, rows: records.length, checksum: hash.digest('hex') });
+      for (const record of records)
+        hash.update(JSON.stringify(definition.toRow(record))).update('\n');
+      result.push({
+        table: definition.table,
+        rows: records.length,
+        checksum: hash.digest('hex'),
+      });
     }
     return result;
   }
 
   async deadLetterCount(): Promise<number> {
-    const [{ count }] = await this.dataSource.query('SELECT COUNT(*) AS count FROM "_clusterlite_dead_letters"');
+    const [{ count }] = await this.dataSource.query(
+      'SELECT COUNT(*) AS count FROM "_clusterlite_dead_letters"',
+    );
     return count;
   }
 

@@ -10,11 +10,17 @@ export const MAX_BULK_ITEMS = 1000;
  * with the same rules as the global ValidationPipe. All or nothing: one bad
  * item fails the whole request, and each error names its item (`[3].email`).
  */
-export async function validateCreateBody(dto: Type<unknown>, body: unknown): Promise<object[] | object> {
+export async function validateCreateBody(
+  dto: Type<unknown>,
+  body: unknown,
+): Promise<object[] | object> {
   if (Array.isArray(body)) {
     if (body.length === 0 || body.length > MAX_BULK_ITEMS) {
       throw new RequestValidationError([
-        { field: '(body)', messages: [`a bulk create takes 1 to ${MAX_BULK_ITEMS} items`] },
+        {
+          field: '(body)',
+          messages: [`a bulk create takes 1 to ${MAX_BULK_ITEMS} items`],
+        },
       ]);
     }
     const errors: FieldErrorDto[] = [];
@@ -32,15 +38,24 @@ export async function validateCreateBody(dto: Type<unknown>, body: unknown): Pro
   return result;
 }
 
-async function validateOne(dto: Type<unknown>, item: unknown, path: string): Promise<object | FieldErrorDto[]> {
+async function validateOne(
+  dto: Type<unknown>,
+  item: unknown,
+  path: string,
+): Promise<object | FieldErrorDto[]> {
   if (typeof item !== 'object' || item === null) {
     return [{ field: path || '(body)', messages: ['must be a JSON object'] }];
   }
   const instance = plainToInstance(dto as Type<object>, item);
-  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+  });
   if (errors.length === 0) return instance;
-  return RequestValidationError.fromValidationErrors(errors).fieldErrors.map((error) => ({
-    field: path ? `${path}.${error.field}` : error.field,
-    messages: error.messages,
-  }));
+  return RequestValidationError.fromValidationErrors(errors).fieldErrors.map(
+    (error) => ({
+      field: path ? `${path}.${error.field}` : error.field,
+      messages: error.messages,
+    }),
+  );
 }

@@ -48,27 +48,46 @@ import {
   WriteAcceptedDto,
 } from './entity-http.dto.js';
 
-const problem = (status: number, description: string, headers?: Record<string, HeaderObject>) =>
+const problem = (
+  status: number,
+  description: string,
+  headers?: Record<string, HeaderObject>,
+) =>
   ApiResponse({
     status,
     description,
     headers,
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } },
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
   });
 
-const header = (description: string, required = true): HeaderObject => ({ description, required, schema: { type: 'string' } });
+const header = (description: string, required = true): HeaderObject => ({
+  description,
+  required,
+  schema: { type: 'string' },
+});
 
 /** Headers of every write answer: its log position, and whether it replays an earlier request. */
 const writeHeaders = {
-  [POSITION_HEADER]: header('Log position of the event (of the last one, for a bulk create)'),
-  'Idempotent-Replayed': header('`true` when this answers a retry with the same Idempotency-Key', false),
+  [POSITION_HEADER]: header(
+    'Log position of the event (of the last one, for a bulk create)',
+  ),
+  'Idempotent-Replayed': header(
+    '`true` when this answers a retry with the same Idempotency-Key',
+    false,
+  ),
 };
 
 /** Headers of a write answered with `Prefer: return=representation`. */
 const representationHeaders = (status: 200 | 201) => ({
   ...writeHeaders,
   ETag: header('Row version, e.g. `"3"`'),
-  ...(status === 201 ? { Location: header('URL of the row') } : { 'Content-Location': header('URL of the row') }),
+  ...(status === 201
+    ? { Location: header('URL of the row') }
+    : { 'Content-Location': header('URL of the row') }),
   'Preference-Applied': header('`return=representation`'),
 });
 
@@ -78,7 +97,8 @@ const ReadsAfterPosition = () =>
       name: 'position',
       required: false,
       schema: { type: 'string' },
-      description: 'Wait until this node has applied this log position (from a write response) before reading',
+      description:
+        'Wait until this node has applied this log position (from a write response) before reading',
     }),
     ApiHeader({
       name: POSITION_HEADER,
@@ -110,14 +130,22 @@ const WriteHeaders = (conditional: boolean) =>
           ApiHeader({
             name: 'If-Match',
             required: false,
-            description: 'ETag of the version this write expects, e.g. `"3"`; decided in log order on every node',
+            description:
+              'ETag of the version this write expects, e.g. `"3"`; decided in log order on every node',
           }),
         ]
       : []),
-    problem(503, 'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.', {
-      'Retry-After': header('Seconds to wait before retrying'),
-    }),
-    problem(504, 'Prefer: return=representation and this node did not apply the event in time'),
+    problem(
+      503,
+      'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.',
+      {
+        'Retry-After': header('Seconds to wait before retrying'),
+      },
+    ),
+    problem(
+      504,
+      'Prefer: return=representation and this node did not apply the event in time',
+    ),
   );
 
 const Accepted = (what: string) =>
@@ -130,21 +158,75 @@ const Accepted = (what: string) =>
 
 /** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
 const ListQueryParameters = (definition: EntityDefinition) => {
-  const sortable = definition.columns.filter((column) => column.type !== 'string[]').map((column) => column.name);
+  const sortable = definition.columns
+    .filter((column) => column.type !== 'string[]')
+    .map((column) => column.name);
   const all = definition.columns.map((column) => column.name);
   return applyDecorators(
-    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }, description: 'Rows per page' }),
-    ApiQuery({ name: 'sort', required: false, schema: { type: 'string', example: sortable.slice(1, 3).map((name, i) => (i ? `-${name}` : name)).join(',') }, description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}. Ties are broken by id.` }),
-    ApiQuery({ name: 'fields', required: false, schema: { type: 'string', example: 'id,' + all[1] }, description: `Comma-separated fields to return. Fields: ${all.join(', ')}` }),
-    ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: 'Keyset cursor of the next page; take it from the `Link: rel="next"` header' }),
-    ApiQuery({ name: 'after', required: false, schema: { type: 'string' }, description: 'Rows whose id sorts after this one (id order only)' }),
-    ApiQuery({ name: 'count', required: false, schema: { type: 'boolean' }, description: 'true: the number of matching rows in the `X-Total-Count` header' }),
-    ApiQuery({ name: 'position', required: false, schema: { type: 'string' }, description: 'Wait until this node has applied this log position (from a write) before reading' }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_PAGE_SIZE,
+        default: DEFAULT_PAGE_SIZE,
+      },
+      description: 'Rows per page',
+    }),
+    ApiQuery({
+      name: 'sort',
+      required: false,
+      schema: {
+        type: 'string',
+        example: sortable
+          .slice(1, 3)
+          .map((name, i) => (i ? `-${name}` : name))
+          .join(','),
+      },
+      description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}. Ties are broken by id.`,
+    }),
+    ApiQuery({
+      name: 'fields',
+      required: false,
+      schema: { type: 'string', example: 'id,' + all[1] },
+      description: `Comma-separated fields to return. Fields: ${all.join(', ')}`,
+    }),
+    ApiQuery({
+      name: 'cursor',
+      required: false,
+      schema: { type: 'string' },
+      description:
+        'Keyset cursor of the next page; take it from the `Link: rel="next"` header',
+    }),
+    ApiQuery({
+      name: 'after',
+      required: false,
+      schema: { type: 'string' },
+      description: 'Rows whose id sorts after this one (id order only)',
+    }),
+    ApiQuery({
+      name: 'count',
+      required: false,
+      schema: { type: 'boolean' },
+      description:
+        'true: the number of matching rows in the `X-Total-Count` header',
+    }),
+    ApiQuery({
+      name: 'position',
+      required: false,
+      schema: { type: 'string' },
+      description:
+        'Wait until this node has applied this log position (from a write) before reading',
+    }),
     ...definition.columns.map((column) =>
       ApiQuery({
         name: column.name,
         required: false,
-        schema: { type: 'string', pattern: `^(${FILTER_OPERATORS.join('|')})\\..*$` },
+        schema: {
+          type: 'string',
+          pattern: `^(${FILTER_OPERATORS.join('|')})\\..*$`,
+        },
         description:
           `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable. ` +
           (column.type === 'string[]'
@@ -158,14 +240,20 @@ const ListQueryParameters = (definition: EntityDefinition) => {
 };
 
 const IdParam = () =>
-  ApiParam({ name: 'id', description: 'Row id', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } });
+  ApiParam({
+    name: 'id',
+    description: 'Row id',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' },
+  });
 
 /**
  * Builds the CRUD controller of one table. The class is made at runtime, so
  * its handlers get `design:paramtypes` set by hand: ValidationPipe and the
  * OpenAPI scanner read the body and query DTOs from there.
  */
-export function createEntityController(definition: EntityDefinition): Type<unknown> {
+export function createEntityController(
+  definition: EntityDefinition,
+): Type<unknown> {
   const { table, createDto, replaceDto, patchDto, rowDto } = definition;
   const label = definition.target.name;
   // What a list answers with `fields=`: any subset of a row's columns.
@@ -173,10 +261,19 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
   Object.defineProperty(selectionDto, 'name', { value: `${label}Selection` });
 
   @ApiTags(table)
-  @ApiExtraModels(ProblemDetailsDto, EntityChangeDto, WriteAcceptedDto, rowDto, selectionDto, createDto)
+  @ApiExtraModels(
+    ProblemDetailsDto,
+    EntityChangeDto,
+    WriteAcceptedDto,
+    rowDto,
+    selectionDto,
+    createDto,
+  )
   @Controller(table)
   class EntityController {
-    constructor(@Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints) {}
+    constructor(
+      @Inject(EntityEndpoints) private readonly endpoints: EntityEndpoints,
+    ) {}
 
     @Post()
     @HttpCode(202)
@@ -191,20 +288,29 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       schema: {
         oneOf: [
           { $ref: getSchemaPath(createDto) },
-          { type: 'array', items: { $ref: getSchemaPath(createDto) }, minItems: 1, maxItems: MAX_BULK_ITEMS },
+          {
+            type: 'array',
+            items: { $ref: getSchemaPath(createDto) },
+            minItems: 1,
+            maxItems: MAX_BULK_ITEMS,
+          },
         ],
       },
     })
     @ApiResponse({
       status: 202,
-      description: 'Accepted by the log; applied on every node shortly. An array of receipts, in item order, for a bulk create.',
+      description:
+        'Accepted by the log; applied on every node shortly. An array of receipts, in item order, for a bulk create.',
       schema: {
         oneOf: [
           { $ref: getSchemaPath(WriteAcceptedDto) },
           { type: 'array', items: { $ref: getSchemaPath(WriteAcceptedDto) } },
         ],
       },
-      headers: { Location: header('URL of the row (not for a bulk create)', false), ...writeHeaders },
+      headers: {
+        Location: header('URL of the row (not for a bulk create)', false),
+        ...writeHeaders,
+      },
     })
     @ApiResponse({
       status: 201,
@@ -214,35 +320,70 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     })
     @ApiResponse({
       status: 200,
-      description: 'Bulk create with Prefer: return=representation: the outcome of each item, in item order',
+      description:
+        'Bulk create with Prefer: return=representation: the outcome of each item, in item order',
       type: BulkItemResultDto,
       isArray: true,
-      headers: { ...writeHeaders, 'Preference-Applied': header('`return=representation`') },
+      headers: {
+        ...writeHeaders,
+        'Preference-Applied': header('`return=representation`'),
+      },
     })
     @WriteHeaders(false)
     @problem(400, 'Invalid body: each invalid field is listed in `errors`')
-    @problem(409, 'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken')
+    @problem(
+      409,
+      'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken',
+    )
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
+    @problem(
+      415,
+      'Content-Type is not JSON (application/json or application/*+json, in UTF-8)',
+    )
     @UseGuards(JsonBodyGuard)
-    create(@Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    create(
+      @Body() body: unknown,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
       return this.endpoints.create(definition, body, request, response);
     }
 
     @Get()
-    @ApiOperation({ summary: `List ${table}`, description: 'A JSON array, ordered by id, one page at a time.' })
+    @ApiOperation({
+      summary: `List ${table}`,
+      description: 'A JSON array, ordered by id, one page at a time.',
+    })
     @ApiResponse({
       status: 200,
       description: `A page of ${table}: whole rows, or only the columns named by \`fields\``,
-      schema: { type: 'array', items: { anyOf: [{ $ref: getSchemaPath(rowDto) }, { $ref: getSchemaPath(selectionDto) }] } },
+      schema: {
+        type: 'array',
+        items: {
+          anyOf: [
+            { $ref: getSchemaPath(rowDto) },
+            { $ref: getSchemaPath(selectionDto) },
+          ],
+        },
+      },
       headers: {
-        Link: header('Next page, when there may be one: `<...>; rel="next"`', false),
-        'X-Total-Count': header('Number of matching rows, with `count=true`', false),
+        Link: header(
+          'Next page, when there may be one: `<...>; rel="next"`',
+          false,
+        ),
+        'X-Total-Count': header(
+          'Number of matching rows, with `count=true`',
+          false,
+        ),
       },
     })
     @ReadsAfterPosition()
     @ListQueryParameters(definition)
-    list(@Query() query: Record<string, unknown>, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    list(
+      @Query() query: Record<string, unknown>,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
       return this.endpoints.list(definition, query, request, response);
     }
 
@@ -259,23 +400,40 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
       name: 'after',
       required: false,
       schema: { type: 'string', example: `clusterlite.${table}:0:41` },
-      description: 'Start after this position (an event id of this feed); overrides `Last-Event-ID`',
+      description:
+        'Start after this position (an event id of this feed); overrides `Last-Event-ID`',
     })
-    @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Start after this event id (a position), as EventSource sends it on reconnect' })
+    @ApiHeader({
+      name: 'Last-Event-ID',
+      required: false,
+      description:
+        'Start after this event id (a position), as EventSource sends it on reconnect',
+    })
     @ApiResponse({
       status: 200,
       description: 'text/event-stream of changes',
-      content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EntityChangeDto) } } },
+      content: {
+        'text/event-stream': {
+          schema: { $ref: getSchemaPath(EntityChangeDto) },
+        },
+      },
     })
     @problem(400, 'Not a position of this table, or an unknown query parameter')
-    changes(@Query() query: Record<string, unknown>, @Req() request: Request): Observable<MessageEvent> {
+    changes(
+      @Query() query: Record<string, unknown>,
+      @Req() request: Request,
+    ): Observable<MessageEvent> {
       return this.endpoints.changes(definition, query, request);
     }
 
     @Get(':id')
     @ApiOperation({ summary: `Get one ${label}` })
     @IdParam()
-    @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag held by the client; 304 if unchanged' })
+    @ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description: 'ETag held by the client; 304 if unchanged',
+    })
     @ApiResponse({
       status: 200,
       description: 'The row',
@@ -308,7 +466,11 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
 
     @Put(':id')
     @HttpCode(202)
-    @ApiOperation({ summary: `Replace a ${label}`, description: 'Replaces every field; creates the row if it does not exist.' })
+    @ApiOperation({
+      summary: `Replace a ${label}`,
+      description:
+        'Replaces every field; creates the row if it does not exist.',
+    })
     @IdParam()
     @ApiBody({ type: replaceDto })
     @Accepted('Replace')
@@ -329,7 +491,10 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(409, 'Rejected by the projection, e.g. a unique field taken')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
+    @problem(
+      415,
+      'Content-Type is not JSON (application/json or application/*+json, in UTF-8)',
+    )
     @UseGuards(JsonBodyGuard)
     replace(
       @Param('id') id: string,
@@ -342,7 +507,11 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
 
     @Patch(':id')
     @HttpCode(202)
-    @ApiOperation({ summary: `Update some fields of a ${label}`, description: 'Only the fields sent change. A missing row rejects the event.' })
+    @ApiOperation({
+      summary: `Update some fields of a ${label}`,
+      description:
+        'Only the fields sent change. A missing row rejects the event.',
+    })
     @IdParam()
     @ApiBody({ type: patchDto })
     @Accepted('Update')
@@ -358,7 +527,10 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     @problem(409, 'Rejected by the projection, e.g. a unique field taken')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
     @problem(413, 'Body too large')
-    @problem(415, 'Content-Type is not JSON (application/json or application/*+json, in UTF-8)')
+    @problem(
+      415,
+      'Content-Type is not JSON (application/json or application/*+json, in UTF-8)',
+    )
     @UseGuards(JsonBodyGuard)
     patch(
       @Param('id') id: string,
@@ -371,33 +543,52 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
 
     @Delete(':id')
     @HttpCode(202)
-    @ApiOperation({ summary: `Delete a ${label}`, description: 'Deleting a row that does not exist is not an error.' })
+    @ApiOperation({
+      summary: `Delete a ${label}`,
+      description: 'Deleting a row that does not exist is not an error.',
+    })
     @IdParam()
     @Accepted('Delete')
     @ApiResponse({
       status: 204,
       description: 'Deleted (with Prefer: return=representation)',
-      headers: { ...writeHeaders, 'Preference-Applied': header('`return=representation`') },
+      headers: {
+        ...writeHeaders,
+        'Preference-Applied': header('`return=representation`'),
+      },
     })
     @WriteHeaders(true)
     @problem(400, 'Invalid id')
     @problem(412, 'If-Match did not hold (with Prefer: return=representation)')
-    remove(@Param('id') id: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    remove(
+      @Param('id') id: string,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
+    ) {
       return this.endpoints.remove(definition, id, request, response);
     }
   }
 
   if (definition.keepsHistory) {
     // Only tables that keep history have the route.
-    const descriptor = Object.getOwnPropertyDescriptor(EntityController.prototype, 'history')!;
+    const descriptor = Object.getOwnPropertyDescriptor(
+      EntityController.prototype,
+      'history',
+    )!;
     applyDecorators(
       Get(':id/history'),
       ApiOperation({
         summary: `How a ${label} came to be`,
-        description: 'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why).',
+        description:
+          'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why).',
       }),
       IdParam(),
-      ApiResponse({ status: 200, description: 'Events, oldest first', type: HistoryEntryDto, isArray: true }),
+      ApiResponse({
+        status: 200,
+        description: 'Events, oldest first',
+        type: HistoryEntryDto,
+        isArray: true,
+      }),
       problem(404, 'No event ever named this row'),
       ReadsAfterPosition(),
     )(EntityController.prototype, 'history', descriptor);
@@ -416,8 +607,15 @@ export function createEntityController(definition: EntityDefinition): Type<unkno
     remove: [String, Object, Object],
   };
   for (const [handler, types] of Object.entries(handlerParameters)) {
-    Reflect.defineMetadata('design:paramtypes', types, EntityController.prototype, handler);
+    Reflect.defineMetadata(
+      'design:paramtypes',
+      types,
+      EntityController.prototype,
+      handler,
+    );
   }
-  Object.defineProperty(EntityController, 'name', { value: `${label}Controller` });
+  Object.defineProperty(EntityController, 'name', {
+    value: `${label}Controller`,
+  });
   return EntityController;
 }

@@ -28,10 +28,20 @@ class Gadget {
   active: boolean;
 }
 
-const valid = { name: 'Widget', owner: 'a@b.co', price: 2.5, tags: ['x'], active: true };
+const valid = {
+  name: 'Widget',
+  owner: 'a@b.co',
+  price: 2.5,
+  tags: ['x'],
+  active: true,
+};
 
 async function errorsOf(dto: Type<unknown>, body: object, options = {}) {
-  const errors = await validate(plainToInstance(dto as Type<object>, body), { whitelist: true, forbidNonWhitelisted: true, ...options });
+  const errors = await validate(plainToInstance(dto as Type<object>, body), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    ...options,
+  });
   return errors.map((error) => error.property).sort();
 }
 
@@ -40,7 +50,13 @@ describe(EntityDefinition.name, () => {
 
   it('reads the table name and the declared fields in order', () => {
     expect(definition.table).toBe('gadgets');
-    expect(definition.fields.map((field) => [field.name, field.type, field.optional])).toEqual([
+    expect(
+      definition.fields.map((field) => [
+        field.name,
+        field.type,
+        field.optional,
+      ]),
+    ).toEqual([
       ['name', 'string', false],
       ['owner', 'string', false],
       ['price', 'number', false],
@@ -52,31 +68,53 @@ describe(EntityDefinition.name, () => {
 
   it('derives a create DTO that requires every non-optional field', async () => {
     expect(await errorsOf(definition.createDto, valid)).toEqual([]);
-    expect(await errorsOf(definition.createDto, { name: 'Widget' })).toEqual(['active', 'owner', 'price', 'tags']);
+    expect(await errorsOf(definition.createDto, { name: 'Widget' })).toEqual([
+      'active',
+      'owner',
+      'price',
+      'tags',
+    ]);
   });
 
   it('keeps the class-validator rules written on the entity', async () => {
-    expect(await errorsOf(definition.createDto, { ...valid, owner: 'not-an-email' })).toEqual(['owner']);
+    expect(
+      await errorsOf(definition.createDto, { ...valid, owner: 'not-an-email' }),
+    ).toEqual(['owner']);
   });
 
   it('checks types strictly, without coercion', async () => {
     expect(
-      await errorsOf(definition.createDto, { ...valid, price: '2.5', stock: 1.5, tags: [1], active: 'yes' }),
+      await errorsOf(definition.createDto, {
+        ...valid,
+        price: '2.5',
+        stock: 1.5,
+        tags: [1],
+        active: 'yes',
+      }),
     ).toEqual(['active', 'price', 'stock', 'tags']);
   });
 
   it('rejects fields the entity does not declare', async () => {
-    expect(await errorsOf(definition.createDto, { ...valid, id: 'x', version: 3 })).toEqual(['id', 'version']);
+    expect(
+      await errorsOf(definition.createDto, { ...valid, id: 'x', version: 3 }),
+    ).toEqual(['id', 'version']);
   });
 
   it('derives a patch DTO where every field is optional but none may be null unless declared optional', async () => {
     expect(await errorsOf(definition.patchDto, { price: 3 })).toEqual([]);
-    expect(await errorsOf(definition.patchDto, { name: null })).toEqual(['name']);
+    expect(await errorsOf(definition.patchDto, { name: null })).toEqual([
+      'name',
+    ]);
     expect(await errorsOf(definition.patchDto, { stock: null })).toEqual([]);
   });
 
   it('names the DTOs after the entity for the OpenAPI document', () => {
-    expect([definition.createDto.name, definition.replaceDto.name, definition.patchDto.name, definition.rowDto.name]).toEqual([
+    expect([
+      definition.createDto.name,
+      definition.replaceDto.name,
+      definition.patchDto.name,
+      definition.rowDto.name,
+    ]).toEqual([
       'CreateGadgetDto',
       'ReplaceGadgetDto',
       'PatchGadgetDto',
@@ -87,20 +125,44 @@ describe(EntityDefinition.name, () => {
   it('derives a TypeORM schema with system columns, column types and the unique index', () => {
     const options = definition.schema.options;
     expect(options.tableName).toBe('gadgets');
-    expect(Object.keys(options.columns)).toEqual(['id', 'name', 'owner', 'price', 'stock', 'tags', 'active', 'version', 'createdAt', 'updatedAt']);
+    expect(Object.keys(options.columns)).toEqual([
+      'id',
+      'name',
+      'owner',
+      'price',
+      'stock',
+      'tags',
+      'active',
+      'version',
+      'createdAt',
+      'updatedAt',
+    ]);
     expect(options.columns.price?.type).toBe('real');
-    expect(options.columns.stock).toMatchObject({ type: 'integer', nullable: true });
+    expect(options.columns.stock).toMatchObject({
+      type: 'integer',
+      nullable: true,
+    });
     expect(options.columns.tags?.type).toBe('simple-json');
-    expect(options.indices).toEqual([{ name: 'IDX_gadgets_owner', columns: ['owner'], unique: true }]);
+    expect(options.indices).toEqual([
+      { name: 'IDX_gadgets_owner', columns: ['owner'], unique: true },
+    ]);
   });
 
   it('checks event data structurally: unknown, missing, null and mistyped fields', () => {
     expect(definition.problemWithData('created', valid)).toBeNull();
-    expect(definition.problemWithData('created', { ...valid, rogue: 1 })).toBe('unknown field "rogue"');
-    expect(definition.problemWithData('created', { name: 'x' })).toBe('missing field "owner"');
+    expect(definition.problemWithData('created', { ...valid, rogue: 1 })).toBe(
+      'unknown field "rogue"',
+    );
+    expect(definition.problemWithData('created', { name: 'x' })).toBe(
+      'missing field "owner"',
+    );
     expect(definition.problemWithData('patched', { name: 'x' })).toBeNull();
-    expect(definition.problemWithData('patched', { name: null })).toBe('"name" may not be null');
-    expect(definition.problemWithData('replaced', { ...valid, price: 'cheap' })).toBe('"price" must be a number');
+    expect(definition.problemWithData('patched', { name: null })).toBe(
+      '"name" may not be null',
+    );
+    expect(
+      definition.problemWithData('replaced', { ...valid, price: 'cheap' }),
+    ).toBe('"price" must be a number');
     expect(definition.problemWithData('deleted', null)).toBeNull();
   });
 

@@ -1,27 +1,56 @@
 import type { Type } from '@nestjs/common';
-import { ApiProperty, IntersectionType, PartialType, PickType } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  IntersectionType,
+  PartialType,
+  PickType,
+} from '@nestjs/swagger';
 import type { EventType } from '@clusterlite/core';
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
-import { DEFAULT_MAX_LENGTH, FIELDS_METADATA, type FieldMetadata } from './field.decorator.js';
-import { ENTITY_METADATA, type ReplicatedEntityMetadata } from './replicated-entity.decorator.js';
+import {
+  DEFAULT_MAX_LENGTH,
+  FIELDS_METADATA,
+  type FieldMetadata,
+} from './field.decorator.js';
+import {
+  ENTITY_METADATA,
+  type ReplicatedEntityMetadata,
+} from './replicated-entity.decorator.js';
 import { documentValidationRules } from './validation-docs.js';
 
 /** Columns every replicated table has besides its declared fields. */
 export class RowMetadataDto {
-  @ApiProperty({ example: '0192f1d2-7c4e-7a53-9c1b-4a7be3d0e8a1', description: 'Row id' })
+  @ApiProperty({
+    example: '0192f1d2-7c4e-7a53-9c1b-4a7be3d0e8a1',
+    description: 'Row id',
+  })
   id: string;
 
-  @ApiProperty({ example: 1, description: 'Incremented by every applied event; the ETag' })
+  @ApiProperty({
+    example: 1,
+    description: 'Incremented by every applied event; the ETag',
+  })
   version: number;
 
-  @ApiProperty({ format: 'date-time', description: 'When the creating write was accepted' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the creating write was accepted',
+  })
   createdAt: string;
 
-  @ApiProperty({ format: 'date-time', description: 'When the last applied write was accepted' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the last applied write was accepted',
+  })
   updatedAt: string;
 }
 
-export const SYSTEM_COLUMNS = ['id', 'version', 'createdAt', 'updatedAt'] as const;
+export const SYSTEM_COLUMNS = [
+  'id',
+  'version',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 /** One declared column of a replicated table. */
 export class FieldDefinition {
@@ -63,7 +92,7 @@ export class FieldDefinition {
       case 'boolean':
         return value === 1 || value === true;
       case 'string[]':
-        return JSON.parse(String(value));
+        return JSON.parse(typeof value === 'string' ? value : '[]');
       default:
         return value;
     }
@@ -71,36 +100,53 @@ export class FieldDefinition {
 
   /** Structural check of a value carried by an event; null when it fits. */
   problemWith(value: unknown): string | null {
-    if (value === null) return this.optional ? null : `"${this.name}" may not be null`;
+    if (value === null)
+      return this.optional ? null : `"${this.name}" may not be null`;
     switch (this.type) {
       case 'string':
         // Characters are code points, as class-validator counts them on the way in (never more
         // than UTF-16 units, so a short string needs no counting).
-        return typeof value === 'string' && (value.length <= this.maxLength || codePoints(value) <= this.maxLength)
+        return typeof value === 'string' &&
+          (value.length <= this.maxLength ||
+            codePoints(value) <= this.maxLength)
           ? null
           : `"${this.name}" must be a string of at most ${this.maxLength} characters`;
       case 'integer':
-        return Number.isSafeInteger(value) ? null : `"${this.name}" must be an integer`;
+        return Number.isSafeInteger(value)
+          ? null
+          : `"${this.name}" must be an integer`;
       case 'number':
         return typeof value === 'number' && Number.isFinite(value)
           ? null
           : `"${this.name}" must be a number`;
       case 'boolean':
-        return typeof value === 'boolean' ? null : `"${this.name}" must be a boolean`;
+        return typeof value === 'boolean'
+          ? null
+          : `"${this.name}" must be a boolean`;
       case 'string[]':
-        return Array.isArray(value) && value.every((item) => typeof item === 'string')
+        return Array.isArray(value) &&
+          value.every((item) => typeof item === 'string')
           ? null
           : `"${this.name}" must be an array of strings`;
     }
   }
 
   columnOptions(): EntitySchemaColumnOptions {
-    const type = { string: 'text', integer: 'integer', number: 'real', boolean: 'boolean', 'string[]': 'simple-json' } as const;
+    const type = {
+      string: 'text',
+      integer: 'integer',
+      number: 'real',
+      boolean: 'boolean',
+      'string[]': 'simple-json',
+    } as const;
     return { type: type[this.type], nullable: this.optional };
   }
 }
 
-export type EntityRow = Record<string, unknown> & { id: string; version: number };
+export type EntityRow = Record<string, unknown> & {
+  id: string;
+  version: number;
+};
 
 /**
  * Everything ClusterLite derives from one `@ReplicatedEntity` class: the
@@ -123,27 +169,39 @@ export class EntityDefinition<T = unknown> {
   private readonly columnsByName: ReadonlyMap<string, FieldDefinition>;
 
   constructor(readonly target: Type<T>) {
-    const metadata: ReplicatedEntityMetadata | undefined = Reflect.getMetadata(ENTITY_METADATA, target);
+    const metadata: ReplicatedEntityMetadata | undefined = Reflect.getMetadata(
+      ENTITY_METADATA,
+      target,
+    );
     if (!metadata) {
-      throw new Error(`${target.name} is not decorated with @ReplicatedEntity()`);
+      throw new Error(
+        `${target.name} is not decorated with @ReplicatedEntity()`,
+      );
     }
-    const fields: FieldMetadata[] = Reflect.getMetadata(FIELDS_METADATA, target) ?? [];
+    const fields: FieldMetadata[] =
+      Reflect.getMetadata(FIELDS_METADATA, target) ?? [];
     if (fields.length === 0) {
       throw new Error(`${target.name} declares no @Field()`);
     }
     for (const field of fields) {
       if ((SYSTEM_COLUMNS as readonly string[]).includes(field.name)) {
-        throw new Error(`${target.name}.${field.name}: "${field.name}" is a system column`);
+        throw new Error(
+          `${target.name}.${field.name}: "${field.name}" is a system column`,
+        );
       }
       if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(field.name)) {
-        throw new Error(`${target.name}.${field.name}: field names must be plain identifiers`);
+        throw new Error(
+          `${target.name}.${field.name}: field names must be plain identifiers`,
+        );
       }
     }
     this.table = metadata.table;
     this.description = metadata.description;
     this.keepsHistory = metadata.history ?? false;
     this.fields = fields.map((field) => new FieldDefinition(field));
-    this.fieldsByName = new Map(this.fields.map((field) => [field.name, field]));
+    this.fieldsByName = new Map(
+      this.fields.map((field) => [field.name, field]),
+    );
     const system = (name: string, type: FieldMetadata['type']) =>
       new FieldDefinition({ name, type, optional: false, options: {} });
     this.columnsByName = new Map(
@@ -163,12 +221,18 @@ export class EntityDefinition<T = unknown> {
     const entity = target as Type<object>;
     const names = this.fields.map((field) => field.name) as never[];
     this.createDto = named(PickType(entity, names), `Create${target.name}Dto`);
-    this.replaceDto = named(PickType(entity, names), `Replace${target.name}Dto`);
+    this.replaceDto = named(
+      PickType(entity, names),
+      `Replace${target.name}Dto`,
+    );
     this.patchDto = named(
       PartialType(PickType(entity, names), { skipNullProperties: false }),
       `Patch${target.name}Dto`,
     );
-    this.rowDto = named(IntersectionType(RowMetadataDto, PickType(entity, names)), target.name);
+    this.rowDto = named(
+      IntersectionType(RowMetadataDto, PickType(entity, names)),
+      target.name,
+    );
   }
 
   field(name: string): FieldDefinition | undefined {
@@ -189,7 +253,10 @@ export class EntityDefinition<T = unknown> {
    * Checks the data an event carries against the declared fields, so that a
    * malformed event is refused the same way on every node. Null when it fits.
    */
-  problemWithData(type: EventType, data: Record<string, unknown> | null): string | null {
+  problemWithData(
+    type: EventType,
+    data: Record<string, unknown> | null,
+  ): string | null {
     if (type === 'deleted') return null;
     if (data === null) return 'event has no data';
     for (const key of Object.keys(data)) {
@@ -198,7 +265,8 @@ export class EntityDefinition<T = unknown> {
     for (const field of this.fields) {
       const value = data[field.name];
       if (value === undefined) {
-        if (type !== 'patched' && !field.optional) return `missing field "${field.name}"`;
+        if (type !== 'patched' && !field.optional)
+          return `missing field "${field.name}"`;
         continue;
       }
       const problem = field.problemWith(value);
@@ -211,7 +279,8 @@ export class EntityDefinition<T = unknown> {
   toRow(record: Record<string, unknown>): EntityRow {
     const row: Record<string, unknown> = {};
     for (const column of this.columnsByName.values()) {
-      if (column.name in record) row[column.name] = column.fromColumn(record[column.name]);
+      if (column.name in record)
+        row[column.name] = column.fromColumn(record[column.name]);
     }
     return row as EntityRow;
   }
@@ -220,7 +289,8 @@ export class EntityDefinition<T = unknown> {
     const columns: Record<string, EntitySchemaColumnOptions> = {
       id: { type: 'text', primary: true },
     };
-    for (const field of this.fields) columns[field.name] = field.columnOptions();
+    for (const field of this.fields)
+      columns[field.name] = field.columnOptions();
     columns.version = { type: 'integer' };
     columns.createdAt = { type: 'text' };
     columns.updatedAt = { type: 'text' };

@@ -1,5 +1,14 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
-import { endWith, ignoreElements, interval, map, merge, share, takeUntil, type Observable } from 'rxjs';
+import {
+  endWith,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  share,
+  takeUntil,
+  type Observable,
+} from 'rxjs';
 
 const HEARTBEAT_MS = 25_000;
 import {
@@ -19,10 +28,18 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
-import { POSITION_HEADER, type BulkItemResultDto, type WriteAcceptedDto } from './entity-http.dto.js';
+import {
+  POSITION_HEADER,
+  type BulkItemResultDto,
+  type WriteAcceptedDto,
+} from './entity-http.dto.js';
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { validateCreateBody } from './body-validation.js';
-import { EntityCommands, EntityQueries, type WriteReceipt } from './entity-ports.js';
+import {
+  EntityCommands,
+  EntityQueries,
+  type WriteReceipt,
+} from './entity-ports.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
 
@@ -44,25 +61,66 @@ export class EntityEndpoints {
     raw: unknown,
     request: Request,
     response: Response,
-  ): Promise<WriteAcceptedDto | EntityRow | BulkItemResultDto[] | WriteAcceptedDto[]> {
+  ): Promise<
+    WriteAcceptedDto | EntityRow | BulkItemResultDto[] | WriteAcceptedDto[]
+  > {
     const body = await validateCreateBody(definition.createDto, raw);
-    if (Array.isArray(body)) return this.createMany(definition, body, request, response);
+    if (Array.isArray(body))
+      return this.createMany(definition, body, request, response);
     // A keyed create gets an id derived from its key, so a retry names the same row.
     const key = idempotencyKeyOf(request);
     const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidv7();
     return this.write(definition, 'created', id, body, request, response);
   }
 
-  async replace(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
-    return this.write(definition, 'replaced', checkId(id), body, request, response);
+  async replace(
+    definition: EntityDefinition,
+    id: string,
+    body: object,
+    request: Request,
+    response: Response,
+  ) {
+    return this.write(
+      definition,
+      'replaced',
+      checkId(id),
+      body,
+      request,
+      response,
+    );
   }
 
-  async patch(definition: EntityDefinition, id: string, body: object, request: Request, response: Response) {
-    return this.write(definition, 'patched', checkId(id), body, request, response);
+  async patch(
+    definition: EntityDefinition,
+    id: string,
+    body: object,
+    request: Request,
+    response: Response,
+  ) {
+    return this.write(
+      definition,
+      'patched',
+      checkId(id),
+      body,
+      request,
+      response,
+    );
   }
 
-  async remove(definition: EntityDefinition, id: string, request: Request, response: Response) {
-    return this.write(definition, 'deleted', checkId(id), null, request, response);
+  async remove(
+    definition: EntityDefinition,
+    id: string,
+    request: Request,
+    response: Response,
+  ) {
+    return this.write(
+      definition,
+      'deleted',
+      checkId(id),
+      null,
+      request,
+      response,
+    );
   }
 
   async findOne(
@@ -72,13 +130,21 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<EntityRow | undefined> {
-    await this.waitForRequestedPosition(onlyParameter(query, 'position'), request);
+    await this.waitForRequestedPosition(
+      onlyParameter(query, 'position'),
+      request,
+    );
     const row = await this.queries.findOne(definition, checkId(id));
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
     response.setHeader('ETag', etag);
     const ifNoneMatch = request.header('if-none-match');
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+    if (
+      ifNoneMatch &&
+      ifNoneMatch
+        .split(',')
+        .some((tag) => tag.trim() === etag || tag.trim() === '*')
+    ) {
       response.status(304);
       return undefined;
     }
@@ -92,15 +158,24 @@ export class EntityEndpoints {
     response: Response,
   ): Promise<Partial<EntityRow>[]> {
     const query = parseListQuery(definition, raw);
-    await this.waitForRequestedPosition(typeof raw.position === 'string' ? raw.position : undefined, request);
+    await this.waitForRequestedPosition(
+      typeof raw.position === 'string' ? raw.position : undefined,
+      request,
+    );
     const page = await this.queries.list(definition, query);
-    if (page.total !== null) response.setHeader('X-Total-Count', String(page.total));
+    if (page.total !== null)
+      response.setHeader('X-Total-Count', String(page.total));
     if (page.rows.length === query.limit) {
-      response.setHeader('Link', `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`);
+      response.setHeader(
+        'Link',
+        `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`,
+      );
     }
     if (!query.fields) return page.rows;
     const fields = query.fields;
-    return page.rows.map((row) => Object.fromEntries(fields.map((field) => [field, row[field]])));
+    return page.rows.map((row) =>
+      Object.fromEntries(fields.map((field) => [field, row[field]])),
+    );
   }
 
   /**
@@ -115,36 +190,68 @@ export class EntityEndpoints {
     response: Response,
   ): Promise<WriteAcceptedDto[] | BulkItemResultDto[]> {
     if (request.header('idempotency-key') !== undefined) {
-      throw new BadRequestException('Idempotency-Key is not supported on a bulk create');
+      throw new BadRequestException(
+        'Idempotency-Key is not supported on a bulk create',
+      );
     }
     const receipts = await this.commands.submitMany(
       definition,
-      items.map((item) => ({ type: 'created' as const, entityId: uuidv7(), data: dataOf(definition, item), expectedVersion: null })),
+      items.map((item) => ({
+        type: 'created' as const,
+        entityId: uuidv7(),
+        data: dataOf(definition, item),
+        expectedVersion: null,
+      })),
     );
     const last = receipts.at(-1)!.position;
     response.setHeader(POSITION_HEADER, last.token);
     if (!prefersRepresentation(request)) {
       response.status(202);
-      return receipts.map((receipt) => ({ id: receipt.id, eventId: receipt.eventId, position: receipt.position.token }));
+      return receipts.map((receipt) => ({
+        id: receipt.id,
+        eventId: receipt.eventId,
+        position: receipt.position.token,
+      }));
     }
     await this.queries.waitForPosition(last, this.config.readWaitTimeoutMs);
-    response.status(200).setHeader('Preference-Applied', 'return=representation');
+    response
+      .status(200)
+      .setHeader('Preference-Applied', 'return=representation');
     return Promise.all(
       receipts.map(async (receipt): Promise<BulkItemResultDto> => {
         const outcome = await this.queries.outcomeOf(receipt.eventId);
         if (outcome?.status === 'rejected') {
-          return { status: 409, id: receipt.id, position: receipt.position.token, error: outcome.reason };
+          return {
+            status: 409,
+            id: receipt.id,
+            position: receipt.position.token,
+            error: outcome.reason,
+          };
         }
         const row = await this.queries.findOne(definition, receipt.id);
-        return { status: 201, id: receipt.id, position: receipt.position.token, row };
+        return {
+          status: 201,
+          id: receipt.id,
+          position: receipt.position.token,
+          row,
+        };
       }),
     );
   }
 
-  async history(definition: EntityDefinition, id: string, query: Record<string, unknown>, request: Request) {
-    await this.waitForRequestedPosition(onlyParameter(query, 'position'), request);
+  async history(
+    definition: EntityDefinition,
+    id: string,
+    query: Record<string, unknown>,
+    request: Request,
+  ) {
+    await this.waitForRequestedPosition(
+      onlyParameter(query, 'position'),
+      request,
+    );
     const entries = await this.queries.history(definition, checkId(id));
-    if (entries.length === 0) throw new EntityNotFoundError(definition.table, id);
+    if (entries.length === 0)
+      throw new EntityNotFoundError(definition.table, id);
     return entries;
   }
 
@@ -152,10 +259,18 @@ export class EntityEndpoints {
    * The table's change feed as server-sent events; each event's id is its log position, so a
    * client that reconnects with `Last-Event-ID` (as EventSource does) or `?after=` misses nothing.
    */
-  changes(definition: EntityDefinition, query: Record<string, unknown>, request: Request): Observable<MessageEvent> {
+  changes(
+    definition: EntityDefinition,
+    query: Record<string, unknown>,
+    request: Request,
+  ): Observable<MessageEvent> {
     const after = this.feedStart(definition, query, request);
     const changes = this.queries.changes(definition, after).pipe(
-      map((change): MessageEvent => ({ type: 'change', id: change.position, data: change })),
+      map((change): MessageEvent => ({
+        type: 'change',
+        id: change.position,
+        data: change,
+      })),
       share(),
     );
     // A heartbeat keeps idle feeds open through proxies; it ends with the feed.
@@ -181,13 +296,20 @@ export class EntityEndpoints {
     let receipt: WriteReceipt;
     if (key) {
       const fingerprint = createHash('sha256')
-        .update(JSON.stringify([request.method, location, data, expectedVersion]))
+        .update(
+          JSON.stringify([request.method, location, data, expectedVersion]),
+        )
         .digest('base64url');
       const first = await this.queries.idempotentRequest(key);
-      if (first && first.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
+      if (first && first.fingerprint !== fingerprint)
+        throw new IdempotencyKeyReusedError(key);
       if (first) {
         response.setHeader('Idempotent-Replayed', 'true');
-        receipt = { id: first.entityId, eventId: first.eventId, position: LogPosition.parse(first.position)! };
+        receipt = {
+          id: first.entityId,
+          eventId: first.eventId,
+          position: LogPosition.parse(first.position)!,
+        };
       } else {
         // Not applied here yet: emit with an event id derived from the key, so
         // that if another node emitted it too, the projection applies it once.
@@ -201,14 +323,29 @@ export class EntityEndpoints {
         });
       }
     } else {
-      receipt = await this.commands.submit(definition, { type, entityId: id, data, expectedVersion });
+      receipt = await this.commands.submit(definition, {
+        type,
+        entityId: id,
+        data,
+        expectedVersion,
+      });
     }
     response.setHeader(POSITION_HEADER, receipt.position.token);
     if (!prefersRepresentation(request)) {
       response.status(202).setHeader('Location', location);
-      return { id: receipt.id, eventId: receipt.eventId, position: receipt.position.token };
+      return {
+        id: receipt.id,
+        eventId: receipt.eventId,
+        position: receipt.position.token,
+      };
     }
-    return this.answerWhenApplied(definition, type, receipt, location, response);
+    return this.answerWhenApplied(
+      definition,
+      type,
+      receipt,
+      location,
+      response,
+    );
   }
 
   /** `Prefer: return=representation`: wait until this node applied the event itself. */
@@ -219,9 +356,13 @@ export class EntityEndpoints {
     location: string,
     response: Response,
   ): Promise<EntityRow> {
-    await this.queries.waitForPosition(receipt.position, this.config.readWaitTimeoutMs);
+    await this.queries.waitForPosition(
+      receipt.position,
+      this.config.readWaitTimeoutMs,
+    );
     const outcome = await this.queries.outcomeOf(receipt.eventId);
-    if (outcome && outcome.status === 'rejected') throw new EventRejectedError(outcome);
+    if (outcome && outcome.status === 'rejected')
+      throw new EventRejectedError(outcome);
     response.setHeader('Preference-Applied', 'return=representation');
     if (type === 'deleted') {
       response.status(204);
@@ -239,18 +380,28 @@ export class EntityEndpoints {
   }
 
   /** Where a change feed resumes: `after` in the query, else the `Last-Event-ID` header; null for live only. */
-  private feedStart(definition: EntityDefinition, query: Record<string, unknown>, request: Request): LogPosition | null {
-    const token = onlyParameter(query, 'after') ?? request.header('last-event-id');
+  private feedStart(
+    definition: EntityDefinition,
+    query: Record<string, unknown>,
+    request: Request,
+  ): LogPosition | null {
+    const token =
+      onlyParameter(query, 'after') ?? request.header('last-event-id');
     if (token === undefined || token === '') return null;
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
     if (position.topic !== this.config.topicFor(definition.table)) {
-      throw new BadRequestException(`"${token}" is a position of another table's log, not of ${definition.table}`);
+      throw new BadRequestException(
+        `"${token}" is a position of another table's log, not of ${definition.table}`,
+      );
     }
     return position;
   }
 
-  private async waitForRequestedPosition(fromQuery: string | undefined, request: Request): Promise<void> {
+  private async waitForRequestedPosition(
+    fromQuery: string | undefined,
+    request: Request,
+  ): Promise<void> {
     const token = fromQuery ?? request.header(POSITION_HEADER);
     if (!token) return;
     const position = LogPosition.parse(token);
@@ -260,9 +411,16 @@ export class EntityEndpoints {
 }
 
 /** The same request for the page after `last`: every parameter kept, the cursor moved. */
-function nextPageUrl(definition: EntityDefinition, request: Request, query: ListQuery, last: EntityRow): string {
+function nextPageUrl(
+  definition: EntityDefinition,
+  request: Request,
+  query: ListQuery,
+  last: EntityRow,
+): string {
   const next = new URLSearchParams();
-  for (const [name, value] of new URLSearchParams(request.originalUrl.split('?')[1] ?? '')) {
+  for (const [name, value] of new URLSearchParams(
+    request.originalUrl.split('?')[1] ?? '',
+  )) {
     if (name !== 'after' && name !== 'cursor') next.append(name, value);
   }
   next.set('cursor', encodeCursor(query.sort, last));
@@ -270,10 +428,16 @@ function nextPageUrl(definition: EntityDefinition, request: Request, query: List
 }
 
 /** The value of `name`, once, as text, when a route takes no other query parameter. */
-function onlyParameter(query: Record<string, unknown>, name: string): string | undefined {
+function onlyParameter(
+  query: Record<string, unknown>,
+  name: string,
+): string | undefined {
   const errors = Object.keys(query)
     .filter((other) => other !== name)
-    .map((other) => ({ field: other, messages: [`property ${other} should not exist`] }));
+    .map((other) => ({
+      field: other,
+      messages: [`property ${other} should not exist`],
+    }));
   if (query[name] !== undefined && typeof query[name] !== 'string') {
     errors.push({ field: name, messages: [`${name} must be a string`] });
   }
@@ -287,7 +451,9 @@ function idempotencyKeyOf(request: Request): string | null {
   const key = request.header('idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
+    throw new BadRequestException(
+      'Idempotency-Key must be 1-255 visible ASCII characters',
+    );
   }
   return key;
 }
@@ -309,7 +475,10 @@ function checkId(id: string): string {
 }
 
 /** Only declared fields, and only those the client sent, go into the event. */
-function dataOf(definition: EntityDefinition, body: object): Record<string, unknown> {
+function dataOf(
+  definition: EntityDefinition,
+  body: object,
+): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const field of definition.fields) {
     const value = (body as Record<string, unknown>)[field.name];
@@ -328,5 +497,8 @@ function expectedVersionOf(request: Request): number | null {
 
 function prefersRepresentation(request: Request): boolean {
   const prefer = request.header('prefer');
-  return prefer !== undefined && /(^|[,;\s])return=representation($|[,;\s])/.test(prefer);
+  return (
+    prefer !== undefined &&
+    /(^|[,;\s])return=representation($|[,;\s])/.test(prefer)
+  );
 }

@@ -31,9 +31,15 @@ export interface ListPage {
  * command module, which turns a command into an event on the log.
  */
 export abstract class EntityCommands {
-  abstract submit(definition: EntityDefinition, command: WriteCommand): Promise<WriteReceipt>;
+  abstract submit(
+    definition: EntityDefinition,
+    command: WriteCommand,
+  ): Promise<WriteReceipt>;
   /** Emits several writes of one table as one batch on the log, in order; all or none are accepted. */
-  abstract submitMany(definition: EntityDefinition, commands: WriteCommand[]): Promise<WriteReceipt[]>;
+  abstract submitMany(
+    definition: EntityDefinition,
+    commands: WriteCommand[],
+  ): Promise<WriteReceipt[]>;
 }
 
 /**
@@ -41,21 +47,36 @@ export abstract class EntityCommands {
  * projection module over this node's SQLite file.
  */
 export abstract class EntityQueries {
-  abstract findOne(definition: EntityDefinition, id: string): Promise<EntityRow | null>;
-  abstract list(definition: EntityDefinition, query: ListQuery): Promise<ListPage>;
+  abstract findOne(
+    definition: EntityDefinition,
+    id: string,
+  ): Promise<EntityRow | null>;
+  abstract list(
+    definition: EntityDefinition,
+    query: ListQuery,
+  ): Promise<ListPage>;
   /** Resolves once this node has applied `position`; throws PositionWaitTimeoutError. */
-  abstract waitForPosition(position: LogPosition, timeoutMs: number): Promise<void>;
+  abstract waitForPosition(
+    position: LogPosition,
+    timeoutMs: number,
+  ): Promise<void>;
   abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
   /** The first request made with an `Idempotency-Key`, once this node has applied it. */
   abstract idempotentRequest(key: string): Promise<IdempotentRequest | null>;
   /** Events that made a row, oldest first, with their outcomes. */
-  abstract history(definition: EntityDefinition, id: string): Promise<HistoryEntry[]>;
+  abstract history(
+    definition: EntityDefinition,
+    id: string,
+  ): Promise<HistoryEntry[]>;
   /**
    * Every change this node applies to `definition`'s table from now on, with the row after it.
    * With `after`, first the changes this node applied after that position (oldest first, each
    * with the row as it is now), then the live ones, none twice.
    */
-  abstract changes(definition: EntityDefinition, after?: LogPosition | null): Observable<EntityChange>;
+  abstract changes(
+    definition: EntityDefinition,
+    after?: LogPosition | null,
+  ): Observable<EntityChange>;
 }
 
 export interface IdempotentRequest {

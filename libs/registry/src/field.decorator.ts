@@ -16,7 +16,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
-export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
+export type FieldType =
+  'string' | 'integer' | 'number' | 'boolean' | 'string[]';
 
 export interface FieldOptions {
   /** Column and JSON type. Inferred from the TypeScript type for string, number and boolean. */
@@ -35,7 +36,9 @@ export interface FieldOptions {
   maxLength?: number;
 }
 
-export interface FieldMetadata extends Required<Pick<FieldOptions, 'type' | 'optional'>> {
+export interface FieldMetadata extends Required<
+  Pick<FieldOptions, 'type' | 'optional'>
+> {
   name: string;
   options: FieldOptions;
 }
@@ -61,7 +64,11 @@ const INFERRED: ReadonlyMap<unknown, FieldType> = new Map<unknown, FieldType>([
 export function Field(options: FieldOptions = {}): PropertyDecorator {
   return (target, propertyKey) => {
     const name = String(propertyKey);
-    const designType: unknown = Reflect.getMetadata('design:type', target, propertyKey);
+    const designType: unknown = Reflect.getMetadata(
+      'design:type',
+      target,
+      propertyKey,
+    );
     const type = options.type ?? INFERRED.get(designType);
     if (!type) {
       throw new Error(
@@ -69,7 +76,8 @@ export function Field(options: FieldOptions = {}): PropertyDecorator {
       );
     }
     const optional = options.optional ?? false;
-    const fields: FieldMetadata[] = Reflect.getOwnMetadata(FIELDS_METADATA, target.constructor) ?? [];
+    const fields: FieldMetadata[] =
+      Reflect.getOwnMetadata(FIELDS_METADATA, target.constructor) ?? [];
     Reflect.defineMetadata(
       FIELDS_METADATA,
       [...fields, { name, type, optional, options }],
@@ -85,28 +93,44 @@ export function Field(options: FieldOptions = {}): PropertyDecorator {
         description: options.description,
         example: options.example,
         format: options.format,
-        maxLength: type === 'string' ? (options.maxLength ?? DEFAULT_MAX_LENGTH) : undefined,
+        maxLength:
+          type === 'string'
+            ? (options.maxLength ?? DEFAULT_MAX_LENGTH)
+            : undefined,
       }),
     )(target, propertyKey);
   };
 }
 
-function validatorsFor(type: FieldType, maxLength: number): PropertyDecorator[] {
+function validatorsFor(
+  type: FieldType,
+  maxLength: number,
+): PropertyDecorator[] {
   switch (type) {
     case 'string':
       return [IsString(), MaxLength(maxLength), IsWellFormedText()];
     case 'integer':
-      return [IsInt(), Min(Number.MIN_SAFE_INTEGER), Max(Number.MAX_SAFE_INTEGER)];
+      return [
+        IsInt(),
+        Min(Number.MIN_SAFE_INTEGER),
+        Max(Number.MAX_SAFE_INTEGER),
+      ];
     case 'number':
       return [IsNumber({ allowNaN: false, allowInfinity: false })];
     case 'boolean':
       return [IsBoolean()];
     case 'string[]':
-      return [IsArray(), IsString({ each: true }), MaxLength(maxLength, { each: true }), IsWellFormedText({ each: true })];
+      return [
+        IsArray(),
+        IsString({ each: true }),
+        MaxLength(maxLength, { each: true }),
+        IsWellFormedText({ each: true }),
+      ];
   }
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Refuses text with lone UTF-16 surrogates: SQLite would store them as U+FFFD
@@ -117,8 +141,12 @@ function IsWellFormedText(options: ValidationOptions = {}): PropertyDecorator {
     {
       name: 'isWellFormedText',
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || !LONE_SURROGATE.test(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be well-formed Unicode text`, options),
+        validate: (value: unknown) =>
+          typeof value !== 'string' || !LONE_SURROGATE.test(value),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be well-formed Unicode text`,
+          options,
+        ),
       },
     },
     options,

@@ -1,5 +1,12 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { RequestValidationError, UnsupportedMediaTypeError } from '@clusterlite/core';
+import {
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import {
+  RequestValidationError,
+  UnsupportedMediaTypeError,
+} from '@clusterlite/core';
 
 /** Deeper JSON than any entity needs; deeper would only cost stack in validation. */
 export const MAX_BODY_DEPTH = 32;
@@ -19,7 +26,10 @@ export class JsonBodyGuard implements CanActivate {
     }
     if (depthOf(request.body) > MAX_BODY_DEPTH) {
       throw new RequestValidationError([
-        { field: '(body)', messages: [`the body is nested deeper than ${MAX_BODY_DEPTH} levels`] },
+        {
+          field: '(body)',
+          messages: [`the body is nested deeper than ${MAX_BODY_DEPTH} levels`],
+        },
       ]);
     }
     return true;

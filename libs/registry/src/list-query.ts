@@ -2,11 +2,30 @@ import { RequestValidationError } from '@clusterlite/core';
 import type { EntityDefinition, FieldDefinition } from './entity-definition.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 
-export const FILTER_OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'prefix', 'contains', 'is'] as const;
+export const FILTER_OPERATORS = [
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'prefix',
+  'contains',
+  'is',
+] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
 /** Query parameters of a list that are not field filters. */
-export const LIST_PARAMETERS = ['limit', 'after', 'cursor', 'sort', 'fields', 'count', 'position'] as const;
+export const LIST_PARAMETERS = [
+  'limit',
+  'after',
+  'cursor',
+  'sort',
+  'fields',
+  'count',
+  'position',
+] as const;
 
 export interface Filter {
   column: FieldDefinition;
@@ -41,9 +60,13 @@ type RawQuery = Record<string, unknown>;
  * Filters are `<field>=<operator>.<value>`; an unknown field or operator is a
  * 400 naming it.
  */
-export function parseListQuery(definition: EntityDefinition, raw: RawQuery): ListQuery {
+export function parseListQuery(
+  definition: EntityDefinition,
+  raw: RawQuery,
+): ListQuery {
   const problems: { field: string; messages: string[] }[] = [];
-  const fail = (field: string, message: string) => problems.push({ field, messages: [message] });
+  const fail = (field: string, message: string) =>
+    problems.push({ field, messages: [message] });
   const single = (name: string): string | undefined => {
     const value = raw[name];
     if (value === undefined || typeof value === 'string') return value;
@@ -68,12 +91,15 @@ export function parseListQuery(definition: EntityDefinition, raw: RawQuery): Lis
       const name = part.replace(/^[-+]/, '');
       const column = definition.column(name);
       if (!column) fail('sort', `cannot sort by unknown field "${name}"`);
-      else if (column.type === 'string[]') fail('sort', `cannot sort by list field "${name}"`);
-      else if (sort.some((key) => key.column.name === name)) fail('sort', `"${name}" is sorted by twice`);
+      else if (column.type === 'string[]')
+        fail('sort', `cannot sort by list field "${name}"`);
+      else if (sort.some((key) => key.column.name === name))
+        fail('sort', `"${name}" is sorted by twice`);
       else sort.push({ column, descending });
     }
   }
-  if (!sort.some((key) => key.column.name === 'id')) sort.push({ column: definition.column('id')!, descending: false });
+  if (!sort.some((key) => key.column.name === 'id'))
+    sort.push({ column: definition.column('id')!, descending: false });
 
   let fields: string[] | null = null;
   const fieldsText = single('fields');
@@ -86,36 +112,62 @@ export function parseListQuery(definition: EntityDefinition, raw: RawQuery): Lis
   }
 
   const position = single('position');
-  if (position !== undefined && position.length === 0) fail('position', 'position must be a position token');
+  if (position !== undefined && position.length === 0)
+    fail('position', 'position must be a position token');
   const countText = single('count');
-  if (countText !== undefined && countText !== 'true' && countText !== 'false') {
+  if (
+    countText !== undefined &&
+    countText !== 'true' &&
+    countText !== 'false'
+  ) {
     fail('count', 'count must be true or false');
   }
 
   let cursor: unknown[] | null = null;
   const after = single('after');
   const cursorText = single('cursor');
-  if (after !== undefined && cursorText !== undefined) fail('cursor', 'give either after or cursor, not both');
+  if (after !== undefined && cursorText !== undefined)
+    fail('cursor', 'give either after or cursor, not both');
   if (after !== undefined) {
-    if (sortText !== undefined) fail('after', 'after pages by id; with sort, follow the Link header (cursor)');
+    if (sortText !== undefined)
+      fail(
+        'after',
+        'after pages by id; with sort, follow the Link header (cursor)',
+      );
     cursor = [after];
   }
   if (cursorText !== undefined) {
     cursor = decodeCursor(cursorText, sort);
-    if (!cursor) fail('cursor', 'cursor does not belong to this sort order; follow the Link header');
+    if (!cursor)
+      fail(
+        'cursor',
+        'cursor does not belong to this sort order; follow the Link header',
+      );
   }
 
   const filters: Filter[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    if ((LIST_PARAMETERS as readonly string[]).includes(name) || value === undefined) continue;
+    if (
+      (LIST_PARAMETERS as readonly string[]).includes(name) ||
+      value === undefined
+    )
+      continue;
     const column = definition.column(name);
     if (!column) {
-      fail(name, `unknown query parameter "${name}": not a field of ${definition.table}`);
+      fail(
+        name,
+        `unknown query parameter "${name}": not a field of ${definition.table}`,
+      );
       continue;
     }
-    for (const expression of (Array.isArray(value) ? value : [value]) as unknown[]) {
+    for (const expression of (Array.isArray(value)
+      ? value
+      : [value]) as unknown[]) {
       if (typeof expression !== 'string') {
-        fail(name, `${name} takes <operator>.<value>, e.g. ${name}=eq.something`);
+        fail(
+          name,
+          `${name} takes <operator>.<value>, e.g. ${name}=eq.something`,
+        );
         continue;
       }
       const filter = parseFilter(column, expression);
@@ -128,26 +180,37 @@ export function parseListQuery(definition: EntityDefinition, raw: RawQuery): Lis
   return { limit, filters, sort, cursor, fields, count: countText === 'true' };
 }
 
-function parseFilter(column: FieldDefinition, expression: string): Filter | string {
+function parseFilter(
+  column: FieldDefinition,
+  expression: string,
+): Filter | string {
   const dot = expression.indexOf('.');
-  const operator = (dot < 0 ? expression : expression.slice(0, dot)) as FilterOperator;
+  const operator = (
+    dot < 0 ? expression : expression.slice(0, dot)
+  ) as FilterOperator;
   const text = dot < 0 ? '' : expression.slice(dot + 1);
   if (!FILTER_OPERATORS.includes(operator)) {
     return `unknown operator "${operator}"; use one of ${FILTER_OPERATORS.join(', ')} as <operator>.<value>`;
   }
-  if (dot < 0) return `"${operator}" needs a value: ${column.name}=${operator}.<value>`;
+  if (dot < 0)
+    return `"${operator}" needs a value: ${column.name}=${operator}.<value>`;
   if (operator === 'is') {
-    if (text !== 'null' && text !== 'notnull') return `is takes null or notnull`;
+    if (text !== 'null' && text !== 'notnull')
+      return `is takes null or notnull`;
     return { column, operator, values: [text] };
   }
   if (column.type === 'string[]') {
     if (operator !== 'contains') return `a list field takes contains or is`;
     return { column, operator, values: [text] };
   }
-  if ((operator === 'prefix' || operator === 'contains') && column.type !== 'string') {
+  if (
+    (operator === 'prefix' || operator === 'contains') &&
+    column.type !== 'string'
+  ) {
     return `${operator} applies to text fields`;
   }
-  if (column.type === 'boolean' && !['eq', 'ne'].includes(operator)) return `a boolean field takes eq, ne or is`;
+  if (column.type === 'boolean' && !['eq', 'ne'].includes(operator))
+    return `a boolean field takes eq, ne or is`;
   const parts = operator === 'in' ? splitList(text) : [text];
   if (parts === null) return `in takes a list: ${column.name}=in.(a,b,c)`;
   const values: unknown[] = [];
@@ -168,9 +231,13 @@ function splitList(text: string): string[] | null {
 function parseValue(column: FieldDefinition, text: string): unknown {
   switch (column.type) {
     case 'integer':
-      return /^-?\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
+      return /^-?\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text))
+        ? Number(text)
+        : undefined;
     case 'number':
-      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
+      return text.trim() !== '' && Number.isFinite(Number(text))
+        ? Number(text)
+        : undefined;
     case 'boolean':
       return text === 'true' ? 1 : text === 'false' ? 0 : undefined;
     default:
@@ -179,18 +246,36 @@ function parseValue(column: FieldDefinition, text: string): unknown {
 }
 
 /** Opaque keyset cursor: the sort order and the sort values of the last row. */
-export function encodeCursor(sort: SortKey[], row: Record<string, unknown>): string {
-  const order = sort.map((key) => `${key.descending ? '-' : ''}${key.column.name}`).join(',');
+export function encodeCursor(
+  sort: SortKey[],
+  row: Record<string, unknown>,
+): string {
+  const order = sort
+    .map((key) => `${key.descending ? '-' : ''}${key.column.name}`)
+    .join(',');
   const values = sort.map((key) => key.column.toColumn(row[key.column.name]));
   return Buffer.from(JSON.stringify([order, values])).toString('base64url');
 }
 
 function decodeCursor(token: string, sort: SortKey[]): unknown[] | null {
   try {
-    const [order, values] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    const expected = sort.map((key) => `${key.descending ? '-' : ''}${key.column.name}`).join(',');
-    if (order !== expected || !Array.isArray(values) || values.length !== sort.length) return null;
-    return values.every((value) => value === null || ['string', 'number'].includes(typeof value)) ? values : null;
+    const [order, values] = JSON.parse(
+      Buffer.from(token, 'base64url').toString('utf8'),
+    );
+    const expected = sort
+      .map((key) => `${key.descending ? '-' : ''}${key.column.name}`)
+      .join(',');
+    if (
+      order !== expected ||
+      !Array.isArray(values) ||
+      values.length !== sort.length
+    )
+      return null;
+    return values.every(
+      (value) => value === null || ['string', 'number'].includes(typeof value),
+    )
+      ? values
+      : null;
   } catch {
     return null;
   }

@@ -1,4 +1,9 @@
-import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { createEntityController } from './entity-controller.factory.js';
 import { EntityEndpoints } from './entity-endpoints.js';
 import { EntityRegistry } from './entity-registry.js';
@@ -18,12 +23,17 @@ export class RegistryModule {
     options: { imports?: DynamicModule['imports'] } = {},
   ): DynamicModule {
     const registry = new EntityRegistry(entities);
-    const registryProvider: Provider = { provide: EntityRegistry, useValue: registry };
+    const registryProvider: Provider = {
+      provide: EntityRegistry,
+      useValue: registry,
+    };
     return {
       module: RegistryModule,
       global: true,
       imports: options.imports ?? [],
-      controllers: registry.all().map((definition) => createEntityController(definition)),
+      controllers: registry
+        .all()
+        .map((definition) => createEntityController(definition)),
       providers: [registryProvider, EntityEndpoints],
       exports: [registryProvider],
     };

@@ -13,20 +13,32 @@ type Schema = Record<string, unknown>;
  * the document refuses what the node refuses. Runs once all decorators of the
  * class are in place, before the DTOs are derived.
  */
-export function documentValidationRules(target: Function, fields: readonly FieldDefinition[]): void {
-  const rules = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false);
+export function documentValidationRules(
+  target: Function,
+  fields: readonly FieldDefinition[],
+): void {
+  const rules = getMetadataStorage().getTargetValidationMetadatas(
+    target,
+    '',
+    true,
+    false,
+  );
   for (const field of fields) {
     const own: Schema = {};
     const items: Schema = {};
-    for (const rule of rules.filter((candidate) => candidate.propertyName === field.name)) {
+    for (const rule of rules.filter(
+      (candidate) => candidate.propertyName === field.name,
+    )) {
       const into = rule.each && field.type === 'string[]' ? items : own;
       const [first, second] = (rule.constraints ?? []) as unknown[];
       // Several rules can bound one value (the field's own and the user's): the tightest wins.
       const raise = (key: string, value: unknown) => {
-        if (typeof value === 'number') into[key] = Math.max(value, (into[key] as number) ?? -Infinity);
+        if (typeof value === 'number')
+          into[key] = Math.max(value, (into[key] as number) ?? -Infinity);
       };
       const lower = (key: string, value: unknown) => {
-        if (typeof value === 'number') into[key] = Math.min(value, (into[key] as number) ?? Infinity);
+        if (typeof value === 'number')
+          into[key] = Math.min(value, (into[key] as number) ?? Infinity);
       };
       switch (rule.name) {
         case 'min':
@@ -67,7 +79,11 @@ export function documentValidationRules(target: Function, fields: readonly Field
       }
     }
     if (field.type === 'string[]') {
-      ApiProperty({ ...own, type: 'array', items: { type: 'string', ...items } } as never)(target.prototype, field.name);
+      ApiProperty({
+        ...own,
+        type: 'array',
+        items: { type: 'string', ...items },
+      } as never)(target.prototype, field.name);
     } else if (Object.keys(own).length > 0) {
       ApiProperty(own as never)(target.prototype, field.name);
     }
@@ -80,10 +96,18 @@ export function documentValidationRules(target: Function, fields: readonly Field
  */
 export function closeRequestSchemas(
   schemas: Record<string, object> | undefined,
-  definitions: readonly { createDto: Function; replaceDto: Function; patchDto: Function }[],
+  definitions: readonly {
+    createDto: Function;
+    replaceDto: Function;
+    patchDto: Function;
+  }[],
 ): void {
   for (const definition of definitions) {
-    for (const dto of [definition.createDto, definition.replaceDto, definition.patchDto]) {
+    for (const dto of [
+      definition.createDto,
+      definition.replaceDto,
+      definition.patchDto,
+    ]) {
       const schema = schemas?.[dto.name];
       if (schema) Object.assign(schema, { additionalProperties: false });
     }

@@ -6,8 +6,12 @@ import { CONSOLE_STYLES } from './console.styles.js';
 describe('console page', () => {
   it('names the node that served it, escaped', () => {
     const page = consolePage('node-1<script>');
-    expect(page).toContain('<meta name="clusterlite-node" content="node-1&lt;script&gt;">');
-    expect(page).toContain('<strong id="served-by">node-1&lt;script&gt;</strong>');
+    expect(page).toContain(
+      '<meta name="clusterlite-node" content="node-1&lt;script&gt;">',
+    );
+    expect(page).toContain(
+      '<strong id="served-by">node-1&lt;script&gt;</strong>',
+    );
     expect(page).not.toContain('node-1<script>');
   });
 
@@ -22,7 +26,9 @@ describe('console page', () => {
 
   it('serves a script that parses as JavaScript', () => {
     // Compiled, not run: it needs a browser.
-    expect(() => new Script(CONSOLE_SCRIPT, { filename: 'console.js' })).not.toThrow();
+    expect(
+      () => new Script(CONSOLE_SCRIPT, { filename: 'console.js' }),
+    ).not.toThrow();
     expect(CONSOLE_SCRIPT).not.toMatch(/\bimport\b|https?:\/\/|innerHTML/);
   });
 });

@@ -4,11 +4,20 @@ import { ArrayMaxSize, IsUrl, Length, Min } from 'class-validator';
 /** A second sample with other column types: a number, a list, a boolean and optional fields. */
 @ReplicatedEntity('products', { description: 'Things for sale', history: true })
 export class Product {
-  @Field({ description: 'Product name', example: 'Espresso cup', maxLength: 200 })
+  @Field({
+    description: 'Product name',
+    example: 'Espresso cup',
+    maxLength: 200,
+  })
   @Length(1, 200)
   name: string;
 
-  @Field({ description: 'Unique stock-keeping unit', example: 'CUP-001', unique: true, maxLength: 64 })
+  @Field({
+    description: 'Unique stock-keeping unit',
+    example: 'CUP-001',
+    unique: true,
+    maxLength: 64,
+  })
   @Length(1, 64)
   sku: string;
 
@@ -16,18 +25,34 @@ export class Product {
   @Min(0)
   price: number;
 
-  @Field({ type: 'integer', description: 'Units in stock', example: 12, optional: true })
+  @Field({
+    type: 'integer',
+    description: 'Units in stock',
+    example: 12,
+    optional: true,
+  })
   @Min(0)
   stock?: number;
 
-  @Field({ type: 'string[]', description: 'Free-form labels', example: ['kitchen', 'ceramic'], maxLength: 50 })
+  @Field({
+    type: 'string[]',
+    description: 'Free-form labels',
+    example: ['kitchen', 'ceramic'],
+    maxLength: 50,
+  })
   @ArrayMaxSize(20)
   tags: string[];
 
   @Field({ description: 'Shown in the shop', example: true })
   available: boolean;
 
-  @Field({ description: 'Product page', format: 'uri', example: 'https://example.com/cup', optional: true, maxLength: 2083 })
+  @Field({
+    description: 'Product page',
+    format: 'uri',
+    example: 'https://example.com/cup',
+    optional: true,
+    maxLength: 2083,
+  })
   @IsUrl({ require_protocol: true })
   url?: string;
 }

@@ -37,7 +37,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, and this node is consuming it',
+    summary:
+      'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, and this node is consuming it',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -47,13 +48,18 @@ export class HealthController {
           .check('eventLog')
           .attempt(async () => {
             await this.logEnds.endOffsets(this.projection.topics());
-            return { mode: this.config.mode, brokers: this.config.kafkaBrokers.join(',') || null };
+            return {
+              mode: this.config.mode,
+              brokers: this.config.kafkaBrokers.join(',') || null,
+            };
           })
           .withTimeout(3_000),
       () => {
         const since = this.projection.consuming;
         const projection = this.indicators.check('projection');
-        return since ? projection.up({ consumingSince: since.toISOString() }) : projection.down({ message: 'not consuming the log' });
+        return since
+          ? projection.up({ consumingSince: since.toISOString() })
+          : projection.down({ message: 'not consuming the log' });
       },
     ]);
   }

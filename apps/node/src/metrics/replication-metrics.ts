@@ -1,5 +1,13 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import {
+  Injectable,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  InjectMetric,
+  makeCounterProvider,
+  makeGaugeProvider,
+} from '@willsoto/nestjs-prometheus';
 import { LogPosition } from '@clusterlite/core';
 import { ProjectionService } from '@clusterlite/projection';
 import type { Counter, Gauge } from 'prom-client';
@@ -35,22 +43,34 @@ export class ReplicationMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly projection: ProjectionService,
     @InjectMetric(EVENTS_METRIC) private readonly events: Counter<string>,
-    @InjectMetric(DEAD_LETTERS_METRIC) private readonly deadLetters: Counter<string>,
-    @InjectMetric(APPLIED_OFFSET_METRIC) private readonly appliedOffset: Gauge<string>,
+    @InjectMetric(DEAD_LETTERS_METRIC)
+    private readonly deadLetters: Counter<string>,
+    @InjectMetric(APPLIED_OFFSET_METRIC)
+    private readonly appliedOffset: Gauge<string>,
   ) {}
 
   onModuleInit(): void {
     this.subscriptions.push(
       this.projection.outcomes$.subscribe((outcome) => {
-        this.events.inc({ table: outcome.table, type: outcome.type, status: outcome.status });
+        this.events.inc({
+          table: outcome.table,
+          type: outcome.type,
+          status: outcome.status,
+        });
         const position = LogPosition.parse(outcome.position);
         if (position) {
-          this.appliedOffset.set({ topic: position.topic, partition: position.partition }, Number(position.offset));
+          this.appliedOffset.set(
+            { topic: position.topic, partition: position.partition },
+            Number(position.offset),
+          );
         }
       }),
       this.projection.deadLetters$.subscribe((letter) => {
         this.deadLetters.inc({ topic: letter.topic });
-        this.appliedOffset.set({ topic: letter.topic, partition: letter.partition }, Number(letter.offset));
+        this.appliedOffset.set(
+          { topic: letter.topic, partition: letter.partition },
+          Number(letter.offset),
+        );
       }),
     );
   }

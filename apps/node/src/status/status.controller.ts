@@ -1,33 +1,68 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
 import { ReplicaStatusService } from '@clusterlite/projection';
 
 class TopicProgressDto {
   @ApiProperty({ example: 'clusterlite.users' }) topic: string;
   @ApiProperty({ example: 0 }) partition: number;
-  @ApiProperty({ type: String, nullable: true, example: '41', description: 'Offset of the last event applied' }) appliedOffset: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '42', description: 'Offset the next event will get on the log' }) endOffset: string | null;
-  @ApiProperty({ type: 'integer', nullable: true, example: 0, description: 'Events on the log not applied yet' }) lag: number | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '41',
+    description: 'Offset of the last event applied',
+  })
+  appliedOffset: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '42',
+    description: 'Offset the next event will get on the log',
+  })
+  endOffset: string | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 0,
+    description: 'Events on the log not applied yet',
+  })
+  lag: number | null;
 }
 
 class TableChecksumDto {
   @ApiProperty({ example: 'users' }) table: string;
   @ApiProperty({ example: 3 }) rows: number;
-  @ApiProperty({ description: 'SHA-256 over every row in id order; equal on replicas that applied the same log' })
+  @ApiProperty({
+    description:
+      'SHA-256 over every row in id order; equal on replicas that applied the same log',
+  })
   checksum: string;
 }
 
 class NodeStatusDto {
   @ApiProperty({ example: 'node-1' }) nodeId: string;
   @ApiProperty({ enum: ['cluster', 'embedded'] }) mode: string;
-  @ApiProperty({ description: 'False in embedded mode: the node keeps a log of its own and replicates nothing' })
+  @ApiProperty({
+    description:
+      'False in embedded mode: the node keeps a log of its own and replicates nothing',
+  })
   replicating: boolean;
   @ApiProperty({ type: [TopicProgressDto] }) topics: TopicProgressDto[];
   @ApiProperty({ type: [TableChecksumDto] }) tables: TableChecksumDto[];
-  @ApiProperty({ description: 'Messages that were not valid events, set aside on the dead-letter topic' })
+  @ApiProperty({
+    description:
+      'Messages that were not valid events, set aside on the dead-letter topic',
+  })
   deadLetters: number;
-  @ApiProperty({ description: 'Events the projection rejected (conflict, failed If-Match, missing row)' })
+  @ApiProperty({
+    description:
+      'Events the projection rejected (conflict, failed If-Match, missing row)',
+  })
   rejectedEvents: number;
 }
 
@@ -41,7 +76,10 @@ export class StatusController {
   ) {}
 
   @Get('status')
-  @ApiOperation({ summary: 'This node: id, mode, applied positions, lag and per-table checksums' })
+  @ApiOperation({
+    summary:
+      'This node: id, mode, applied positions, lag and per-table checksums',
+  })
   @ApiOkResponse({ type: NodeStatusDto })
   async get(): Promise<NodeStatusDto> {
     const [topics, tables, deadLetters, rejectedEvents] = await Promise.all([

@@ -1,4 +1,8 @@
-import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import {
+  ClientProxy,
+  type ReadPacket,
+  type WritePacket,
+} from '@nestjs/microservices';
 import type { EmbeddedEventLog } from '@clusterlite/core';
 import type { RecordMetadata } from 'kafkajs';
 import type { Observable } from 'rxjs';
@@ -23,7 +27,10 @@ export class EmbeddedLogClient extends ClientProxy {
   async close(): Promise<void> {}
 
   /** Several messages in one append, like `ClientKafka.emitBatch`. */
-  emitBatch<T>(pattern: string, data: { messages: OutgoingMessage[] }): Observable<T> {
+  emitBatch<T>(
+    pattern: string,
+    data: { messages: OutgoingMessage[] },
+  ): Observable<T> {
     return this.emit<T>(pattern, data.messages);
   }
 
@@ -31,20 +38,37 @@ export class EmbeddedLogClient extends ClientProxy {
     return this.log as T;
   }
 
-  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    callback({ err: new Error('The embedded log carries events only; request-response is not supported') });
+  protected publish(
+    _packet: ReadPacket,
+    callback: (packet: WritePacket) => void,
+  ): () => void {
+    callback({
+      err: new Error(
+        'The embedded log carries events only; request-response is not supported',
+      ),
+    });
     return () => undefined;
   }
 
-  protected async dispatchEvent<T = RecordMetadata[]>(packet: ReadPacket<OutgoingMessage | OutgoingMessage[]>): Promise<T> {
+  protected async dispatchEvent<T = RecordMetadata[]>(
+    packet: ReadPacket<OutgoingMessage | OutgoingMessage[]>,
+  ): Promise<T> {
     const topic = String(packet.pattern);
     const messages = Array.isArray(packet.data) ? packet.data : [packet.data];
     const baseOffset = await this.log.append(
       topic,
-      messages.map((message) => ({ key: message.key, value: message.value.toString() })),
+      messages.map((message) => ({
+        key: message.key,
+        value: message.value.toString(),
+      })),
     );
     const acknowledged: RecordMetadata[] = [
-      { topicName: topic, partition: 0, errorCode: 0, baseOffset: String(baseOffset) },
+      {
+        topicName: topic,
+        partition: 0,
+        errorCode: 0,
+        baseOffset: String(baseOffset),
+      },
     ];
     return acknowledged as T;
   }

@@ -23,7 +23,9 @@ export class KafkaTopics implements OnApplicationShutdown {
   ) {}
 
   tableTopics(): string[] {
-    return this.registry.all().map((definition) => this.config.topicFor(definition.table));
+    return this.registry
+      .all()
+      .map((definition) => this.config.topicFor(definition.table));
   }
 
   /** Starts creating the topics (once); resolves when they exist. */
@@ -34,7 +36,10 @@ export class KafkaTopics implements OnApplicationShutdown {
 
   /** Resolves once the topics exist (after `ensure`). */
   whenReady(): Promise<void> {
-    return this.ensured ?? Promise.reject(new Error('KafkaTopics.ensure() was not called'));
+    return (
+      this.ensured ??
+      Promise.reject(new Error('KafkaTopics.ensure() was not called'))
+    );
   }
 
   onApplicationShutdown(): void {
@@ -61,7 +66,8 @@ export class KafkaTopics implements OnApplicationShutdown {
                 replicationFactor: this.config.replicationFactor,
               })),
             });
-            if (created) this.logger.log(`Created topics ${missing.join(', ')}`);
+            if (created)
+              this.logger.log(`Created topics ${missing.join(', ')}`);
           }
         } finally {
           await admin.disconnect();

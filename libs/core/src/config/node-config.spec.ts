@@ -3,11 +3,19 @@ import { InvalidConfigurationError, NodeConfig } from './node-config.js';
 describe(NodeConfig.name, () => {
   it('defaults to one embedded node on port 8082 with a file under data/', () => {
     const config = NodeConfig.fromEnvironment({});
-    expect(config).toMatchObject({ port: 8082, nodeId: 'node-1', dbPath: 'data/node-1.sqlite', mode: 'embedded' });
+    expect(config).toMatchObject({
+      port: 8082,
+      nodeId: 'node-1',
+      dbPath: 'data/node-1.sqlite',
+      mode: 'embedded',
+    });
   });
 
   it('runs in cluster mode when KAFKA_BROKERS is set, with a consumer group per node', () => {
-    const config = NodeConfig.fromEnvironment({ KAFKA_BROKERS: '127.0.0.1:9092,kafka:9092', NODE_ID: 'node-2' });
+    const config = NodeConfig.fromEnvironment({
+      KAFKA_BROKERS: '127.0.0.1:9092,kafka:9092',
+      NODE_ID: 'node-2',
+    });
     expect(config.mode).toBe('cluster');
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092', 'kafka:9092']);
     expect(config.consumerGroup).toBe('clusterlite-node-2');
@@ -15,7 +23,9 @@ describe(NodeConfig.name, () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(NodeConfig.fromEnvironment({ KAFKA_BROKERS: '', PORT: '' })).toMatchObject({ mode: 'embedded', port: 8082 });
+    expect(
+      NodeConfig.fromEnvironment({ KAFKA_BROKERS: '', PORT: '' }),
+    ).toMatchObject({ mode: 'embedded', port: 8082 });
   });
 
   it.each([
@@ -25,7 +35,11 @@ describe(NodeConfig.name, () => {
     ['KAFKA_BROKERS', 'localhost'],
     ['WRITE_TIMEOUT_MS', '5'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
-    expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(InvalidConfigurationError);
-    expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(new RegExp(name));
+    expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
+      InvalidConfigurationError,
+    );
+    expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
+      new RegExp(name),
+    );
   });
 });

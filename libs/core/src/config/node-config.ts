@@ -44,7 +44,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^[a-z][a-z0-9_-]{0,62}$/, {
-    message: 'KAFKA_TOPIC_PREFIX must be lower-case letters, digits, "_" or "-"',
+    message:
+      'KAFKA_TOPIC_PREFIX must be lower-case letters, digits, "_" or "-"',
   })
   KAFKA_TOPIC_PREFIX = 'clusterlite';
 
@@ -70,7 +71,9 @@ export class EnvironmentVariables {
   READ_WAIT_TIMEOUT_MS = 5_000;
 
   @IsOptional()
-  @Matches(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  @Matches(/^\d+(b|kb|mb)$/, {
+    message: 'BODY_LIMIT must look like 100kb or 1mb',
+  })
   BODY_LIMIT = '1mb';
 
   @IsOptional()
@@ -96,7 +99,9 @@ export function validateEnvironment(
 ): EnvironmentVariables {
   // An empty variable (`KAFKA_BROKERS=`) means unset, as in most shells' eyes.
   const set = Object.fromEntries(
-    Object.entries(raw).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')),
+    Object.entries(raw).filter(
+      ([, value]) => !(typeof value === 'string' && value.trim() === ''),
+    ),
   );
   const env = plainToInstance(EnvironmentVariables, set, {
     exposeDefaultValues: true,
@@ -107,7 +112,9 @@ export function validateEnvironment(
       errors.map((error) => {
         const given = set[error.property];
         // The last constraint is the outermost decorator: the type check before the range.
-        const message = Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`;
+        const message =
+          Object.values(error.constraints ?? {}).at(-1) ??
+          `${error.property} is invalid`;
         return `${message} (got ${JSON.stringify(given)})`;
       }),
     );
@@ -145,7 +152,9 @@ export class NodeConfig {
     this.logLevel = env.LOG_LEVEL;
   }
 
-  static fromEnvironment(raw: Record<string, unknown> = process.env): NodeConfig {
+  static fromEnvironment(
+    raw: Record<string, unknown> = process.env,
+  ): NodeConfig {
     return new NodeConfig(validateEnvironment(raw));
   }
 

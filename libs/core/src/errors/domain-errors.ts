@@ -39,7 +39,9 @@ export class PositionWaitTimeoutError extends ClusterLiteError {
     readonly position: string,
     readonly waitedMs: number,
   ) {
-    super(`This node has not applied position ${position} after ${waitedMs} ms`);
+    super(
+      `This node has not applied position ${position} after ${waitedMs} ms`,
+    );
   }
 }
 

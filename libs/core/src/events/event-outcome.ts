@@ -2,10 +2,7 @@ import type { EventType } from './replication-event.js';
 
 /** Why a projection refused an event; the same on every node. */
 export type RejectionCode =
-  | 'already-exists'
-  | 'not-found'
-  | 'version-mismatch'
-  | 'constraint-violation';
+  'already-exists' | 'not-found' | 'version-mismatch' | 'constraint-violation';
 
 /** What applying one event did, recorded in the same transaction as the row change. */
 export interface EventOutcome {

@@ -1,4 +1,9 @@
-import { decodeEvent, encodeEvent, UndecodableEventError, type ReplicationEvent } from './replication-event.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  UndecodableEventError,
+  type ReplicationEvent,
+} from './replication-event.js';
 
 const event: ReplicationEvent = {
   eventId: '0192f1d2-7c4f-7b11-8e52-3f0f7f6c2d90',
@@ -25,8 +30,14 @@ describe('decodeEvent', () => {
     ['an unknown type', JSON.stringify({ ...event, type: 'upserted' })],
     ['a bad entity id', JSON.stringify({ ...event, entityId: '../etc' })],
     ['a delete with data', JSON.stringify({ ...event, type: 'deleted' })],
-    ['a negative expected version', JSON.stringify({ ...event, expectedVersion: -1 })],
-    ['a local timestamp', JSON.stringify({ ...event, occurredAt: '2026-11-24 10:00' })],
+    [
+      'a negative expected version',
+      JSON.stringify({ ...event, expectedVersion: -1 }),
+    ],
+    [
+      'a local timestamp',
+      JSON.stringify({ ...event, occurredAt: '2026-11-24 10:00' }),
+    ],
   ])('refuses %s', (_, value) => {
     expect(() => decodeEvent(value)).toThrow(UndecodableEventError);
   });

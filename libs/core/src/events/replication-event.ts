@@ -1,6 +1,11 @@
 export const EVENT_SCHEMA_VERSION = 1;
 
-export const EVENT_TYPES = ['created', 'replaced', 'patched', 'deleted'] as const;
+export const EVENT_TYPES = [
+  'created',
+  'replaced',
+  'patched',
+  'deleted',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Entity ids: server-made UUIDv7 on create, or chosen by the client on PUT. */
@@ -62,29 +67,45 @@ export function decodeEvent(value: Buffer | string | null): ReplicationEvent {
     throw new UndecodableEventError(`invalid or missing "${field}"`);
   };
   if (event.schemaVersion !== EVENT_SCHEMA_VERSION) fail('schemaVersion');
-  if (typeof event.eventId !== 'string' || !UUID.test(event.eventId)) fail('eventId');
+  if (typeof event.eventId !== 'string' || !UUID.test(event.eventId))
+    fail('eventId');
   if (!EVENT_TYPES.includes(event.type as EventType)) fail('type');
   if (typeof event.table !== 'string') fail('table');
-  if (typeof event.entityId !== 'string' || !ENTITY_ID_PATTERN.test(event.entityId)) {
+  if (
+    typeof event.entityId !== 'string' ||
+    !ENTITY_ID_PATTERN.test(event.entityId)
+  ) {
     fail('entityId');
   }
   const dataIsObject =
-    typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data);
-  if (event.type === 'deleted' ? event.data !== null : !dataIsObject) fail('data');
+    typeof event.data === 'object' &&
+    event.data !== null &&
+    !Array.isArray(event.data);
+  if (event.type === 'deleted' ? event.data !== null : !dataIsObject)
+    fail('data');
   if (
     event.expectedVersion !== null &&
-    !(Number.isSafeInteger(event.expectedVersion) && (event.expectedVersion as number) >= 0)
+    !(
+      Number.isSafeInteger(event.expectedVersion) &&
+      (event.expectedVersion as number) >= 0
+    )
   ) {
     fail('expectedVersion');
   }
-  if (typeof event.occurredAt !== 'string' || !ISO_TIMESTAMP.test(event.occurredAt)) {
+  if (
+    typeof event.occurredAt !== 'string' ||
+    !ISO_TIMESTAMP.test(event.occurredAt)
+  ) {
     fail('occurredAt');
   }
   if (typeof event.origin !== 'string') fail('origin');
-  const idempotency = event.idempotency as { key?: unknown; fingerprint?: unknown } | null | undefined;
+  const idempotency = event.idempotency as
+    { key?: unknown; fingerprint?: unknown } | null | undefined;
   if (
     idempotency != null &&
-    (typeof idempotency !== 'object' || typeof idempotency.key !== 'string' || typeof idempotency.fingerprint !== 'string')
+    (typeof idempotency !== 'object' ||
+      typeof idempotency.key !== 'string' ||
+      typeof idempotency.fingerprint !== 'string')
   ) {
     fail('idempotency');
   }

@@ -44,7 +44,9 @@ interface BodyParserError {
 }
 
 const isBodyParserError = (error: unknown): error is BodyParserError =>
-  typeof error === 'object' && error !== null && typeof (error as BodyParserError).status === 'number';
+  typeof error === 'object' &&
+  error !== null &&
+  typeof (error as BodyParserError).status === 'number';
 
 /**
  * Maps every error to RFC 9457 problem details. Unknown errors become a 500
@@ -62,7 +64,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception, response);
     problem.instance = request.originalUrl ?? request.url;
     if (response.headersSent) return;
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    response
+      .status(problem.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   }
 
   private toProblem(exception: unknown, response: Response): Problem {
@@ -76,11 +81,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof EntityNotFoundError) {
-      return problem(HttpStatus.NOT_FOUND, 'not-found', 'Not Found', exception.message);
+      return problem(
+        HttpStatus.NOT_FOUND,
+        'not-found',
+        'Not Found',
+        exception.message,
+      );
     }
     if (exception instanceof EventLogUnavailableError) {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
-      this.logger.warn(`Write refused: ${String(exception.cause ?? exception.message)}`);
+      this.logger.warn(
+        `Write refused: ${exception.cause instanceof Error ? exception.cause.message : exception.message}`,
+      );
       return problem(
         HttpStatus.SERVICE_UNAVAILABLE,
         'event-log-unavailable',
@@ -97,19 +109,42 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         { position: exception.position },
       );
     }
-    if (exception instanceof InvalidPositionError || exception instanceof InvalidPreconditionError) {
-      return problem(HttpStatus.BAD_REQUEST, 'bad-request', 'Bad Request', exception.message);
+    if (
+      exception instanceof InvalidPositionError ||
+      exception instanceof InvalidPreconditionError
+    ) {
+      return problem(
+        HttpStatus.BAD_REQUEST,
+        'bad-request',
+        'Bad Request',
+        exception.message,
+      );
     }
     if (exception instanceof EventRejectedError) {
       const outcome = exception.outcome;
-      const status = REJECTION_STATUS[outcome.rejection ?? 'constraint-violation'];
+      const status =
+        REJECTION_STATUS[outcome.rejection ?? 'constraint-violation'];
       // SQLite names the column of a broken unique index: "UNIQUE constraint failed: products.sku".
-      const column = /UNIQUE constraint failed: [\w]+\.(\w+)/.exec(outcome.reason ?? '')?.[1];
-      return problem(status, `event-rejected:${outcome.rejection}`, 'Write rejected', exception.message, {
-        eventId: outcome.eventId,
-        position: outcome.position,
-        ...(column ? { errors: [{ field: column, messages: [`${column} is already taken`] }] } : {}),
-      });
+      const column = /UNIQUE constraint failed: [\w]+\.(\w+)/.exec(
+        outcome.reason ?? '',
+      )?.[1];
+      return problem(
+        status,
+        `event-rejected:${outcome.rejection}`,
+        'Write rejected',
+        exception.message,
+        {
+          eventId: outcome.eventId,
+          position: outcome.position,
+          ...(column
+            ? {
+                errors: [
+                  { field: column, messages: [`${column} is already taken`] },
+                ],
+              }
+            : {}),
+        },
+      );
     }
     if (exception instanceof PreconditionFailedError) {
       return problem(
@@ -142,11 +177,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         typeof body === 'string'
           ? body
           : Array.isArray((body as { message?: unknown }).message)
-            ? ((body as { message: string[] }).message).join('; ')
-            : String((body as { message?: unknown }).message ?? exception.message);
+            ? (body as { message: string[] }).message.join('; ')
+            : typeof (body as { message?: unknown }).message === 'string'
+              ? (body as { message: string }).message
+              : exception.message;
       return { type: 'about:blank', title: titleOf(status), status, detail };
     }
-    if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
+    if (
+      isBodyParserError(exception) &&
+      exception.status >= 400 &&
+      exception.status < 500
+    ) {
       return this.fromBodyParser(exception);
     }
     this.logger.error(
@@ -190,7 +231,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           error.status,
           'bad-request',
           titleOf(error.status),
-          error.expose && error.message ? error.message : 'The request body could not be read',
+          error.expose && error.message
+            ? error.message
+            : 'The request body could not be read',
         );
     }
   }
@@ -203,7 +246,13 @@ function problem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  return { type: `urn:clusterlite:problem:${slug}`, title, status, detail, ...extensions };
+  return {
+    type: `urn:clusterlite:problem:${slug}`,
+    title,
+    status,
+    detail,
+    ...extensions,
+  };
 }
 
 function titleOf(status: number): string {

@@ -3,7 +3,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export class FieldErrorDto {
-  @ApiProperty({ example: 'email', description: 'Path of the field in the request body or query' })
+  @ApiProperty({
+    example: 'email',
+    description: 'Path of the field in the request body or query',
+  })
   field: string;
 
   @ApiProperty({ example: ['email must be an email'], type: [String] })
@@ -27,6 +30,9 @@ export class ProblemDetailsDto {
   @ApiPropertyOptional({ example: '/users' })
   instance?: string;
 
-  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'One entry per invalid field' })
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    description: 'One entry per invalid field',
+  })
   errors?: FieldErrorDto[];
 }

@@ -9,7 +9,9 @@ export class RequestValidationError extends BadRequestException {
   }
 
   /** `ValidationPipe({ exceptionFactory })` hook. */
-  static fromValidationErrors(errors: ValidationError[]): RequestValidationError {
+  static fromValidationErrors(
+    errors: ValidationError[],
+  ): RequestValidationError {
     return new RequestValidationError(flatten(errors, ''));
   }
 }

@@ -1,5 +1,10 @@
 import type { KafkaOptions } from '@nestjs/microservices';
-import { Partitioners, logLevel, type ICustomPartitioner, type Message } from 'kafkajs';
+import {
+  Partitioners,
+  logLevel,
+  type ICustomPartitioner,
+  type Message,
+} from 'kafkajs';
 import type { NodeConfig } from '../config/node-config.js';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
@@ -15,7 +20,9 @@ const recordingPartitioner: ICustomPartitioner = () => {
   const partition = Partitioners.DefaultPartitioner();
   return (args) => {
     const chosen = partition(args);
-    (args.message as Message & { [CHOSEN_PARTITION]?: number })[CHOSEN_PARTITION] = chosen;
+    (args.message as Message & { [CHOSEN_PARTITION]?: number })[
+      CHOSEN_PARTITION
+    ] = chosen;
     return chosen;
   };
 };
@@ -30,7 +37,9 @@ export function chosenPartition(message: object): number | undefined {
  * replica (acks=all) and give up quickly when the broker is unreachable, so
  * the client gets a 503 instead of hanging.
  */
-export function kafkaProducerOptions(config: NodeConfig): KafkaTransportOptions {
+export function kafkaProducerOptions(
+  config: NodeConfig,
+): KafkaTransportOptions {
   return {
     client: {
       clientId: `clusterlite-${config.nodeId}`,
@@ -56,7 +65,9 @@ export function kafkaProducerOptions(config: NodeConfig): KafkaTransportOptions 
  * group (`<prefix>-<NODE_ID>`, with no `-server` suffix), so every node reads
  * the whole log. Built fresh on each call: ServerKafka mutates what it gets.
  */
-export function kafkaConsumerOptions(config: NodeConfig): KafkaTransportOptions {
+export function kafkaConsumerOptions(
+  config: NodeConfig,
+): KafkaTransportOptions {
   return {
     client: {
       clientId: `clusterlite-${config.nodeId}-projection`,
@@ -76,7 +87,11 @@ export function kafkaConsumerOptions(config: NodeConfig): KafkaTransportOptions 
       // Catching up reads the log in big fetches: fewer round trips per applied event.
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+      retry: {
+        retries: Number.MAX_SAFE_INTEGER,
+        initialRetryTime: 300,
+        maxRetryTime: 5_000,
+      },
     },
     producer: {
       createPartitioner: Partitioners.DefaultPartitioner,

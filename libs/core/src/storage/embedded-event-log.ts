@@ -26,7 +26,10 @@ export class EmbeddedEventLog {
   }
 
   /** Appends entries durably and returns the offset of the first one. */
-  async append(topic: string, entries: { key: string; value: string }[]): Promise<number> {
+  async append(
+    topic: string,
+    entries: { key: string; value: string }[],
+  ): Promise<number> {
     const baseOffset = await this.writer.transaction(async (tx) => {
       const [{ next }] = await tx.rows<{ next: number }>(
         'SELECT COALESCE(MAX("offset"), -1) + 1 AS next FROM "_clusterlite_event_log" WHERE "topic" = ?',
@@ -46,7 +49,11 @@ export class EmbeddedEventLog {
   }
 
   /** Entries of `topic` after `afterOffset` (all when null), oldest first. */
-  async readAfter(topic: string, afterOffset: number | null, limit: number): Promise<EmbeddedLogEntry[]> {
+  async readAfter(
+    topic: string,
+    afterOffset: number | null,
+    limit: number,
+  ): Promise<EmbeddedLogEntry[]> {
     return this.dataSource.query(
       'SELECT "topic", "offset", "key", "value" FROM "_clusterlite_event_log" WHERE "topic" = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
       [topic, afterOffset ?? -1, limit],

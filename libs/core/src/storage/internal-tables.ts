@@ -55,7 +55,11 @@ export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
     version: { type: 'integer', nullable: true },
     occurredAt: { type: 'text' },
     origin: { type: 'text' },
-    data: { type: 'text', nullable: true, comment: 'the event data, kept for tables that keep history' },
+    data: {
+      type: 'text',
+      nullable: true,
+      comment: 'the event data, kept for tables that keep history',
+    },
   },
   indices: [
     { name: 'IDX_outcome_row', columns: ['tableName', 'entityId', 'offset'] },

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Database, RunResult, Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { SQLITE_PRAGMAS } from './sqlite-options.js';
@@ -30,7 +35,10 @@ class StatementCache {
       return statement;
     }
     if (sql.length > MAX_CACHED_SQL_LENGTH / 4) return null;
-    while (this.statements.size >= MAX_CACHED_STATEMENTS || this.sqlLength + sql.length > MAX_CACHED_SQL_LENGTH) {
+    while (
+      this.statements.size >= MAX_CACHED_STATEMENTS ||
+      this.sqlLength + sql.length > MAX_CACHED_SQL_LENGTH
+    ) {
       this.evict(this.statements.keys().next().value as string);
     }
     statement = this.database.prepare(sql, (error: Error | null) => {
@@ -48,7 +56,12 @@ class StatementCache {
     const statements = [...this.statements.values()];
     this.statements.clear();
     this.sqlLength = 0;
-    await Promise.all(statements.map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()))));
+    await Promise.all(
+      statements.map(
+        (statement) =>
+          new Promise<void>((resolve) => statement.finalize(() => resolve())),
+      ),
+    );
   }
 
   /** Drops a statement; sqlite3 finalizes it after the calls already queued on it. */
@@ -65,7 +78,8 @@ class StatementCache {
  * Statements that run to completion in one step (a row change without RETURNING, or
  * transaction control), so a cached one is never left in progress by `run`.
  */
-const COMPLETES_IN_ONE_STEP = /^\s*(?:(?:INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)|(?:BEGIN|COMMIT|ROLLBACK|END)\b)/i;
+const COMPLETES_IN_ONE_STEP =
+  /^\s*(?:(?:INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)|(?:BEGIN|COMMIT|ROLLBACK|END)\b)/i;
 
 /** Prepared copies of one read that may run at once (libuv runs 4 thread-pool threads by default). */
 const READ_STATEMENTS_PER_SQL = 4;
@@ -102,7 +116,8 @@ class ReadStatements {
   /** Finalizes the idle copies; busy ones are finalized when their read ends. */
   close(): void {
     this.closed = true;
-    for (const statements of this.idle.values()) for (const statement of statements) statement.finalize(() => undefined);
+    for (const statements of this.idle.values())
+      for (const statement of statements) statement.finalize(() => undefined);
     this.idle.clear();
     this.prepared.clear();
   }
@@ -118,7 +133,12 @@ class ReadStatements {
     }
     const count = this.prepared.get(sql) ?? 0;
     if (count >= READ_STATEMENTS_PER_SQL) return null;
-    if (count === 0 && this.prepared.size >= MAX_PREPARED_READS && !this.evictOne()) return null;
+    if (
+      count === 0 &&
+      this.prepared.size >= MAX_PREPARED_READS &&
+      !this.evictOne()
+    )
+      return null;
     this.prepared.set(sql, count + 1);
     if (!idle) this.idle.set(sql, []);
     return this.database.prepare(sql);
@@ -128,7 +148,8 @@ class ReadStatements {
     const idle = this.idle.get(sql);
     if (this.closed || failed || !idle) {
       statement.finalize(() => undefined);
-      if (!this.closed && this.prepared.has(sql)) this.prepared.set(sql, (this.prepared.get(sql) ?? 1) - 1);
+      if (!this.closed && this.prepared.has(sql))
+        this.prepared.set(sql, (this.prepared.get(sql) ?? 1) - 1);
       return;
     }
     idle.push(statement);
@@ -161,7 +182,9 @@ export class SqliteTransaction {
         if (error) reject(error);
         else resolve(this.changes);
       };
-      const statement = COMPLETES_IN_ONE_STEP.test(sql) ? this.statements?.get(sql) : null;
+      const statement = COMPLETES_IN_ONE_STEP.test(sql)
+        ? this.statements?.get(sql)
+        : null;
       if (statement) statement.run(parameters, callback);
       else this.database.run(sql, parameters, callback);
     });
@@ -243,16 +266,24 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
 
   private statementCache(): StatementCache {
     const database = this.database;
-    if (this.statements?.database !== database) this.statements = new StatementCache(database);
+    if (this.statements?.database !== database)
+      this.statements = new StatementCache(database);
     return this.statements;
   }
 
   private get database(): Database {
-    return (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    return (
+      this.dataSource.driver as unknown as { databaseConnection: Database }
+    ).databaseConnection;
   }
 
-  private async runInTransaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
-    const tx = new SqliteTransaction(this.database, this.closing ? null : this.statementCache());
+  private async runInTransaction<T>(
+    work: (tx: SqliteTransaction) => Promise<T>,
+  ): Promise<T> {
+    const tx = new SqliteTransaction(
+      this.database,
+      this.closing ? null : this.statementCache(),
+    );
     await tx.execute('BEGIN IMMEDIATE');
     try {
       const result = await work(tx);

@@ -11,7 +11,10 @@ const IDLE_POLL_MS = 1_000;
  * reads the node's own log table and hands batches to the same
  * ProjectionService the Kafka transport uses.
  */
-export class EmbeddedLogServer extends Server implements CustomTransportStrategy {
+export class EmbeddedLogServer
+  extends Server
+  implements CustomTransportStrategy
+{
   protected override readonly logger = new Logger(EmbeddedLogServer.name);
   private running = false;
   private readonly loops: Promise<void>[] = [];
@@ -28,7 +31,8 @@ export class EmbeddedLogServer extends Server implements CustomTransportStrategy
   listen(callback: (error?: unknown) => void): void {
     this.running = true;
     this.unsubscribe = this.log.onAppend((topic) => this.wakers.get(topic)?.());
-    for (const topic of this.projection.topics()) this.loops.push(this.consume(topic));
+    for (const topic of this.projection.topics())
+      this.loops.push(this.consume(topic));
     this.projection.setConsuming(true);
     callback();
   }
@@ -53,17 +57,26 @@ export class EmbeddedLogServer extends Server implements CustomTransportStrategy
     while (this.running) {
       try {
         const next = this.projection.nextOffset(topic, 0);
-        const entries = await this.log.readAfter(topic, next === null ? null : Number(next - 1n), READ_BATCH);
+        const entries = await this.log.readAfter(
+          topic,
+          next === null ? null : Number(next - 1n),
+          READ_BATCH,
+        );
         if (entries.length > 0) {
           await this.projection.applyBatch(
             topic,
             0,
-            entries.map((entry) => ({ offset: String(entry.offset), value: entry.value })),
+            entries.map((entry) => ({
+              offset: String(entry.offset),
+              value: entry.value,
+            })),
           );
           continue;
         }
       } catch (error) {
-        this.logger.error(`Projecting ${topic} failed, retrying: ${String(error)}`);
+        this.logger.error(
+          `Projecting ${topic} failed, retrying: ${String(error)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_POLL_MS);

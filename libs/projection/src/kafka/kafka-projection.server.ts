@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { ServerKafka, type KafkaOptions } from '@nestjs/microservices';
-import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload } from 'kafkajs';
+import type {
+  Consumer,
+  ConsumerCrashEvent,
+  ConsumerGroupJoinEvent,
+  EachBatchPayload,
+} from 'kafkajs';
 import type { DeadLetter, ProjectionService } from '../projection.service.js';
 
 /** Wait before building a new consumer after kafkajs gave one up. */
@@ -34,10 +39,13 @@ export class KafkaProjectionServer extends ServerKafka {
   override async bindEvents(consumer: Consumer): Promise<void> {
     const topics = this.projection.topics();
     await consumer.subscribe({ topics, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.seekToStoredPositions(consumer, event));
+    consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) =>
+      this.seekToStoredPositions(consumer, event),
+    );
     consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
       this.projection.setConsuming(false);
-      if (!event.payload.restart) this.replaceConsumer(consumer, event.payload.error);
+      if (!event.payload.restart)
+        this.replaceConsumer(consumer, event.payload.error);
     });
     await consumer.run({
       autoCommit: true,
@@ -63,11 +71,16 @@ export class KafkaProjectionServer extends ServerKafka {
    */
   private replaceConsumer(crashed: Consumer, error: Error): void {
     if (this.closing || this.consumer !== crashed) return;
-    this.logger.warn(`Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`);
+    this.logger.warn(
+      `Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`,
+    );
     setTimeout(() => {
       void (async () => {
         if (this.closing || this.consumer !== crashed || !this.client) return;
-        const consumer = this.client.consumer({ ...(this.options.consumer ?? {}), groupId: this.groupId });
+        const consumer = this.client.consumer({
+          ...this.options.consumer,
+          groupId: this.groupId,
+        });
         this.consumer = consumer;
         try {
           this.registerConsumerEventListeners();
@@ -75,15 +88,23 @@ export class KafkaProjectionServer extends ServerKafka {
           await this.bindEvents(consumer);
         } catch (failure) {
           await consumer.disconnect().catch(() => undefined);
-          this.replaceConsumer(consumer, failure instanceof Error ? failure : new Error(String(failure)));
+          this.replaceConsumer(
+            consumer,
+            failure instanceof Error ? failure : new Error(String(failure)),
+          );
         }
       })();
     }, RESTART_DELAY_MS);
   }
 
-  private seekToStoredPositions(consumer: Consumer, event: ConsumerGroupJoinEvent): void {
+  private seekToStoredPositions(
+    consumer: Consumer,
+    event: ConsumerGroupJoinEvent,
+  ): void {
     this.projection.setConsuming(true);
-    for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
+    for (const [topic, partitions] of Object.entries(
+      event.payload.memberAssignment,
+    )) {
       for (const partition of partitions) {
         const next = this.projection.nextOffset(topic, partition) ?? 0n;
         consumer.seek({ topic, partition, offset: next.toString() });
@@ -92,33 +113,54 @@ export class KafkaProjectionServer extends ServerKafka {
     }
   }
 
-  private async applyBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  private async applyBatch(
+    consumer: Consumer,
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    const { batch } = payload;
     if (batch.messages.length === 0) return;
     const stream = `${batch.topic}:${batch.partition}`;
     const expected = this.projection.nextOffset(batch.topic, batch.partition);
     const first = BigInt(batch.messages[0].offset);
-    if (expected !== null && first > expected && !this.seekedForGap.has(stream)) {
+    if (
+      expected !== null &&
+      first > expected &&
+      !this.seekedForGap.has(stream)
+    ) {
       // Fetched from Kafka's committed offset, ahead of what this file holds:
       // go back once. If the log no longer has those offsets, accept the gap.
       this.seekedForGap.add(stream);
-      this.logger.warn(`${stream}: fetched ${first} but next to apply is ${expected}; seeking back`);
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: expected.toString() });
+      this.logger.warn(
+        `${stream}: fetched ${first} but next to apply is ${expected}; seeking back`,
+      );
+      consumer.seek({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: expected.toString(),
+      });
       return;
     }
-    for (let start = 0; start < batch.messages.length; start += MAX_TRANSACTION_EVENTS) {
-      if (!isRunning() || isStale()) return;
+    for (
+      let start = 0;
+      start < batch.messages.length;
+      start += MAX_TRANSACTION_EVENTS
+    ) {
+      if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + MAX_TRANSACTION_EVENTS);
       const result = await this.projection.applyBatch(
         batch.topic,
         batch.partition,
-        slice.map((message) => ({ offset: message.offset, value: message.value })),
+        slice.map((message) => ({
+          offset: message.offset,
+          value: message.value,
+        })),
       );
-      if (result.deadLetters.length > 0) await this.publishDeadLetters(result.deadLetters);
-      resolveOffset(slice[slice.length - 1].offset);
-      await heartbeat();
+      if (result.deadLetters.length > 0)
+        await this.publishDeadLetters(result.deadLetters);
+      payload.resolveOffset(slice[slice.length - 1].offset);
+      await payload.heartbeat();
     }
-    await commitOffsetsIfNecessary();
+    await payload.commitOffsetsIfNecessary();
   }
 
   /** Copies dead letters to the dead-letter topic; the local record stays if Kafka refuses. */
@@ -137,7 +179,9 @@ export class KafkaProjectionServer extends ServerKafka {
         })),
       });
     } catch (error) {
-      this.logger.error(`Could not publish ${letters.length} dead letter(s): ${String(error)}`);
+      this.logger.error(
+        `Could not publish ${letters.length} dead letter(s): ${String(error)}`,
+      );
     }
   }
 }
