@@ -6,19 +6,15 @@ import {
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { EmbeddedEventLog, NodeConfig } from '@clusterlite/core';
 import {
-  EmbeddedEventLog,
-  NodeConfig,
+  POSITION_HEADER,
   ProblemDetailsFilter,
   RequestValidationError,
-} from '@clusterlite/core';
+} from '@clusterlite/api';
 import { KafkaTopics } from '@clusterlite/command';
 import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
-import {
-  EntityRegistry,
-  POSITION_HEADER,
-  closeRequestSchemas,
-} from '@clusterlite/registry';
+import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 
 const LEVELS: LogLevel[] = [

@@ -11,6 +11,7 @@ import {
 import { CommandModule } from '@clusterlite/command';
 import { ProjectionModule } from '@clusterlite/projection';
 import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
+import { ApiModule } from '@clusterlite/api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConsoleModule } from './console/console.module.js';
@@ -29,11 +30,12 @@ export class NodeModule {
     config: NodeConfig,
     entities: readonly Type<unknown>[] = ENTITIES,
   ): DynamicModule {
+    const registry = new EntityRegistry(entities);
     return {
       module: NodeModule,
       imports: [
         CoreModule.forRoot(config),
-        RegistryModule.forEntities(entities),
+        RegistryModule.forRegistry(registry),
         TypeOrmModule.forRootAsync({
           inject: [EntityRegistry],
           useFactory: (registry: EntityRegistry) => {
@@ -47,6 +49,7 @@ export class NodeModule {
         }),
         CommandModule,
         ProjectionModule,
+        ApiModule.forEntities(registry),
         ConsoleModule,
         TerminusModule,
         PrometheusModule.register({

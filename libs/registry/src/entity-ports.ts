@@ -1,7 +1,7 @@
 import type { EventOutcome, EventType, LogPosition } from '@clusterlite/core';
 import type { Observable } from 'rxjs';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
-import type { ListQuery } from './list-query.js';
+import type { ListQuery } from './list-query.model.js';
 
 /** A validated write, about to become an event. */
 export interface WriteCommand {

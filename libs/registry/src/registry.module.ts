@@ -1,41 +1,26 @@
-import {
-  Module,
-  type DynamicModule,
-  type Provider,
-  type Type,
-} from '@nestjs/common';
-import { createEntityController } from './entity-controller.factory.js';
-import { EntityEndpoints } from './entity-endpoints.js';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { EntityRegistry } from './entity-registry.js';
 
 /**
- * Registers the replicated entities of a node and serves their REST routes.
- * The command and projection modules provide the `EntityCommands` and
- * `EntityQueries` the routes use.
+ * Provides the `EntityRegistry` of a node: the replicated entities, declared
+ * once. Import the same returned module wherever the registry is needed.
  *
  * @example
- * RegistryModule.forEntities([User, Product], { imports: [CommandModule, ProjectionModule] })
+ * const registry = RegistryModule.forEntities([User, Product]);
+ * imports: [registry, CommandModule.register({ imports: [registry, eventLog] })]
  */
 @Module({})
 export class RegistryModule {
-  static forEntities(
-    entities: readonly Type<unknown>[],
-    options: { imports?: DynamicModule['imports'] } = {},
-  ): DynamicModule {
-    const registry = new EntityRegistry(entities);
-    const registryProvider: Provider = {
-      provide: EntityRegistry,
-      useValue: registry,
-    };
+  static forEntities(entities: readonly Type<unknown>[]): DynamicModule {
+    return RegistryModule.forRegistry(new EntityRegistry(entities));
+  }
+
+  static forRegistry(registry: EntityRegistry): DynamicModule {
     return {
       module: RegistryModule,
       global: true,
-      imports: options.imports ?? [],
-      controllers: registry
-        .all()
-        .map((definition) => createEntityController(definition)),
-      providers: [registryProvider, EntityEndpoints],
-      exports: [registryProvider],
+      providers: [{ provide: EntityRegistry, useValue: registry }],
+      exports: [EntityRegistry],
     };
   }
 }

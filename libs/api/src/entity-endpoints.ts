@@ -20,26 +20,28 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
-  RequestValidationError,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { EntityDefinition, EntityRow } from './entity-definition.js';
+import {
+  EntityCommands,
+  EntityQueries,
+  type EntityDefinition,
+  type EntityRow,
+  type ListQuery,
+  type WriteReceipt,
+} from '@clusterlite/registry';
 import {
   POSITION_HEADER,
   type BulkItemResultDto,
   type WriteAcceptedDto,
 } from './entity-http.dto.js';
-import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
+import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { validateCreateBody } from './body-validation.js';
-import {
-  EntityCommands,
-  EntityQueries,
-  type WriteReceipt,
-} from './entity-ports.js';
+import { RequestValidationError } from './http/request-validation.error.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
 

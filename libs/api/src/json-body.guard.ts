@@ -3,10 +3,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import {
-  RequestValidationError,
-  UnsupportedMediaTypeError,
-} from '@clusterlite/core';
+import { UnsupportedMediaTypeError } from '@clusterlite/core';
+import { RequestValidationError } from './http/request-validation.error.js';
 
 /** Deeper JSON than any entity needs; deeper would only cost stack in validation. */
 export const MAX_BODY_DEPTH = 32;

@@ -31,13 +31,15 @@ import {
   getSchemaPath,
   type HeaderObject,
 } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/core';
+import { FILTER_OPERATORS, type EntityDefinition } from '@clusterlite/registry';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import type { EntityDefinition } from './entity-definition.js';
 import { EntityEndpoints } from './entity-endpoints.js';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsDto,
+} from './http/problem-details.js';
 import { JsonBodyGuard } from './json-body.guard.js';
-import { FILTER_OPERATORS } from './list-query.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {

@@ -17,7 +17,7 @@ import {
   PositionWaitTimeoutError,
   PreconditionFailedError,
   UnsupportedMediaTypeError,
-} from '../errors/domain-errors.js';
+} from '@clusterlite/core';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from './problem-details.js';
 import { RequestValidationError } from './request-validation.error.js';
 

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
-import { RequestValidationError, type FieldErrorDto } from '@clusterlite/core';
+import type { FieldErrorDto } from './http/problem-details.js';
+import { RequestValidationError } from './http/request-validation.error.js';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 
