@@ -1,19 +1,18 @@
 import {
-  Logger,
   ValidationPipe,
   type INestApplication,
   type LogLevel,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EmbeddedEventLog, NodeConfig } from '@clusterlite/core';
+import { NodeConfig } from '@clusterlite/core';
 import {
   POSITION_HEADER,
   ProblemDetailsFilter,
   RequestValidationError,
 } from '@clusterlite/api';
-import { KafkaTopics } from '@clusterlite/command';
-import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
+import { EventLogTransport } from '@clusterlite/event-log';
+import { ProjectionService } from '@clusterlite/projection';
 import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -99,39 +98,13 @@ export async function configureNode(
   setUpOpenApi(app);
   app.enableShutdownHooks();
   await app.init();
+  const transport = app.get(EventLogTransport);
   app.connectMicroservice(
-    {
-      strategy: ProjectionModule.transport(
-        config,
-        app.get(ProjectionService),
-        app.get(EmbeddedEventLog),
-      ),
-    },
+    { strategy: transport.server(app.get(ProjectionService)) },
     { inheritAppConfig: false },
   );
-  if (config.mode === 'embedded') {
-    await app.startAllMicroservices();
-  } else {
-    // Consume once the topics exist; until then the node serves reads from its own file.
-    const logger = new Logger('ClusterLite');
-    void app
-      .get(KafkaTopics)
-      .whenReady()
-      .then(() => app.startAllMicroservices())
-      .catch((error: unknown) =>
-        logger.error(`Projection did not start: ${String(error)}`),
-      );
-  }
-  if (config.mode === 'embedded') {
-    new Logger('ClusterLite').warn(
-      `EMBEDDED MODE: node ${config.nodeId} keeps its own event log in ${config.dbPath} and does NOT replicate. ` +
-        'Set KAFKA_BROKERS to run as a cluster node.',
-    );
-  } else {
-    new Logger('ClusterLite').log(
-      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup}, file ${config.dbPath}`,
-    );
-  }
+  await transport.consumeWhenReady(() => app.startAllMicroservices());
+  transport.announce();
 }
 
 function setUpOpenApi(app: INestApplication): void {

@@ -9,6 +9,7 @@ import {
   sqliteDataSourceOptions,
 } from '@clusterlite/core';
 import { CommandModule } from '@clusterlite/command';
+import { EventLogModule } from '@clusterlite/event-log';
 import { ProjectionModule } from '@clusterlite/projection';
 import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
 import { ApiModule } from '@clusterlite/api';
@@ -30,27 +31,36 @@ export class NodeModule {
     config: NodeConfig,
     entities: readonly Type<unknown>[] = ENTITIES,
   ): DynamicModule {
-    const registry = new EntityRegistry(entities);
+    const entityRegistry = new EntityRegistry(entities);
+    // Each module below is imported, by reference, wherever it is used.
+    const registry = RegistryModule.forRegistry(entityRegistry);
+    const eventLog = EventLogModule.forRoot(config, { imports: [registry] });
+    const command = CommandModule.register({ imports: [registry, eventLog] });
+    const projection = ProjectionModule.register({
+      imports: [registry, eventLog],
+    });
     return {
       module: NodeModule,
       imports: [
         CoreModule.forRoot(config),
-        RegistryModule.forRegistry(registry),
         TypeOrmModule.forRootAsync({
-          inject: [EntityRegistry],
-          useFactory: (registry: EntityRegistry) => {
+          useFactory: () => {
             if (config.dbPath !== ':memory:')
               mkdirSync(dirname(config.dbPath), { recursive: true });
             return sqliteDataSourceOptions(
               config.dbPath,
-              registry.all().map((definition) => definition.schema),
+              entityRegistry.all().map((definition) => definition.schema),
             );
           },
         }),
-        CommandModule,
-        ProjectionModule,
-        ApiModule.forEntities(registry),
-        ConsoleModule,
+        registry,
+        eventLog,
+        command,
+        projection,
+        ApiModule.forEntities(entityRegistry, {
+          imports: [registry, command, projection],
+        }),
+        ConsoleModule.register({ imports: [registry] }),
         TerminusModule,
         PrometheusModule.register({
           path: '/_cluster/metrics',

@@ -5,10 +5,10 @@ import {
   EventLogUnavailableError,
   LogPosition,
   NodeConfig,
-  chosenPartition,
   encodeEvent,
   type ReplicationEvent,
 } from '@clusterlite/core';
+import { EVENT_LOG_CLIENT, chosenPartition } from '@clusterlite/event-log';
 import {
   EntityCommands,
   type EntityDefinition,
@@ -18,9 +18,6 @@ import {
 import type { RecordMetadata } from 'kafkajs';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
-
-/** Injection token of the transport the command side emits events through. */
-export const EVENT_LOG_CLIENT = Symbol('EVENT_LOG_CLIENT');
 
 const RETRY_AFTER_SECONDS = 5;
 

@@ -1,11 +1,9 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { NodeConfig } from './config/node-config.js';
-import { EmbeddedEventLog } from './storage/embedded-event-log.js';
-import { SqliteWriter } from './storage/sqlite-writer.js';
 
 /**
- * The node's configuration and its SQLite writer, for every other module.
- * Needs a TypeORM `DataSource` (TypeOrmModule.forRoot*) beside it.
+ * The node's configuration, validated once at startup. The only global
+ * module: every other module imports what it uses.
  */
 @Global()
 @Module({})
@@ -13,12 +11,8 @@ export class CoreModule {
   static forRoot(config: NodeConfig): DynamicModule {
     return {
       module: CoreModule,
-      providers: [
-        { provide: NodeConfig, useValue: config },
-        SqliteWriter,
-        EmbeddedEventLog,
-      ],
-      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
+      providers: [{ provide: NodeConfig, useValue: config }],
+      exports: [NodeConfig],
     };
   }
 }

@@ -6,6 +6,5 @@ export * from './events/replication-event.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
 export * from './storage/sqlite-writer.js';
-export * from './kafka/kafka-options.js';
-export * from './storage/embedded-event-log.js';
 export * from './core.module.js';
+export * from './storage/sqlite.module.js';

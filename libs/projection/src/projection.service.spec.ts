@@ -10,11 +10,9 @@ import { EntityRegistry, Field, ReplicatedEntity } from '@clusterlite/registry';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AppliedPositions } from './applied-positions.js';
-import { ProjectionService, type LogMessage } from './projection.service.js';
-import {
-  ReplicaStatusService,
-  type LogEndOffsets,
-} from './replica-status.service.js';
+import type { LogEndOffsets, LogMessage } from '@clusterlite/event-log';
+import { ProjectionService } from './projection.service.js';
+import { ReplicaStatusService } from './replica-status.service.js';
 
 @ReplicatedEntity('members')
 class Member {

@@ -14,24 +14,15 @@ import {
   type ReplicationEvent,
   type SqliteTransaction,
 } from '@clusterlite/core';
+import {
+  LogConsumer,
+  type DeadLetter,
+  type LogMessage,
+} from '@clusterlite/event-log';
 import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
-
-/** One message of the log, as either transport delivers it. */
-export interface LogMessage {
-  offset: string;
-  value: Buffer | string | null;
-}
-
-export interface DeadLetter {
-  topic: string;
-  partition: number;
-  offset: string;
-  reason: string;
-  value: Buffer | string | null;
-}
 
 export interface BatchResult {
   applied: number;
@@ -102,7 +93,7 @@ const BATCH_ATTEMPTS = 3;
  */
 @Injectable()
 export class ProjectionService
-  implements OnModuleInit, BeforeApplicationShutdown
+  implements LogConsumer, OnModuleInit, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ProjectionService.name);
   private readonly appliedOutcomes = new Subject<EventOutcome>();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NodeConfig } from '@clusterlite/core';
+import { LogEndOffsets } from '@clusterlite/event-log';
 import { EntityRegistry } from '@clusterlite/registry';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -21,11 +22,6 @@ export interface TableChecksum {
   rows: number;
   /** SHA-256 of every row (id order, all columns): equal on replicas that applied the same log. */
   checksum: string;
-}
-
-/** Reads end offsets of the log; implemented per transport. */
-export abstract class LogEndOffsets {
-  abstract endOffsets(topics: string[]): Promise<Map<string, bigint>>;
 }
 
 /** What a node reports about its replica: positions, lag and checksums. */

@@ -18,7 +18,6 @@ export class RegistryModule {
   static forRegistry(registry: EntityRegistry): DynamicModule {
     return {
       module: RegistryModule,
-      global: true,
       providers: [{ provide: EntityRegistry, useValue: registry }],
       exports: [EntityRegistry],
     };

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ConsoleController } from './console.controller.js';
 import { EntityCatalogController } from './entity-catalog.controller.js';
 
@@ -8,7 +8,17 @@ import { EntityCatalogController } from './entity-catalog.controller.js';
  * replica state. `GET /_cluster/entities` describes the tables for it.
  *
  * @example
- * imports: [RegistryModule.forEntities(ENTITIES), ProjectionModule, ConsoleModule]
+ * ConsoleModule.register({ imports: [registry] })
  */
-@Module({ controllers: [ConsoleController, EntityCatalogController] })
-export class ConsoleModule {}
+@Module({})
+export class ConsoleModule {
+  static register(
+    options: { imports?: DynamicModule['imports'] } = {},
+  ): DynamicModule {
+    return {
+      module: ConsoleModule,
+      imports: options.imports ?? [],
+      controllers: [ConsoleController, EntityCatalogController],
+    };
+  }
+}

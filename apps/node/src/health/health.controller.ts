@@ -8,7 +8,8 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { NodeConfig } from '@clusterlite/core';
-import { LogEndOffsets, ProjectionService } from '@clusterlite/projection';
+import { LogEndOffsets } from '@clusterlite/event-log';
+import { ProjectionService } from '@clusterlite/projection';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).

@@ -6,7 +6,7 @@ import type {
   ConsumerGroupJoinEvent,
   EachBatchPayload,
 } from 'kafkajs';
-import type { DeadLetter, ProjectionService } from '../projection.service.js';
+import type { DeadLetter, LogConsumer } from '../event-log.ports.js';
 
 /** Wait before building a new consumer after kafkajs gave one up. */
 const RESTART_DELAY_MS = 2_000;
@@ -29,7 +29,7 @@ export class KafkaProjectionServer extends ServerKafka {
   private closing = false;
 
   constructor(
-    private readonly projection: ProjectionService,
+    private readonly projection: LogConsumer,
     private readonly deadLetterTopic: string,
     options: NonNullable<KafkaOptions['options']>,
   ) {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { EmbeddedEventLog } from '@clusterlite/core';
-import type { ProjectionService } from '../projection.service.js';
+import type { LogConsumer } from '../event-log.ports.js';
+import type { EmbeddedEventLog } from './embedded-event-log.js';
 
 const READ_BATCH = 2_000;
 const IDLE_POLL_MS = 1_000;
@@ -22,7 +22,7 @@ export class EmbeddedLogServer
   private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly projection: ProjectionService,
+    private readonly projection: LogConsumer,
     private readonly log: EmbeddedEventLog,
   ) {
     super();

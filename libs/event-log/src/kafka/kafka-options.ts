@@ -5,7 +5,7 @@ import {
   type ICustomPartitioner,
   type Message,
 } from 'kafkajs';
-import type { NodeConfig } from '../config/node-config.js';
+import type { NodeConfig } from '@clusterlite/core';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 

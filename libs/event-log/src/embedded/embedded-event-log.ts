@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
-import { SqliteWriter } from './sqlite-writer.js';
+import { SqliteWriter } from '@clusterlite/core';
 
 export interface EmbeddedLogEntry {
   topic: string;

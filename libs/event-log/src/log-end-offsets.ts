@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { EmbeddedEventLog, NodeConfig } from '@clusterlite/core';
+import { NodeConfig } from '@clusterlite/core';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { LogEndOffsets } from './replica-status.service.js';
+import { EmbeddedEventLog } from './embedded/embedded-event-log.js';
+import { LogEndOffsets } from './event-log.ports.js';
 
 /** High watermarks from the Kafka brokers, for the lag in the status endpoint. */
 @Injectable()

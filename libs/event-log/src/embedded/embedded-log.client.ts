@@ -3,7 +3,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import type { EmbeddedEventLog } from '@clusterlite/core';
+import type { EmbeddedEventLog } from './embedded-event-log.js';
 import type { RecordMetadata } from 'kafkajs';
 import type { Observable } from 'rxjs';
 

@@ -1,0 +1,21 @@
+import type { CustomTransportStrategy } from '@nestjs/microservices';
+import type { LogConsumer } from './event-log.ports.js';
+
+/**
+ * The log as the node's application sees it, Kafka or embedded, chosen once by
+ * `EventLogModule.forRoot`: the Nest server that feeds the projection, when to
+ * start it, and what the node says about its log at startup.
+ */
+export abstract class EventLogTransport {
+  /** The Nest transport strategy that feeds `consumer` from the log. */
+  abstract server(consumer: LogConsumer): CustomTransportStrategy;
+
+  /**
+   * Runs `start` (which starts the server) once the log can be consumed. Does
+   * not wait for Kafka: meanwhile the node serves reads from its own file.
+   */
+  abstract consumeWhenReady(start: () => Promise<unknown>): Promise<void>;
+
+  /** Logs the mode this node runs in. */
+  abstract announce(): void;
+}
