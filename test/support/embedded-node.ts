@@ -1,4 +1,3 @@
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NodeConfig } from '@clusterlite/core';
 import { mkdtempSync } from 'node:fs';
@@ -7,8 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 
 export { eventually } from './eventually.js';
-import { configureNode } from '../../apps/node/src/configure-node.js';
-import { NodeModule } from '../../apps/node/src/node.module.js';
+import { createNodeApp } from '../../apps/node/src/create-node-app.js';
 
 export interface EmbeddedNode {
   app: NestExpressApplication;
@@ -29,16 +27,7 @@ export async function startEmbeddedNode(
     ...env,
     DB_PATH: dbPath,
   });
-  const app = await NestFactory.create<NestExpressApplication>(
-    NodeModule.register(config),
-    {
-      bodyParser: false,
-      // Shut down promptly: idle keep-alive connections must not hold the process.
-      forceCloseConnections: true,
-      logger: ['error'],
-    },
-  );
-  await configureNode(app, config);
+  const app = await createNodeApp(config, { logger: ['error'] });
   return {
     app,
     http: request(app.getHttpServer()),

@@ -31,8 +31,8 @@ export function logLevelsFor(config: NodeConfig): LogLevel[] {
 
 /**
  * Everything around the modules that makes a node: body limits, CORS, error
- * format, validation, OpenAPI docs and the projection's transport. Shared by
- * `main.ts` and the end-to-end tests so both run the same node.
+ * format, validation, OpenAPI docs and the projection's transport. Called by
+ * `createNodeApp()`, which `main.ts` and the end-to-end tests share.
  */
 export async function configureNode(
   app: NestExpressApplication,

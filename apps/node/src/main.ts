@@ -1,9 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { InvalidConfigurationError, NodeConfig } from '@clusterlite/core';
-import { configureNode, logLevelsFor } from './configure-node.js';
-import { NodeModule } from './node.module.js';
+import { createNodeApp } from './create-node-app.js';
 
 function loadConfig(): NodeConfig {
   try {
@@ -17,16 +14,7 @@ function loadConfig(): NodeConfig {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestExpressApplication>(
-    NodeModule.register(config),
-    {
-      bodyParser: false,
-      // Shut down promptly: idle keep-alive connections must not hold the process.
-      forceCloseConnections: true,
-      logger: logLevelsFor(config),
-    },
-  );
-  await configureNode(app, config);
+  const app = await createNodeApp(config);
   await app.listen(config.port);
 }
 
