@@ -15,6 +15,7 @@ import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService } from '@clusterlite/projection';
 import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
+import { serveConsoleAssets } from './console/console-assets.js';
 
 const LEVELS: LogLevel[] = [
   'fatal',
@@ -85,6 +86,7 @@ export async function configureNode(
       'X-ClusterLite-Node',
     ],
   });
+  serveConsoleAssets(app);
   app.useGlobalFilters(filter);
   app.useGlobalPipes(
     new ValidationPipe({

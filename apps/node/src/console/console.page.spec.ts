@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { CONSOLE_ASSETS_DIR } from './console-assets.js';
 import { consolePage } from './console.page.js';
-import { CONSOLE_SCRIPT } from './console.script.js';
-import { CONSOLE_STYLES } from './console.styles.js';
+
+const CONSOLE_SCRIPT = readFileSync(
+  join(CONSOLE_ASSETS_DIR, 'console.js'),
+  'utf8',
+);
+const CONSOLE_STYLES = readFileSync(
+  join(CONSOLE_ASSETS_DIR, 'console.css'),
+  'utf8',
+);
 
 describe('console page', () => {
   it('names the node that served it, escaped', () => {

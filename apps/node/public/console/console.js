@@ -1,14 +1,12 @@
+// @ts-check
 /**
  * The console's browser script: a plain ES module, no framework and no
  * build step, so a node serves it as it is. It only uses the public REST API:
  * `GET /_cluster/entities` for the forms, `/{table}` for rows, `/{table}/_changes`
  * (server-sent events) for live updates and `GET /_cluster/status` for the node
  * panel. DOM nodes are built with textContent, never from HTML strings.
- *
- * Kept free of backticks and dollar-brace so it can live in this raw template.
  */
-export const CONSOLE_SCRIPT = String.raw`
-const SERVED_BY = document.querySelector('meta[name="clusterlite-node"]').content;
+const SERVED_BY = /** @type {HTMLMetaElement} */ (document.querySelector('meta[name="clusterlite-node"]')).content;
 const PAGE_SIZES = [10, 25, 50, 100];
 const STATUS_INTERVAL_MS = 10000;
 const FLASH_MS = 2500;
@@ -54,7 +52,12 @@ function h(tag, attributes, ...children) {
   return element;
 }
 
+/** @param {string} id */
 const byId = (id) => document.getElementById(id);
+/** @param {string} id */
+const buttonById = (id) => /** @type {HTMLButtonElement} */ (byId(id));
+/** @param {string} id */
+const dialogById = (id) => /** @type {HTMLDialogElement} */ (byId(id));
 
 function humanize(name) {
   if (name.length <= 3) return name.toUpperCase();
@@ -174,7 +177,10 @@ function compareValues(a, b, type) {
   if (type === 'integer' || type === 'number') return a - b;
   if (type === 'boolean') return Number(b) - Number(a);
   if (type === 'id') return a < b ? -1 : a > b ? 1 : 0;
-  if (type === 'string[]') a = a.join(', '), b = b.join(', ');
+  if (type === 'string[]') {
+    a = a.join(', ');
+    b = b.join(', ');
+  }
   return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
 }
 
@@ -217,10 +223,10 @@ function route() {
   const table = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
   const entity = state.entities.find((candidate) => candidate.table === table);
   if (entity) {
-    openTable(entity, true);
+    void openTable(entity, true);
   } else if (!table && state.entities.length > 0) {
     history.replaceState(null, '', '#/' + state.entities[0].table);
-    openTable(state.entities[0], false);
+    void openTable(state.entities[0], false);
   } else {
     if (state.source) state.source.close();
     state.entity = null;
@@ -270,7 +276,7 @@ function renderView() {
       h('p', { id: 'table-status', class: 'table-status' }, 'Loading…'),
       h('div', { class: 'toolbar-controls' },
         h('label', { for: 'page-size' }, 'Rows per page'),
-        h('select', { id: 'page-size', onchange: (event) => { state.pageSize = Number(event.target.value); loadPage(firstPageUrl(), 'first'); } },
+        h('select', { id: 'page-size', onchange: (event) => { state.pageSize = Number(event.target.value); void loadPage(firstPageUrl(), 'first'); } },
           PAGE_SIZES.map((size) => h('option', { value: String(size), selected: size === state.pageSize }, String(size)))),
         h('button', { type: 'button', class: 'button', onclick: () => reloadPage('Reloaded.') }, 'Reload'))),
     h('div', { id: 'notice', class: 'notice', role: 'status' }),
@@ -305,7 +311,7 @@ function renderRows() {
   const tbody = byId('rows');
   if (!tbody) return;
   const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest('tr[data-id]') : null;
-  const focus = focused && tbody.contains(focused) ? { id: focused.dataset.id, action: document.activeElement.dataset.action } : null;
+  const focus = focused && tbody.contains(focused) ? { id: /** @type {HTMLElement} */ (focused).dataset.id, action: /** @type {HTMLElement} */ (document.activeElement).dataset.action } : null;
   const rows = state.sortedOnServer ? state.rows : [...state.rows].sort(comparator());
   const columns = columnsOf(entity);
   const now = Date.now();
@@ -325,8 +331,8 @@ function renderRows() {
   }
   if (focus) {
     const button = tbody.querySelector('tr[data-id="' + CSS.escape(focus.id) + '"] [data-action="' + focus.action + '"]');
-    if (button) button.focus();
-    else tbody.closest('.table-wrap').focus();
+    if (button instanceof HTMLElement) button.focus();
+    else /** @type {HTMLElement} */ (tbody.closest('.table-wrap')).focus();
   }
   renderTableStatus();
 }
@@ -348,8 +354,8 @@ function renderTableStatus() {
   status.textContent = text;
   byId('table-caption').textContent = caption;
   byId('page-number').textContent = 'Page ' + page;
-  byId('previous-page').disabled = page <= 1;
-  byId('next-page').disabled = !state.nextUrl;
+  buttonById('previous-page').disabled = page <= 1;
+  buttonById('next-page').disabled = !state.nextUrl;
 }
 
 function notice(message, tone) {
@@ -393,11 +399,11 @@ function reloadPage(message) {
 }
 
 function nextPage() {
-  if (state.nextUrl) loadPage(state.nextUrl, 'next');
+  if (state.nextUrl) void loadPage(state.nextUrl, 'next');
 }
 
 function previousPage() {
-  if (state.pageStarts.length > 1) loadPage(state.pageStarts[state.pageStarts.length - 2], 'previous');
+  if (state.pageStarts.length > 1) void loadPage(state.pageStarts[state.pageStarts.length - 2], 'previous');
 }
 
 /**
@@ -444,7 +450,7 @@ function connectFeed(entity) {
       setLive('live');
       if (lost) {
         lost = false;
-        reloadPage('Live updates reconnected; the table was reloaded.');
+        void reloadPage('Live updates reconnected; the table was reloaded.');
       }
       resolve();
     });
@@ -457,7 +463,7 @@ function connectFeed(entity) {
       lost = true;
       if (source.readyState === EventSource.CLOSED) {
         setLive('off');
-        setTimeout(() => { if (state.source === source) connectFeed(entity); }, 5000);
+        setTimeout(() => { if (state.source === source) void connectFeed(entity); }, 5000);
       } else {
         setLive('reconnecting');
       }
@@ -623,7 +629,8 @@ function fieldControl(field, value) {
 
 /** Reads one field of the form: its JSON value, or a problem to show at the field. */
 function readField(field) {
-  const control = byId('field-' + field.name);
+  // An input, a select or a textarea: all have the properties read here, for the field types they serve.
+  const control = /** @type {HTMLInputElement} */ (byId('field-' + field.name));
   const label = humanize(field.name);
   if (field.type === 'boolean') {
     if (field.required) return { value: control.checked };
@@ -707,13 +714,13 @@ function openRowDialog(title, meta, submitLabel, row) {
   byId('row-dialog-meta').textContent = meta;
   byId('row-dialog-note').textContent = '';
   byId('row-submit').textContent = submitLabel;
-  byId('row-submit').disabled = false;
+  buttonById('row-submit').disabled = false;
   byId('row-submit').hidden = false;
   byId('row-fields').replaceChildren(...entity.fields.map((field) => fieldControl(field, row ? row[field.name] : undefined)));
-  const dialog = byId('row-dialog');
+  const dialog = dialogById('row-dialog');
   if (!dialog.open) dialog.showModal();
   const first = form.querySelector('input, select, textarea');
-  if (first) first.focus();
+  if (first instanceof HTMLElement) first.focus();
 }
 
 function openCreate() {
@@ -744,7 +751,7 @@ async function openEdit(id) {
 function closeRowDialog(message) {
   const form = state.form;
   state.form = null;
-  byId('row-dialog').close();
+  dialogById('row-dialog').close();
   if (form && form.opener && form.opener.isConnected) form.opener.focus();
   else if (form && form.id) focusRow(form.id);
   if (message) notice(message, 'success');
@@ -752,7 +759,7 @@ function closeRowDialog(message) {
 
 function focusRow(id) {
   const button = document.querySelector('#rows tr[data-id="' + CSS.escape(id) + '"] [data-action="edit"]');
-  if (button) button.focus();
+  if (button instanceof HTMLElement) button.focus();
 }
 
 /** Fields the user changed, compared with the version the form was opened on. */
@@ -842,7 +849,7 @@ async function showWriteProblem(form, response) {
   } else if (response.status === 404 && form.kind === 'edit') {
     showAlert('row-form-alert', 'This ' + noun(entity) + ' was deleted by someone else while you were editing it. Nothing was saved.');
     showWritten({ id: form.id }, new Headers(), true);
-    byId('row-submit').disabled = true;
+    buttonById('row-submit').disabled = true;
   } else if (response.status === 504) {
     closeRowDialog('The write was accepted, but this node had not applied it after a few seconds. The table shows it once applied.');
   } else {
@@ -939,15 +946,15 @@ function openDelete(id) {
   clearErrors(form);
   byId('delete-dialog-title').textContent = 'Delete ' + noun(entity) + ' “' + rowTitle(entity, row) + '”?';
   byId('delete-dialog-text').textContent = 'Version ' + row.version + ' of ID ' + row.id + ' will be deleted on every node. If someone changes it first, nothing is deleted.';
-  byId('delete-confirm').disabled = false;
-  byId('delete-dialog').showModal();
+  buttonById('delete-confirm').disabled = false;
+  dialogById('delete-dialog').showModal();
   byId('delete-cancel').focus();
 }
 
 function closeDeleteDialog(message, tone) {
   const deleting = state.deleting;
   state.deleting = null;
-  byId('delete-dialog').close();
+  dialogById('delete-dialog').close();
   if (deleting && deleting.opener && deleting.opener.isConnected) deleting.opener.focus();
   else if (byId('table-title')) byId('table-title').focus();
   if (message) notice(message, tone || 'success');
@@ -984,7 +991,7 @@ let statusTimer = null;
 
 function scheduleStatusRefresh() {
   if (statusTimer) return;
-  statusTimer = setTimeout(() => { statusTimer = null; refreshStatus(); }, 1000);
+  statusTimer = setTimeout(() => { statusTimer = null; void refreshStatus(); }, 1000);
 }
 
 async function refreshStatus() {
@@ -1004,7 +1011,7 @@ async function refreshStatus() {
 
 function renderStatus() {
   const ordered = [...nodes.values()].sort((a, b) =>
-    (b.report.nodeId === SERVED_BY) - (a.report.nodeId === SERVED_BY) || a.report.nodeId.localeCompare(b.report.nodeId));
+    Number(b.report.nodeId === SERVED_BY) - Number(a.report.nodeId === SERVED_BY) || a.report.nodeId.localeCompare(b.report.nodeId));
   const panel = byId('node-status');
   const balanced = ordered.some(({ report }) => report.nodeId !== SERVED_BY);
   panel.replaceChildren(h('div', { class: 'node-cards' },
@@ -1054,7 +1061,7 @@ async function start() {
   byId('delete-cancel').addEventListener('click', () => closeDeleteDialog());
   byId('delete-dialog').addEventListener('cancel', (event) => { event.preventDefault(); closeDeleteDialog(); });
   window.addEventListener('hashchange', route);
-  refreshStatus();
+  void refreshStatus();
   setInterval(refreshStatus, STATUS_INTERVAL_MS);
   const response = await api('GET', '/_cluster/entities');
   if (!response.ok) {
@@ -1066,5 +1073,4 @@ async function start() {
   route();
 }
 
-start();
-`;
+void start();
