@@ -244,11 +244,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
     return run;
   }
 
-  /** Waits for every queued transaction to finish. */
-  async drain(): Promise<void> {
-    await this.tail;
-  }
-
   /**
    * A read on the node's connection, outside any queued transaction, with the
    * statement kept prepared: the hot read path (a row by id, a list page)
