@@ -1,10 +1,11 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { NodeConfig } from './config/node-config.js';
 import { EmbeddedEventLog } from './storage/embedded-event-log.js';
+import { SqliteReader } from './storage/sqlite-reader.js';
 import { SqliteWriter } from './storage/sqlite-writer.js';
 
 /**
- * The node's configuration and its SQLite writer, for every other module.
+ * The node's configuration and its SQLite writer and reader, for every other module.
  * Needs a TypeORM `DataSource` (TypeOrmModule.forRoot*) beside it.
  */
 @Global()
@@ -16,9 +17,10 @@ export class CoreModule {
       providers: [
         { provide: NodeConfig, useValue: config },
         SqliteWriter,
+        SqliteReader,
         EmbeddedEventLog,
       ],
-      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
+      exports: [NodeConfig, SqliteWriter, SqliteReader, EmbeddedEventLog],
     };
   }
 }

@@ -8,6 +8,8 @@ export * from './http/problem-details.filter.js';
 export * from './http/request-validation.error.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
+export * from './storage/sqlite-reader.js';
+export * from './storage/sqlite-errors.js';
 export * from './storage/sqlite-writer.js';
 export * from './kafka/kafka-options.js';
 export * from './storage/embedded-event-log.js';

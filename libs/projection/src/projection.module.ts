@@ -15,6 +15,7 @@ import {
   KafkaLogEndOffsets,
 } from './log-end-offsets.js';
 import { ProjectionService } from './projection.service.js';
+import { StorageRetry } from './storage-retry.js';
 import {
   LogEndOffsets,
   ReplicaStatusService,
@@ -28,6 +29,7 @@ import {
 @Module({
   providers: [
     AppliedPositions,
+    StorageRetry,
     ProjectionService,
     EntityQueryService,
     { provide: EntityQueries, useExisting: EntityQueryService },
@@ -47,6 +49,7 @@ import {
     ReplicaStatusService,
     AppliedPositions,
     LogEndOffsets,
+    StorageRetry,
   ],
 })
 export class ProjectionModule {

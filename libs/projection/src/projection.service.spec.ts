@@ -1,6 +1,7 @@
 import { IsEmail } from 'class-validator';
 import {
   NodeConfig,
+  SqliteReader,
   SqliteWriter,
   encodeEvent,
   sqliteDataSourceOptions,
@@ -11,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService, type LogMessage } from './projection.service.js';
+import { StorageRetry } from './storage-retry.js';
 import {
   ReplicaStatusService,
   type LogEndOffsets,
@@ -54,11 +56,12 @@ async function newProjection() {
     registry,
     positions,
     config,
+    new StorageRetry(),
   );
   await projection.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };
   const status = new ReplicaStatusService(
-    dataSource,
+    new SqliteReader(dataSource),
     registry,
     positions,
     config,

@@ -81,93 +81,6 @@ class StatementCache {
 const COMPLETES_IN_ONE_STEP =
   /^\s*(?:(?:INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)|(?:BEGIN|COMMIT|ROLLBACK|END)\b)/i;
 
-/** Prepared copies of one read that may run at once (libuv runs 4 thread-pool threads by default). */
-const READ_STATEMENTS_PER_SQL = 4;
-/** Distinct reads kept prepared, at most (least recently used ones are finalized first). */
-const MAX_PREPARED_READS = 64;
-
-/**
- * Prepared statements for reads. sqlite3 runs the calls on one Statement one after another,
- * so a single shared statement would make concurrent reads wait for each other's thread-pool
- * round trips: each read takes an idle copy, prepares a new one (up to a few per SQL), or,
- * when all are busy, runs unprepared like any one-off query.
- */
-class ReadStatements {
-  /** Idle copies per SQL, in least-recently-used order of the SQL. */
-  private readonly idle = new Map<string, Statement[]>();
-  private readonly prepared = new Map<string, number>();
-  private closed = false;
-
-  constructor(readonly database: Database) {}
-
-  all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const statement = this.take(sql);
-    return new Promise((resolve, reject) => {
-      const callback = (error: Error | null, rows: T[]) => {
-        if (statement) this.give(sql, statement, error !== null);
-        if (error) reject(error);
-        else resolve(rows);
-      };
-      if (statement) statement.all(parameters, callback);
-      else this.database.all(sql, parameters, callback);
-    });
-  }
-
-  /** Finalizes the idle copies; busy ones are finalized when their read ends. */
-  close(): void {
-    this.closed = true;
-    for (const statements of this.idle.values())
-      for (const statement of statements) statement.finalize(() => undefined);
-    this.idle.clear();
-    this.prepared.clear();
-  }
-
-  private take(sql: string): Statement | null {
-    if (this.closed) return null;
-    const idle = this.idle.get(sql);
-    if (idle) {
-      this.idle.delete(sql);
-      this.idle.set(sql, idle);
-      const statement = idle.pop();
-      if (statement) return statement;
-    }
-    const count = this.prepared.get(sql) ?? 0;
-    if (count >= READ_STATEMENTS_PER_SQL) return null;
-    if (
-      count === 0 &&
-      this.prepared.size >= MAX_PREPARED_READS &&
-      !this.evictOne()
-    )
-      return null;
-    this.prepared.set(sql, count + 1);
-    if (!idle) this.idle.set(sql, []);
-    return this.database.prepare(sql);
-  }
-
-  private give(sql: string, statement: Statement, failed: boolean): void {
-    const idle = this.idle.get(sql);
-    if (this.closed || failed || !idle) {
-      statement.finalize(() => undefined);
-      if (!this.closed && this.prepared.has(sql))
-        this.prepared.set(sql, (this.prepared.get(sql) ?? 1) - 1);
-      return;
-    }
-    idle.push(statement);
-  }
-
-  /** Finalizes the least recently used read whose copies are all idle; false if none is. */
-  private evictOne(): boolean {
-    for (const [sql, idle] of this.idle) {
-      if (idle.length !== this.prepared.get(sql)) continue;
-      for (const statement of idle) statement.finalize(() => undefined);
-      this.idle.delete(sql);
-      this.prepared.delete(sql);
-      return true;
-    }
-    return false;
-  }
-}
-
 /** One open write transaction on the node's SQLite file. */
 export class SqliteTransaction {
   constructor(
@@ -217,7 +130,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqliteWriter.name);
   private tail: Promise<unknown> = Promise.resolve();
   private statements: StatementCache | null = null;
-  private reads: ReadStatements | null = null;
   private closing = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -234,7 +146,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.reads?.close();
     await this.statements?.close();
   }
 
@@ -247,21 +158,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
   /** Waits for every queued transaction to finish. */
   async drain(): Promise<void> {
     await this.tail;
-  }
-
-  /**
-   * A read on the node's connection, outside any queued transaction, with the
-   * statement kept prepared: the hot read path (a row by id, a list page)
-   * skips TypeORM's per-query runner.
-   */
-  read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    const database = this.database;
-    if (this.reads?.database !== database) {
-      this.reads?.close();
-      this.reads = new ReadStatements(database);
-      if (this.closing) this.reads.close();
-    }
-    return this.reads.all<T>(sql, parameters);
   }
 
   private statementCache(): StatementCache {
