@@ -34,8 +34,16 @@ class ReadStatements {
 
   constructor(readonly database: Database) {}
 
-  all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const statement = this.take(sql);
+  async all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const taken = this.take(sql);
+    const statement = taken?.statement ?? null;
+    if (taken && statement) {
+      // sqlite3 never calls back a call queued on a statement it could not prepare.
+      await taken.prepared.catch((error: unknown) => {
+        this.give(sql, statement, true);
+        throw error;
+      });
+    }
     return new Promise((resolve, reject) => {
       const callback = (error: Error | null, rows: T[]) => {
         if (statement) this.give(sql, statement, error !== null);
@@ -56,14 +64,17 @@ class ReadStatements {
     this.prepared.clear();
   }
 
-  private take(sql: string): Statement | null {
+  /** An idle copy, or a new one with its preparation (settled once SQLite prepared it); null to run unprepared. */
+  private take(
+    sql: string,
+  ): { statement: Statement; prepared: Promise<void> } | null {
     if (this.closed) return null;
     const idle = this.idle.get(sql);
     if (idle) {
       this.idle.delete(sql);
       this.idle.set(sql, idle);
       const statement = idle.pop();
-      if (statement) return statement;
+      if (statement) return { statement, prepared: Promise.resolve() };
     }
     const count = this.prepared.get(sql) ?? 0;
     if (count >= READ_STATEMENTS_PER_SQL) return null;
@@ -75,7 +86,13 @@ class ReadStatements {
       return null;
     this.prepared.set(sql, count + 1);
     if (!idle) this.idle.set(sql, []);
-    return this.database.prepare(sql);
+    let statement!: Statement;
+    const prepared = new Promise<void>((resolve, reject) => {
+      statement = this.database.prepare(sql, (error: Error | null) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+    return { statement, prepared };
   }
 
   private give(sql: string, statement: Statement, failed: boolean): void {

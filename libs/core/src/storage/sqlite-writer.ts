@@ -18,21 +18,28 @@ const MAX_CACHED_SQL_LENGTH = 1 << 20;
  * connection. Saves SQLite's parse/plan and a thread-pool round trip per statement.
  */
 class StatementCache {
-  /** In least-recently-used order. */
-  private readonly statements = new Map<string, Statement>();
+  /** In least-recently-used order; each with its preparation, settled once SQLite prepared it. */
+  private readonly statements = new Map<
+    string,
+    { statement: Statement; prepared: Promise<Statement> }
+  >();
   private sqlLength = 0;
   private closed = false;
 
   constructor(readonly database: Database) {}
 
-  /** The prepared statement for `sql`, or null when it must run uncached. Use it at once. */
-  get(sql: string): Statement | null {
+  /**
+   * The prepared statement for `sql`, or null when it must run uncached. Use it at once.
+   * Rejects with SQLite's error when it cannot be prepared: sqlite3 never calls back the
+   * calls queued on a statement whose preparation failed, so none may be queued before.
+   */
+  get(sql: string): Promise<Statement> | null {
     if (this.closed) return null;
-    let statement = this.statements.get(sql);
-    if (statement) {
+    const cached = this.statements.get(sql);
+    if (cached) {
       this.statements.delete(sql);
-      this.statements.set(sql, statement);
-      return statement;
+      this.statements.set(sql, cached);
+      return cached.prepared;
     }
     if (sql.length > MAX_CACHED_SQL_LENGTH / 4) return null;
     while (
@@ -41,19 +48,26 @@ class StatementCache {
     ) {
       this.evict(this.statements.keys().next().value as string);
     }
-    statement = this.database.prepare(sql, (error: Error | null) => {
-      // The calls queued on it fail with the same error; prepare again next time.
-      if (error && this.statements.get(sql) === statement) this.evict(sql);
+    let statement!: Statement;
+    const prepared = new Promise<Statement>((resolve, reject) => {
+      statement = this.database.prepare(sql, (error: Error | null) => {
+        if (!error) return resolve(statement);
+        // Prepare again next time: the schema or the file may have changed by then.
+        if (this.statements.get(sql)?.statement === statement) this.evict(sql);
+        reject(error);
+      });
     });
-    this.statements.set(sql, statement);
+    this.statements.set(sql, { statement, prepared });
     this.sqlLength += sql.length;
-    return statement;
+    return prepared;
   }
 
   /** Finalizes every statement; later calls run uncached (the connection can then close). */
   async close(): Promise<void> {
     this.closed = true;
-    const statements = [...this.statements.values()];
+    const statements = [...this.statements.values()].map(
+      (cached) => cached.statement,
+    );
     this.statements.clear();
     this.sqlLength = 0;
     await Promise.all(
@@ -66,11 +80,11 @@ class StatementCache {
 
   /** Drops a statement; sqlite3 finalizes it after the calls already queued on it. */
   private evict(sql: string): void {
-    const statement = this.statements.get(sql);
-    if (!statement) return;
+    const cached = this.statements.get(sql);
+    if (!cached) return;
     this.statements.delete(sql);
     this.sqlLength -= sql.length;
-    statement.finalize(() => undefined);
+    cached.statement.finalize(() => undefined);
   }
 }
 
@@ -89,29 +103,31 @@ export class SqliteTransaction {
   ) {}
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
-  execute(sql: string, parameters: unknown[] = []): Promise<number> {
+  async execute(sql: string, parameters: unknown[] = []): Promise<number> {
+    const preparing = COMPLETES_IN_ONE_STEP.test(sql)
+      ? this.statements?.get(sql)
+      : null;
+    const statement = preparing ? await preparing : null;
     return new Promise((resolve, reject) => {
       const callback = function (this: RunResult, error: Error | null) {
         if (error) reject(error);
         else resolve(this.changes);
       };
-      const statement = COMPLETES_IN_ONE_STEP.test(sql)
-        ? this.statements?.get(sql)
-        : null;
       if (statement) statement.run(parameters, callback);
       else this.database.run(sql, parameters, callback);
     });
   }
 
   /** Runs a query (or a statement with RETURNING) and resolves to its rows. */
-  rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+  async rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    const preparing = this.statements?.get(sql);
+    const statement = preparing ? await preparing : null;
     return new Promise((resolve, reject) => {
       const callback = (error: Error | null, rows: T[]) => {
         if (error) reject(error);
         else resolve(rows);
       };
       // `all` steps a statement until it is done, so a cached one is never left in progress.
-      const statement = this.statements?.get(sql);
       if (statement) statement.all(parameters, callback);
       else this.database.all(sql, parameters, callback);
     });
