@@ -6,6 +6,7 @@ import { register } from 'prom-client';
 import {
   CoreModule,
   NodeConfig,
+  SqliteModule,
   sqliteDataSourceOptions,
 } from '@clusterlite/core';
 import { CommandModule } from '@clusterlite/command';
@@ -53,6 +54,7 @@ export class NodeModule {
             );
           },
         }),
+        SqliteModule,
         registry,
         eventLog,
         command,

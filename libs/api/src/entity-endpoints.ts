@@ -14,6 +14,7 @@ const HEARTBEAT_MS = 25_000;
 import {
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
+  EventNotAppliedError,
   EventRejectedError,
   IdempotencyKeyReusedError,
   InvalidPositionError,
@@ -221,8 +222,23 @@ export class EntityEndpoints {
       .setHeader('Preference-Applied', 'return=representation');
     return Promise.all(
       receipts.map(async (receipt): Promise<BulkItemResultDto> => {
-        const outcome = await this.queries.outcomeOf(receipt.eventId);
-        if (outcome?.status === 'rejected') {
+        const outcome = await this.queries.outcomeOf(
+          definition,
+          receipt.eventId,
+        );
+        if (!outcome) {
+          return {
+            status: 500,
+            id: receipt.id,
+            position: receipt.position.token,
+            error: new EventNotAppliedError(
+              definition.table,
+              receipt.eventId,
+              receipt.position.token,
+            ).message,
+          };
+        }
+        if (outcome.status === 'rejected') {
           return {
             status: 409,
             id: receipt.id,
@@ -302,7 +318,7 @@ export class EntityEndpoints {
           JSON.stringify([request.method, location, data, expectedVersion]),
         )
         .digest('base64url');
-      const first = await this.queries.idempotentRequest(key);
+      const first = await this.queries.idempotentRequest(definition, key);
       if (first && first.fingerprint !== fingerprint)
         throw new IdempotencyKeyReusedError(key);
       if (first) {
@@ -313,9 +329,12 @@ export class EntityEndpoints {
           position: LogPosition.parse(first.position)!,
         };
       } else {
-        // Not applied here yet: emit with an event id derived from the key, so
-        // that if another node emitted it too, the projection applies it once.
-        const eventId = uuidFrom(`event:${key}`);
+        // Not applied here yet: emit with an event id derived from the key and the
+        // request, so that if another node emitted it too, the projection applies it
+        // once; the same key on another table or route is another event.
+        const eventId = uuidFrom(
+          `event:${definition.table}:${request.method}:${location}:${key}`,
+        );
         receipt = await this.commands.submit(definition, {
           type,
           entityId: id,
@@ -362,9 +381,15 @@ export class EntityEndpoints {
       receipt.position,
       this.config.readWaitTimeoutMs,
     );
-    const outcome = await this.queries.outcomeOf(receipt.eventId);
-    if (outcome && outcome.status === 'rejected')
-      throw new EventRejectedError(outcome);
+    const outcome = await this.queries.outcomeOf(definition, receipt.eventId);
+    // Past the position with no outcome: this node set the event aside. Never answer with the row as it was.
+    if (!outcome)
+      throw new EventNotAppliedError(
+        definition.table,
+        receipt.eventId,
+        receipt.position.token,
+      );
+    if (outcome.status === 'rejected') throw new EventRejectedError(outcome);
     response.setHeader('Preference-Applied', 'return=representation');
     if (type === 'deleted') {
       response.status(204);
@@ -373,7 +398,8 @@ export class EntityEndpoints {
     const row = await this.queries.findOne(definition, receipt.id);
     if (!row) throw new EntityNotFoundError(definition.table, receipt.id);
     response.setHeader('ETag', `"${row.version}"`);
-    if (row.version === 1) {
+    // Versions continue across a delete, so a row this event made is told by its timestamps.
+    if (type === 'created' || row.createdAt === row.updatedAt) {
       response.status(201).setHeader('Location', location);
     } else {
       response.status(200).setHeader('Content-Location', location);

@@ -94,8 +94,9 @@ export class HistoryEntryDto {
 export class BulkItemResultDto {
   @ApiProperty({
     type: 'integer',
-    enum: [201, 409],
-    description: '201 created, or 409 if the projection rejected this item',
+    enum: [201, 409, 500],
+    description:
+      '201 created, 409 if the projection rejected this item, or 500 if this node set it aside (a dead letter)',
   })
   status: number;
 
@@ -115,7 +116,7 @@ export class BulkItemResultDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'Why the item was rejected (status 409)',
+    description: 'Why the item was rejected (409) or not applied (500)',
   })
   error?: string | null;
 }

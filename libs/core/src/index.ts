@@ -5,6 +5,8 @@ export * from './events/log-position.js';
 export * from './events/replication-event.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
+export * from './storage/sqlite-reader.js';
+export * from './storage/sqlite-errors.js';
 export * from './storage/sqlite-writer.js';
 export * from './core.module.js';
 export * from './storage/sqlite.module.js';

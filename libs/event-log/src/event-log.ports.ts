@@ -25,11 +25,15 @@ export abstract class LogConsumer {
   abstract topics(): string[];
   /** Offset of the next message to apply on a partition, or null when nothing was applied yet. */
   abstract nextOffset(topic: string, partition: number): bigint | null;
-  /** Applies messages of one partition, in order; answers those it dead-lettered. */
+  /**
+   * Applies messages of one partition, in order; answers those it dead-lettered.
+   * A fault of the node's storage is waited out while `keepGoing()` is true.
+   */
   abstract applyBatch(
     topic: string,
     partition: number,
     messages: LogMessage[],
+    options?: { keepGoing?: () => boolean },
   ): Promise<{ deadLetters: DeadLetter[] }>;
   /** Told by the server: whether it is receiving the log now. */
   abstract setConsuming(consuming: boolean): void;

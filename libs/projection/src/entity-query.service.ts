@@ -3,7 +3,7 @@ import {
   InvalidPositionError,
   LogPosition,
   NodeConfig,
-  SqliteWriter,
+  SqliteReader,
   type EventOutcome,
   type EventType,
 } from '@clusterlite/core';
@@ -53,7 +53,7 @@ export class EntityQueryService extends EntityQueries {
     private readonly registry: EntityRegistry,
     private readonly config: NodeConfig,
     private readonly projection: ProjectionService,
-    private readonly sqlite: SqliteWriter,
+    private readonly sqlite: SqliteReader,
   ) {
     super();
   }
@@ -198,10 +198,13 @@ export class EntityQueryService extends EntityQueries {
     await this.positions.waitFor(position, timeoutMs);
   }
 
-  async idempotentRequest(key: string): Promise<IdempotentRequest | null> {
+  async idempotentRequest(
+    definition: EntityDefinition,
+    key: string,
+  ): Promise<IdempotentRequest | null> {
     const [record] = await this.sqlite.read<IdempotentRequest>(
-      'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "key" = ?',
-      [key],
+      'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "tableName" = ? AND "key" = ?',
+      [definition.table, key],
     );
     return record ?? null;
   }
@@ -229,11 +232,14 @@ export class EntityQueryService extends EntityQueries {
     }));
   }
 
-  async outcomeOf(eventId: string): Promise<EventOutcome | null> {
+  async outcomeOf(
+    definition: EntityDefinition,
+    eventId: string,
+  ): Promise<EventOutcome | null> {
     const [record] = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version" ' +
-        'FROM "_clusterlite_outcomes" WHERE "eventId" = ?',
-      [eventId],
+        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "eventId" = ?',
+      [definition.table, eventId],
     );
     if (!record) return null;
     return {

@@ -5,6 +5,7 @@ import { AppliedPositions } from './applied-positions.js';
 import { EntityQueryService } from './entity-query.service.js';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
+import { StorageRetry } from './storage-retry.js';
 
 /**
  * The read side: consumes the log into this node's SQLite tables and serves
@@ -24,6 +25,7 @@ export class ProjectionModule {
       imports: [SqliteModule, ...(options.imports ?? [])],
       providers: [
         AppliedPositions,
+        StorageRetry,
         ProjectionService,
         EntityQueryService,
         { provide: EntityQueries, useExisting: EntityQueryService },
@@ -34,6 +36,7 @@ export class ProjectionModule {
         ProjectionService,
         ReplicaStatusService,
         AppliedPositions,
+        StorageRetry,
       ],
     };
   }

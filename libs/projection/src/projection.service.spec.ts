@@ -1,6 +1,7 @@
 import { IsEmail } from 'class-validator';
 import {
   NodeConfig,
+  SqliteReader,
   SqliteWriter,
   encodeEvent,
   sqliteDataSourceOptions,
@@ -13,6 +14,7 @@ import { AppliedPositions } from './applied-positions.js';
 import type { LogEndOffsets, LogMessage } from '@clusterlite/event-log';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
+import { StorageRetry } from './storage-retry.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -52,11 +54,12 @@ async function newProjection() {
     registry,
     positions,
     config,
+    new StorageRetry(),
   );
   await projection.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };
   const status = new ReplicaStatusService(
-    dataSource,
+    new SqliteReader(dataSource),
     registry,
     positions,
     config,
@@ -380,5 +383,66 @@ describe(ProjectionService.name, () => {
     expect(await second.status.checksums()).toEqual(
       await first.status.checksums(),
     );
+  });
+
+  it('continues versions across a delete and re-create, alone or in a run of creates', async () => {
+    const { projection, rows } = await newProjection();
+    const deleted = anEvent({ type: 'deleted', data: null });
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log([
+        anEvent(),
+        anEvent({ type: 'patched', data: { age: 1 } }),
+        deleted,
+        anEvent({ data: { name: 'Ada again', email: 'ada@example.com' } }),
+        { ...deleted, eventId: uuidv7() },
+        anEvent({ type: 'replaced', data: { name: 'Ada 3', email: 'a@x.io' } }),
+        { ...deleted, eventId: uuidv7() },
+        anEvent({ data: { name: 'Ada 4', email: 'ada@example.com' } }),
+        anEvent({ entityId: 'm2', data: { name: 'Bo', email: 'bo@x.io' } }),
+      ]),
+    );
+    expect(result.outcomes.map((outcome) => outcome.version)).toEqual([
+      1,
+      2,
+      null,
+      3,
+      null,
+      4,
+      null,
+      5,
+      1,
+    ]);
+    expect(await rows()).toMatchObject([
+      { id: 'm1', name: 'Ada 4', version: 5 },
+      { id: 'm2', version: 1 },
+    ]);
+  });
+
+  it('records a repeated event id as a skipped duplicate in its table, and applies the same id in another table', async () => {
+    const { projection, status, dataSource } = await newProjection();
+    const created = anEvent();
+    await projection.applyBatch(TOPIC, 0, log([created, created]));
+    expect(await status.skippedDuplicateCount()).toBe(1);
+    // An event of another table already has this id.
+    const sharedId = uuidv7();
+    await dataSource.query(
+      `INSERT INTO "_clusterlite_outcomes" ("tableName", "eventId", "topic", "partition", "offset", "entityId", "type", "status", "occurredAt", "origin") ` +
+        `VALUES ('other', ?, 'clusterlite.other', 0, 0, 'x', 'created', 'applied', '', '')`,
+      [sharedId],
+    );
+    const sameIdElsewhere = anEvent({
+      eventId: sharedId,
+      entityId: 'm2',
+      data: { name: 'Bo', email: 'bo@example.com' },
+    });
+    const result = await projection.applyBatch(
+      TOPIC,
+      0,
+      log([sameIdElsewhere], 2),
+    );
+    expect(result.outcomes).toMatchObject([{ status: 'applied', version: 1 }]);
+    expect(await status.skippedDuplicateCount()).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import {
   SqliteWriter,
   UndecodableEventError,
   decodeEvent,
+  isEnvironmentFault,
   type EventOutcome,
   type RejectionCode,
   type ReplicationEvent,
@@ -23,6 +24,8 @@ import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
+import { appliedEventIds, recordDuplicates } from './duplicate-events.js';
+import { StorageRetry, type RetryOptions } from './storage-retry.js';
 
 export interface BatchResult {
   applied: number;
@@ -43,6 +46,10 @@ interface OutcomeRow {
   partition: number;
   offset: string;
 }
+
+/** A version one above the row's tombstone, if it had one: versions continue across a delete and re-create. */
+const NEXT_VERSION =
+  'COALESCE((SELECT "version" FROM "_clusterlite_tombstones" WHERE "tableName" = ? AND "entityId" = ?), 0) + 1';
 
 /** Rows per multi-row statement: 14 columns × 500 stays far below SQLite's 32,766 bound parameters. */
 const SQL_CHUNK = 500;
@@ -82,8 +89,6 @@ function outcomeFor(
   };
 }
 
-const BATCH_ATTEMPTS = 3;
-
 /**
  * Applies events to this node's SQLite tables. A batch of events and the
  * node's new log position are written in one transaction (invariant 3), so a
@@ -110,6 +115,7 @@ export class ProjectionService
     private readonly registry: EntityRegistry,
     private readonly positions: AppliedPositions,
     private readonly config: NodeConfig,
+    private readonly storage: StorageRetry,
   ) {}
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
@@ -155,25 +161,30 @@ export class ProjectionService
 
   /**
    * Applies messages of one partition, in order, in one transaction. Messages
-   * at or below the stored position are skipped. If the transaction keeps
-   * failing for a reason that is not the events' fault (disk, I/O), the batch
-   * is retried a bounded number of times, then applied one message at a time
-   * so that only the message that cannot be applied is dead-lettered.
+   * at or below the stored position are skipped. A fault of the node's storage
+   * (busy, full, I/O) is waited out, for as long as it lasts (StorageRetry):
+   * it is never the events' fault. If the batch fails for another reason, it
+   * is applied one message at a time, so that only the message that cannot be
+   * applied is dead-lettered.
    */
   async applyBatch(
     topic: string,
     partition: number,
     messages: LogMessage[],
+    options: RetryOptions = {},
   ): Promise<BatchResult> {
-    for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
-      try {
-        return await this.applyInTransaction(topic, partition, messages, null);
-      } catch (error) {
-        this.logger.warn(
-          `Batch ${topic}:${partition}@${messages[0]?.offset} failed (attempt ${attempt}/${BATCH_ATTEMPTS}): ${String(error)}`,
-        );
-        await sleep(50 * attempt);
-      }
+    const stream = `${topic}:${partition}`;
+    const untilStored = <T>(work: () => Promise<T>) =>
+      this.storage.run(stream, work, options);
+    try {
+      return await untilStored(() =>
+        this.applyInTransaction(topic, partition, messages, null),
+      );
+    } catch (error) {
+      if (isEnvironmentFault(error)) throw error;
+      this.logger.warn(
+        `Batch ${stream}@${messages[0]?.offset} failed (${String(error)}); applying its messages one at a time`,
+      );
     }
     const total: BatchResult = {
       applied: 0,
@@ -182,17 +193,17 @@ export class ProjectionService
       deadLetters: [],
     };
     for (const message of messages) {
-      const result = await this.applyInTransaction(
-        topic,
-        partition,
-        [message],
-        null,
-      ).catch((error: unknown) =>
-        this.applyInTransaction(
-          topic,
-          partition,
-          [message],
-          `apply failed: ${String(error)}`,
+      const result = await untilStored(() =>
+        this.applyInTransaction(topic, partition, [message], null).catch(
+          (error: unknown) => {
+            if (isEnvironmentFault(error)) throw error;
+            return this.applyInTransaction(
+              topic,
+              partition,
+              [message],
+              `apply failed: ${String(error)}`,
+            );
+          },
         ),
       );
       total.applied += result.applied;
@@ -224,13 +235,12 @@ export class ProjectionService
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
       // A producer retry can put one event on the log twice; only the first counts.
-      const seen = await this.appliedEventIds(
+      const seen = await appliedEventIds(
         tx,
-        decoded.flatMap((item) =>
-          item.kind === 'event' ? [item.event.eventId] : [],
-        ),
+        decoded.flatMap((item) => (item.kind === 'event' ? [item.event] : [])),
       );
       const outcomes: OutcomeRow[] = [];
+      const duplicates: { offset: string; event: ReplicationEvent }[] = [];
       for (let index = 0; index < fresh.length;) {
         const message = fresh[index];
         const item = decoded[index];
@@ -277,7 +287,10 @@ export class ProjectionService
           : [item]
         ).entries()) {
           const offset = fresh[index + offsetInRun].offset;
-          if (seen.has(one.event.eventId)) continue;
+          if (seen.has(one.event.eventId)) {
+            duplicates.push({ offset, event: one.event });
+            continue;
+          }
           seen.add(one.event.eventId);
           const outcome = await this.applyOne(
             tx,
@@ -300,6 +313,7 @@ export class ProjectionService
       result.applied = fresh.length;
       if (fresh.length > 0) last = BigInt(fresh[fresh.length - 1].offset);
       await this.recordOutcomes(tx, outcomes);
+      await recordDuplicates(tx, topic, partition, duplicates, this.logger);
       if (last !== null && result.applied > 0) {
         await tx.execute(
           'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +
@@ -334,7 +348,7 @@ export class ProjectionService
     const first = decoded[start];
     if (first.kind !== 'event') return run;
     const limit = Math.floor(
-      MAX_PARAMETERS / (first.definition.fields.length + 3),
+      MAX_PARAMETERS / (first.definition.fields.length + 5),
     );
     const ids = new Set<string>();
     const eventIds = new Set<string>();
@@ -379,15 +393,17 @@ export class ProjectionService
   ): Promise<EventOutcome[] | null> {
     const definition = run[0].definition;
     const fields = definition.fields;
-    const row = `(?, ${fields.map(() => '?').join(', ')}, 1, ?, ?)`;
-    let inserted: { id: string }[];
+    const row = `(?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?)`;
+    let inserted: { id: string; version: number }[];
     try {
-      inserted = await tx.rows<{ id: string }>(
+      inserted = await tx.rows<{ id: string; version: number }>(
         `INSERT INTO ${definition.quotedTable} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
+          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING "id", "version"`,
         run.flatMap(({ event }) => [
           event.entityId,
           ...fields.map((f) => f.toColumn(event.data?.[f.name])),
+          definition.table,
+          event.entityId,
           event.occurredAt,
           event.occurredAt,
         ]),
@@ -396,12 +412,12 @@ export class ProjectionService
       if (isConstraintError(error)) return null;
       throw error;
     }
-    const created = new Set(inserted.map((entry) => entry.id));
+    const created = new Map(inserted.map((entry) => [entry.id, entry.version]));
     return run.map(({ event }, index) =>
       outcomeFor(
         event,
         `${topic}:${partition}:${messages[index].offset}`,
-        1,
+        created.get(event.entityId) ?? null,
         created.has(event.entityId)
           ? null
           : Rejection.alreadyExists(event.entityId),
@@ -428,23 +444,6 @@ export class ProjectionService
       if (!(error instanceof UndecodableEventError)) throw error;
       return { kind: 'undecodable', reason: error.message };
     }
-  }
-
-  /** Which of these event ids already have an outcome: one query per chunk, not one per event. */
-  private async appliedEventIds(
-    tx: SqliteTransaction,
-    eventIds: string[],
-  ): Promise<Set<string>> {
-    const seen = new Set<string>();
-    for (let start = 0; start < eventIds.length; start += SQL_CHUNK) {
-      const chunk = eventIds.slice(start, start + SQL_CHUNK);
-      const rows = await tx.rows<{ eventId: string }>(
-        `SELECT "eventId" FROM "_clusterlite_outcomes" WHERE "eventId" IN (${chunk.map(() => '?').join(', ')})`,
-        chunk,
-      );
-      for (const row of rows) seen.add(row.eventId);
-    }
-    return seen;
   }
 
   /** Applies one event's row change; a refusal becomes the outcome, the same on every node. */
@@ -508,7 +507,7 @@ export class ProjectionService
       const chunk = keyed.slice(start, start + SQL_CHUNK);
       await tx.execute(
         'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
-          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("key") DO NOTHING`,
+          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("tableName", "key") DO NOTHING`,
         chunk.flatMap(({ event, outcome }) => [
           event.idempotency!.key,
           event.idempotency!.fingerprint,
@@ -536,16 +535,18 @@ export class ProjectionService
         const fields = definition.fields;
         const rows = await tx.rows<{ version: number }>(
           `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-            `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
+            `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
           [
             id,
             ...fields.map((f) => f.toColumn(data[f.name])),
+            definition.table,
+            id,
             event.occurredAt,
             event.occurredAt,
           ],
         );
         if (rows.length === 0) throw Rejection.alreadyExists(id);
-        return 1;
+        return rows[0].version;
       }
       case 'replaced': {
         const fields = definition.fields;
@@ -553,10 +554,17 @@ export class ProjectionService
         if (expected === null) {
           const rows = await tx.rows<{ version: number }>(
             `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-              `VALUES (?, ${fields.map(() => '?').join(', ')}, 1, ?, ?) ON CONFLICT ("id") DO UPDATE SET ` +
+              `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO UPDATE SET ` +
               `${fields.map((f) => `${f.column} = excluded.${f.column}`).join(', ')}, "version" = "version" + 1, "updatedAt" = excluded."updatedAt" ` +
               'RETURNING "version"',
-            [id, ...values, event.occurredAt, event.occurredAt],
+            [
+              id,
+              ...values,
+              definition.table,
+              id,
+              event.occurredAt,
+              event.occurredAt,
+            ],
           );
           return rows[0].version;
         }
@@ -583,12 +591,19 @@ export class ProjectionService
         );
       }
       case 'deleted': {
-        const changed = await tx.execute(
-          `DELETE FROM ${table} WHERE "id" = ?${expected === null ? '' : ' AND "version" = ?'}`,
+        const deleted = await tx.rows<{ version: number }>(
+          `DELETE FROM ${table} WHERE "id" = ?${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
           expected === null ? [id] : [id, expected],
         );
-        if (changed === 0 && expected !== null) {
+        if (deleted.length === 0 && expected !== null) {
           throw await this.preconditionFailure(tx, definition, id, expected);
+        }
+        if (deleted.length > 0) {
+          await tx.execute(
+            'INSERT INTO "_clusterlite_tombstones" ("tableName", "entityId", "version") VALUES (?, ?, ?) ' +
+              'ON CONFLICT ("tableName", "entityId") DO UPDATE SET "version" = excluded."version"',
+            [definition.table, id, deleted[0].version],
+          );
         }
         return null;
       }
@@ -681,8 +696,4 @@ function isConstraintError(error: unknown): error is Error & { code: string } {
 
 function constraintReason(error: Error): string {
   return error.message.replace(/^SQLITE_CONSTRAINT: /, '');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

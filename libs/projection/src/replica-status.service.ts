@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { NodeConfig } from '@clusterlite/core';
+import { NodeConfig, SqliteReader } from '@clusterlite/core';
 import { LogEndOffsets } from '@clusterlite/event-log';
 import { EntityRegistry } from '@clusterlite/registry';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
 
 export interface TopicProgress {
@@ -28,7 +27,7 @@ export interface TableChecksum {
 @Injectable()
 export class ReplicaStatusService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reader: SqliteReader,
     private readonly registry: EntityRegistry,
     private readonly positions: AppliedPositions,
     private readonly config: NodeConfig,
@@ -58,33 +57,44 @@ export class ReplicaStatusService {
     });
   }
 
+  /** Checksums of every table, read from one committed snapshot: never a batch half-applied. */
   async checksums(): Promise<TableChecksum[]> {
-    const result: TableChecksum[] = [];
-    for (const definition of this.registry.all()) {
-      const hash = createHash('sha256');
-      const records: Record<string, unknown>[] = await this.dataSource.query(
-        `SELECT * FROM ${definition.quotedTable} ORDER BY "id"`,
-      );
-      for (const record of records)
-        hash.update(JSON.stringify(definition.toRow(record))).update('\n');
-      result.push({
-        table: definition.table,
-        rows: records.length,
-        checksum: hash.digest('hex'),
-      });
-    }
-    return result;
+    return this.reader.snapshot(async (read) => {
+      const result: TableChecksum[] = [];
+      for (const definition of this.registry.all()) {
+        const hash = createHash('sha256');
+        const records = await read<Record<string, unknown>>(
+          `SELECT * FROM ${definition.quotedTable} ORDER BY "id"`,
+        );
+        for (const record of records)
+          hash.update(JSON.stringify(definition.toRow(record))).update('\n');
+        result.push({
+          table: definition.table,
+          rows: records.length,
+          checksum: hash.digest('hex'),
+        });
+      }
+      return result;
+    });
   }
 
   async deadLetterCount(): Promise<number> {
-    const [{ count }] = await this.dataSource.query(
+    const [{ count }] = await this.reader.read<{ count: number }>(
       'SELECT COUNT(*) AS count FROM "_clusterlite_dead_letters"',
     );
     return count;
   }
 
+  /** Messages skipped because they repeated an event already applied in their table. */
+  async skippedDuplicateCount(): Promise<number> {
+    const [{ count }] = await this.reader.read<{ count: number }>(
+      'SELECT COUNT(*) AS count FROM "_clusterlite_skipped_duplicates"',
+    );
+    return count;
+  }
+
   async rejectedCount(): Promise<number> {
-    const [{ count }] = await this.dataSource.query(
+    const [{ count }] = await this.reader.read<{ count: number }>(
       `SELECT COUNT(*) AS count FROM "_clusterlite_outcomes" WHERE "status" = 'rejected'`,
     );
     return count;

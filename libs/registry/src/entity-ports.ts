@@ -60,9 +60,15 @@ export abstract class EntityQueries {
     position: LogPosition,
     timeoutMs: number,
   ): Promise<void>;
-  abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
-  /** The first request made with an `Idempotency-Key`, once this node has applied it. */
-  abstract idempotentRequest(key: string): Promise<IdempotentRequest | null>;
+  abstract outcomeOf(
+    definition: EntityDefinition,
+    eventId: string,
+  ): Promise<EventOutcome | null>;
+  /** The first request made with an `Idempotency-Key` on this table, once this node has applied it. */
+  abstract idempotentRequest(
+    definition: EntityDefinition,
+    key: string,
+  ): Promise<IdempotentRequest | null>;
   /** Events that made a row, oldest first, with their outcomes. */
   abstract history(
     definition: EntityDefinition,

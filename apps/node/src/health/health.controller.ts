@@ -4,12 +4,11 @@ import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
-  TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { NodeConfig } from '@clusterlite/core';
+import { NodeConfig, SqliteReader } from '@clusterlite/core';
 import { LogEndOffsets } from '@clusterlite/event-log';
-import { ProjectionService } from '@clusterlite/projection';
+import { ProjectionService, StorageRetry } from '@clusterlite/projection';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).
@@ -21,29 +20,30 @@ import { ProjectionService } from '@clusterlite/projection';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly reader: SqliteReader,
     private readonly indicators: HealthIndicatorService,
     private readonly logEnds: LogEndOffsets,
     private readonly projection: ProjectionService,
     private readonly config: NodeConfig,
+    private readonly storage: StorageRetry,
   ) {}
 
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the node and its SQLite file answer' })
   live(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('sqlite')]);
+    return this.health.check([() => this.sqlite()]);
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, and this node is consuming it',
+      'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, this node is consuming it, and no storage fault (busy, full, read-only, I/O) holds its projection',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
-      () => this.database.pingCheck('sqlite'),
+      () => this.sqlite(),
       () =>
         this.indicators
           .check('eventLog')
@@ -62,6 +62,30 @@ export class HealthController {
           ? projection.up({ consumingSince: since.toISOString() })
           : projection.down({ message: 'not consuming the log' });
       },
+      () => {
+        const fault = this.storage.fault;
+        const storage = this.indicators.check('storage');
+        return fault
+          ? storage.down({
+              message: `applying ${fault.work} waits for the SQLite file: ${fault.reason}`,
+              since: fault.since.toISOString(),
+              attempts: fault.attempts,
+            })
+          : storage.up();
+      },
     ]);
+  }
+
+  /**
+   * The SQLite file answers a read, on the read connection: a write transaction waiting for
+   * a lock (a storage fault, reported by readiness) does not make the node look dead.
+   */
+  private sqlite() {
+    return this.indicators
+      .check('sqlite')
+      .attempt(async () => {
+        await this.reader.read('SELECT 1');
+      })
+      .withTimeout(1_000);
   }
 }

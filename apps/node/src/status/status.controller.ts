@@ -6,7 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
-import { ReplicaStatusService } from '@clusterlite/projection';
+import { ReplicaStatusService, StorageRetry } from '@clusterlite/projection';
 
 class TopicProgressDto {
   @ApiProperty({ example: 'clusterlite.users' }) topic: string;
@@ -44,6 +44,29 @@ class TableChecksumDto {
   checksum: string;
 }
 
+class StorageStateDto {
+  @ApiProperty({
+    description:
+      'False while a fault of the SQLite file (busy, locked, full, read-only, I/O) holds the projection; it retries until the fault clears',
+  })
+  ok: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'SQLITE_BUSY: database is locked',
+  })
+  reason: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  since: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'clusterlite.users:0',
+    description: 'The log partition waiting for the fault to clear',
+  })
+  waiting: string | null;
+}
+
 class NodeStatusDto {
   @ApiProperty({ example: 'node-1' }) nodeId: string;
   @ApiProperty({ enum: ['cluster', 'embedded'] }) mode: string;
@@ -64,6 +87,12 @@ class NodeStatusDto {
       'Events the projection rejected (conflict, failed If-Match, missing row)',
   })
   rejectedEvents: number;
+  @ApiProperty({
+    description:
+      'Messages skipped because they repeated an event already applied in their table (a producer retry)',
+  })
+  skippedDuplicates: number;
+  @ApiProperty({ type: StorageStateDto }) storage: StorageStateDto;
 }
 
 /** Replica state of this node, under a prefix no table name can take. */
@@ -73,6 +102,7 @@ export class StatusController {
   constructor(
     private readonly status: ReplicaStatusService,
     private readonly config: NodeConfig,
+    private readonly storage: StorageRetry,
   ) {}
 
   @Get('status')
@@ -82,12 +112,15 @@ export class StatusController {
   })
   @ApiOkResponse({ type: NodeStatusDto })
   async get(): Promise<NodeStatusDto> {
-    const [topics, tables, deadLetters, rejectedEvents] = await Promise.all([
-      this.status.progress(),
-      this.status.checksums(),
-      this.status.deadLetterCount(),
-      this.status.rejectedCount(),
-    ]);
+    const [topics, tables, deadLetters, rejectedEvents, skippedDuplicates] =
+      await Promise.all([
+        this.status.progress(),
+        this.status.checksums(),
+        this.status.deadLetterCount(),
+        this.status.rejectedCount(),
+        this.status.skippedDuplicateCount(),
+      ]);
+    const fault = this.storage.fault;
     return {
       nodeId: this.config.nodeId,
       mode: this.config.mode,
@@ -96,6 +129,13 @@ export class StatusController {
       tables,
       deadLetters,
       rejectedEvents,
+      skippedDuplicates,
+      storage: {
+        ok: fault === null,
+        reason: fault?.reason ?? null,
+        since: fault?.since.toISOString() ?? null,
+        waiting: fault?.work ?? null,
+      },
     };
   }
 }

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import {
   EntityNotFoundError,
   EventLogUnavailableError,
+  EventNotAppliedError,
   EventRejectedError,
   IdempotencyKeyReusedError,
   InvalidPositionError,
@@ -146,6 +147,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         },
       );
     }
+    if (exception instanceof EventNotAppliedError) {
+      return problem(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'event-not-applied',
+        'Event not applied',
+        exception.message,
+        { eventId: exception.eventId, position: exception.position },
+      );
+    }
     if (exception instanceof PreconditionFailedError) {
       return problem(
         HttpStatus.PRECONDITION_FAILED,
@@ -173,6 +183,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
+      if (isFailedHealthCheck(body)) return notReady(status, body);
       const detail =
         typeof body === 'string'
           ? body
@@ -237,6 +248,38 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         );
     }
   }
+}
+
+/** What Terminus throws when a health check fails: every check's result, the failing ones under `error`. */
+interface FailedHealthCheck {
+  status: 'error';
+  error: Record<string, { status: string; message?: string }>;
+  details: Record<string, unknown>;
+}
+
+function isFailedHealthCheck(body: unknown): body is FailedHealthCheck {
+  const candidate = body as Partial<FailedHealthCheck> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.status === 'error' &&
+    typeof candidate.error === 'object' &&
+    typeof candidate.details === 'object'
+  );
+}
+
+/** A failed readiness or liveness check, naming each failing check and why, with every check's result. */
+function notReady(status: number, body: FailedHealthCheck): Problem {
+  const failing = Object.entries(body.error).map(
+    ([check, result]) => `${check}: ${result.message ?? result.status}`,
+  );
+  return problem(
+    status,
+    'not-ready',
+    'Not ready',
+    `Failing checks: ${failing.join('; ')}`,
+    { checks: body.details },
+  );
 }
 
 function problem(

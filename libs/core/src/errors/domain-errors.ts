@@ -60,6 +60,22 @@ export class EventRejectedError extends ClusterLiteError {
   }
 }
 
+/**
+ * This node passed the event's position without an outcome for it: it set the event aside
+ * (a dead letter) instead of applying it. A write waiting for it must not answer with the row.
+ */
+export class EventNotAppliedError extends ClusterLiteError {
+  constructor(
+    readonly table: string,
+    readonly eventId: string,
+    readonly position: string,
+  ) {
+    super(
+      `Event ${eventId} of "${table}" at ${position} was not applied on this node: it was set aside as a dead letter`,
+    );
+  }
+}
+
 /** An `If-Match` that can never hold (not a version ETag). */
 export class InvalidPreconditionError extends ClusterLiteError {
   constructor(readonly header: string) {

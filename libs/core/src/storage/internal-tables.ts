@@ -42,11 +42,12 @@ export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
   name: 'Outcome',
   tableName: '_clusterlite_outcomes',
   columns: {
+    // An event id is unique within its table: duplicate detection never crosses tables.
+    tableName: { type: 'text', primary: true },
     eventId: { type: 'text', primary: true },
     topic: { type: 'text' },
     partition: { type: 'integer' },
     offset: { type: 'integer' },
-    tableName: { type: 'text' },
     entityId: { type: 'text' },
     type: { type: 'text' },
     status: { type: 'text' },
@@ -89,8 +90,9 @@ export const DeadLetterSchema = new EntitySchema<DeadLetterRecord>({
 });
 
 /**
- * The first outcome of each `Idempotency-Key`, written when its event is
- * applied, so a retry through any node gets the same answer.
+ * The first outcome of each `Idempotency-Key` on a table, written when its event is
+ * applied, so a retry through any node gets the same answer. A key is scoped to its
+ * table: the same key on another table is another request.
  */
 export interface IdempotencyRecord {
   key: string;
@@ -105,12 +107,57 @@ export const IdempotencySchema = new EntitySchema<IdempotencyRecord>({
   name: 'IdempotencyKey',
   tableName: '_clusterlite_idempotency',
   columns: {
+    tableName: { type: 'text', primary: true },
     key: { type: 'text', primary: true },
     fingerprint: { type: 'text' },
     eventId: { type: 'text' },
-    tableName: { type: 'text' },
     entityId: { type: 'text' },
     position: { type: 'text' },
+  },
+});
+
+/**
+ * A message of the log that repeated an event already applied (a producer retry, or two
+ * nodes emitting one keyed request): skipped, and recorded here so no skip is silent.
+ */
+export interface SkippedDuplicateRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  tableName: string;
+  eventId: string;
+}
+
+export const SkippedDuplicateSchema = new EntitySchema<SkippedDuplicateRecord>({
+  name: 'SkippedDuplicate',
+  tableName: '_clusterlite_skipped_duplicates',
+  columns: {
+    topic: { type: 'text', primary: true },
+    partition: { type: 'integer', primary: true },
+    offset: { type: 'integer', primary: true },
+    tableName: { type: 'text' },
+    eventId: { type: 'text' },
+  },
+});
+
+/**
+ * The last version of each deleted row, so that a row created again under the same id
+ * continues from it and an ETag never names two states of one row (invariant 10).
+ * Derived from the log alone: the same on every node.
+ */
+export interface TombstoneRecord {
+  tableName: string;
+  entityId: string;
+  version: number;
+}
+
+export const TombstoneSchema = new EntitySchema<TombstoneRecord>({
+  name: 'Tombstone',
+  tableName: '_clusterlite_tombstones',
+  columns: {
+    tableName: { type: 'text', primary: true },
+    entityId: { type: 'text', primary: true },
+    version: { type: 'integer', comment: 'version of the row when deleted' },
   },
 });
 
@@ -138,5 +185,7 @@ export const INTERNAL_SCHEMAS = [
   OutcomeSchema,
   DeadLetterSchema,
   IdempotencySchema,
+  SkippedDuplicateSchema,
+  TombstoneSchema,
   EmbeddedLogSchema,
 ];

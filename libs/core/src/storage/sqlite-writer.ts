@@ -18,21 +18,28 @@ const MAX_CACHED_SQL_LENGTH = 1 << 20;
  * connection. Saves SQLite's parse/plan and a thread-pool round trip per statement.
  */
 class StatementCache {
-  /** In least-recently-used order. */
-  private readonly statements = new Map<string, Statement>();
+  /** In least-recently-used order; each with its preparation, settled once SQLite prepared it. */
+  private readonly statements = new Map<
+    string,
+    { statement: Statement; prepared: Promise<Statement> }
+  >();
   private sqlLength = 0;
   private closed = false;
 
   constructor(readonly database: Database) {}
 
-  /** The prepared statement for `sql`, or null when it must run uncached. Use it at once. */
-  get(sql: string): Statement | null {
+  /**
+   * The prepared statement for `sql`, or null when it must run uncached. Use it at once.
+   * Rejects with SQLite's error when it cannot be prepared: sqlite3 never calls back the
+   * calls queued on a statement whose preparation failed, so none may be queued before.
+   */
+  get(sql: string): Promise<Statement> | null {
     if (this.closed) return null;
-    let statement = this.statements.get(sql);
-    if (statement) {
+    const cached = this.statements.get(sql);
+    if (cached) {
       this.statements.delete(sql);
-      this.statements.set(sql, statement);
-      return statement;
+      this.statements.set(sql, cached);
+      return cached.prepared;
     }
     if (sql.length > MAX_CACHED_SQL_LENGTH / 4) return null;
     while (
@@ -41,19 +48,26 @@ class StatementCache {
     ) {
       this.evict(this.statements.keys().next().value as string);
     }
-    statement = this.database.prepare(sql, (error: Error | null) => {
-      // The calls queued on it fail with the same error; prepare again next time.
-      if (error && this.statements.get(sql) === statement) this.evict(sql);
+    let statement!: Statement;
+    const prepared = new Promise<Statement>((resolve, reject) => {
+      statement = this.database.prepare(sql, (error: Error | null) => {
+        if (!error) return resolve(statement);
+        // Prepare again next time: the schema or the file may have changed by then.
+        if (this.statements.get(sql)?.statement === statement) this.evict(sql);
+        reject(error);
+      });
     });
-    this.statements.set(sql, statement);
+    this.statements.set(sql, { statement, prepared });
     this.sqlLength += sql.length;
-    return statement;
+    return prepared;
   }
 
   /** Finalizes every statement; later calls run uncached (the connection can then close). */
   async close(): Promise<void> {
     this.closed = true;
-    const statements = [...this.statements.values()];
+    const statements = [...this.statements.values()].map(
+      (cached) => cached.statement,
+    );
     this.statements.clear();
     this.sqlLength = 0;
     await Promise.all(
@@ -66,11 +80,11 @@ class StatementCache {
 
   /** Drops a statement; sqlite3 finalizes it after the calls already queued on it. */
   private evict(sql: string): void {
-    const statement = this.statements.get(sql);
-    if (!statement) return;
+    const cached = this.statements.get(sql);
+    if (!cached) return;
     this.statements.delete(sql);
     this.sqlLength -= sql.length;
-    statement.finalize(() => undefined);
+    cached.statement.finalize(() => undefined);
   }
 }
 
@@ -81,93 +95,6 @@ class StatementCache {
 const COMPLETES_IN_ONE_STEP =
   /^\s*(?:(?:INSERT|UPDATE|DELETE|REPLACE)\b(?![\s\S]*\bRETURNING\b)|(?:BEGIN|COMMIT|ROLLBACK|END)\b)/i;
 
-/** Prepared copies of one read that may run at once (libuv runs 4 thread-pool threads by default). */
-const READ_STATEMENTS_PER_SQL = 4;
-/** Distinct reads kept prepared, at most (least recently used ones are finalized first). */
-const MAX_PREPARED_READS = 64;
-
-/**
- * Prepared statements for reads. sqlite3 runs the calls on one Statement one after another,
- * so a single shared statement would make concurrent reads wait for each other's thread-pool
- * round trips: each read takes an idle copy, prepares a new one (up to a few per SQL), or,
- * when all are busy, runs unprepared like any one-off query.
- */
-class ReadStatements {
-  /** Idle copies per SQL, in least-recently-used order of the SQL. */
-  private readonly idle = new Map<string, Statement[]>();
-  private readonly prepared = new Map<string, number>();
-  private closed = false;
-
-  constructor(readonly database: Database) {}
-
-  all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const statement = this.take(sql);
-    return new Promise((resolve, reject) => {
-      const callback = (error: Error | null, rows: T[]) => {
-        if (statement) this.give(sql, statement, error !== null);
-        if (error) reject(error);
-        else resolve(rows);
-      };
-      if (statement) statement.all(parameters, callback);
-      else this.database.all(sql, parameters, callback);
-    });
-  }
-
-  /** Finalizes the idle copies; busy ones are finalized when their read ends. */
-  close(): void {
-    this.closed = true;
-    for (const statements of this.idle.values())
-      for (const statement of statements) statement.finalize(() => undefined);
-    this.idle.clear();
-    this.prepared.clear();
-  }
-
-  private take(sql: string): Statement | null {
-    if (this.closed) return null;
-    const idle = this.idle.get(sql);
-    if (idle) {
-      this.idle.delete(sql);
-      this.idle.set(sql, idle);
-      const statement = idle.pop();
-      if (statement) return statement;
-    }
-    const count = this.prepared.get(sql) ?? 0;
-    if (count >= READ_STATEMENTS_PER_SQL) return null;
-    if (
-      count === 0 &&
-      this.prepared.size >= MAX_PREPARED_READS &&
-      !this.evictOne()
-    )
-      return null;
-    this.prepared.set(sql, count + 1);
-    if (!idle) this.idle.set(sql, []);
-    return this.database.prepare(sql);
-  }
-
-  private give(sql: string, statement: Statement, failed: boolean): void {
-    const idle = this.idle.get(sql);
-    if (this.closed || failed || !idle) {
-      statement.finalize(() => undefined);
-      if (!this.closed && this.prepared.has(sql))
-        this.prepared.set(sql, (this.prepared.get(sql) ?? 1) - 1);
-      return;
-    }
-    idle.push(statement);
-  }
-
-  /** Finalizes the least recently used read whose copies are all idle; false if none is. */
-  private evictOne(): boolean {
-    for (const [sql, idle] of this.idle) {
-      if (idle.length !== this.prepared.get(sql)) continue;
-      for (const statement of idle) statement.finalize(() => undefined);
-      this.idle.delete(sql);
-      this.prepared.delete(sql);
-      return true;
-    }
-    return false;
-  }
-}
-
 /** One open write transaction on the node's SQLite file. */
 export class SqliteTransaction {
   constructor(
@@ -176,29 +103,31 @@ export class SqliteTransaction {
   ) {}
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
-  execute(sql: string, parameters: unknown[] = []): Promise<number> {
+  async execute(sql: string, parameters: unknown[] = []): Promise<number> {
+    const preparing = COMPLETES_IN_ONE_STEP.test(sql)
+      ? this.statements?.get(sql)
+      : null;
+    const statement = preparing ? await preparing : null;
     return new Promise((resolve, reject) => {
       const callback = function (this: RunResult, error: Error | null) {
         if (error) reject(error);
         else resolve(this.changes);
       };
-      const statement = COMPLETES_IN_ONE_STEP.test(sql)
-        ? this.statements?.get(sql)
-        : null;
       if (statement) statement.run(parameters, callback);
       else this.database.run(sql, parameters, callback);
     });
   }
 
   /** Runs a query (or a statement with RETURNING) and resolves to its rows. */
-  rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+  async rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    const preparing = this.statements?.get(sql);
+    const statement = preparing ? await preparing : null;
     return new Promise((resolve, reject) => {
       const callback = (error: Error | null, rows: T[]) => {
         if (error) reject(error);
         else resolve(rows);
       };
       // `all` steps a statement until it is done, so a cached one is never left in progress.
-      const statement = this.statements?.get(sql);
       if (statement) statement.all(parameters, callback);
       else this.database.all(sql, parameters, callback);
     });
@@ -217,7 +146,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqliteWriter.name);
   private tail: Promise<unknown> = Promise.resolve();
   private statements: StatementCache | null = null;
-  private reads: ReadStatements | null = null;
   private closing = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -234,7 +162,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.reads?.close();
     await this.statements?.close();
   }
 
@@ -242,21 +169,6 @@ export class SqliteWriter implements OnModuleInit, BeforeApplicationShutdown {
     const run = this.tail.then(() => this.runInTransaction(work));
     this.tail = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * A read on the node's connection, outside any queued transaction, with the
-   * statement kept prepared: the hot read path (a row by id, a list page)
-   * skips TypeORM's per-query runner.
-   */
-  read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    const database = this.database;
-    if (this.reads?.database !== database) {
-      this.reads?.close();
-      this.reads = new ReadStatements(database);
-      if (this.closing) this.reads.close();
-    }
-    return this.reads.all<T>(sql, parameters);
   }
 
   private statementCache(): StatementCache {

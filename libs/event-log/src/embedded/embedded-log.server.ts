@@ -70,6 +70,7 @@ export class EmbeddedLogServer
               offset: String(entry.offset),
               value: entry.value,
             })),
+            { keepGoing: () => this.running },
           );
           continue;
         }

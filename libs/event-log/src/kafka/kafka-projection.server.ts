@@ -11,6 +11,9 @@ import type { DeadLetter, LogConsumer } from '../event-log.ports.js';
 /** Wait before building a new consumer after kafkajs gave one up. */
 const RESTART_DELAY_MS = 2_000;
 
+/** How often a batch being applied (or waiting out a storage fault) tells the group it is alive. */
+const HEARTBEAT_MS = 1_000;
+
 /** Events applied in one SQLite transaction, at most. */
 const MAX_TRANSACTION_EVENTS = 5_000;
 
@@ -147,14 +150,22 @@ export class KafkaProjectionServer extends ServerKafka {
     ) {
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + MAX_TRANSACTION_EVENTS);
-      const result = await this.projection.applyBatch(
-        batch.topic,
-        batch.partition,
-        slice.map((message) => ({
-          offset: message.offset,
-          value: message.value,
-        })),
+      // A storage fault can hold a batch for long: stay in the group meanwhile.
+      const alive = setInterval(
+        () => void payload.heartbeat().catch(() => undefined),
+        HEARTBEAT_MS,
       );
+      const result = await this.projection
+        .applyBatch(
+          batch.topic,
+          batch.partition,
+          slice.map((message) => ({
+            offset: message.offset,
+            value: message.value,
+          })),
+          { keepGoing: () => payload.isRunning() && !payload.isStale() },
+        )
+        .finally(() => clearInterval(alive));
       if (result.deadLetters.length > 0)
         await this.publishDeadLetters(result.deadLetters);
       payload.resolveOffset(slice[slice.length - 1].offset);

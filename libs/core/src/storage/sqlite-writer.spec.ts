@@ -1,0 +1,69 @@
+import { DataSource } from 'typeorm';
+import { SqliteReader } from './sqlite-reader.js';
+import { sqliteDataSourceOptions } from './sqlite-options.js';
+import { SqliteWriter } from './sqlite-writer.js';
+
+async function newStorage() {
+  const dataSource = new DataSource(sqliteDataSourceOptions(':memory:', []));
+  await dataSource.initialize();
+  const writer = new SqliteWriter(dataSource);
+  await writer.onModuleInit();
+  const reader = new SqliteReader(dataSource);
+  await reader.onModuleInit();
+  const close = async () => {
+    await reader.beforeApplicationShutdown();
+    await writer.beforeApplicationShutdown();
+    await dataSource.destroy();
+  };
+  return { writer, reader, close };
+}
+
+/** The message a promise rejects with; a hang fails the test by its timeout. */
+function failureOf(work: Promise<unknown>): Promise<string> {
+  return work.then(
+    () => 'resolved',
+    (error: unknown) => String(error),
+  );
+}
+
+describe(SqliteWriter.name, () => {
+  it('fails a transaction whose statement cannot be prepared, instead of holding the write lock for ever', async () => {
+    const { writer, close } = await newStorage();
+    expect(
+      await failureOf(
+        writer.transaction((tx) => tx.rows('SELECT * FROM "nowhere"')),
+      ),
+    ).toBe('Error: SQLITE_ERROR: no such table: nowhere');
+    expect(
+      await failureOf(
+        writer.transaction((tx) =>
+          tx.execute('INSERT INTO "nowhere" ("id") VALUES (?)', [1]),
+        ),
+      ),
+    ).toBe('Error: SQLITE_ERROR: no such table: nowhere');
+    await writer.transaction((tx) =>
+      tx.execute('CREATE TABLE "nowhere" ("id" INTEGER)'),
+    );
+    await writer.transaction((tx) =>
+      tx.execute('INSERT INTO "nowhere" ("id") VALUES (?)', [1]),
+    );
+    expect(
+      await writer.transaction((tx) => tx.rows('SELECT * FROM "nowhere"')),
+    ).toEqual([{ id: 1 }]);
+    await close();
+  }, 5_000);
+});
+
+describe(SqliteReader.name, () => {
+  it('rejects a read that cannot be prepared, and reads again once it can', async () => {
+    const { writer, reader, close } = await newStorage();
+    expect(await failureOf(reader.read('SELECT * FROM "later"'))).toBe(
+      'Error: SQLITE_ERROR: no such table: later',
+    );
+    await writer.transaction((tx) =>
+      tx.execute('CREATE TABLE "later" ("id" INTEGER)'),
+    );
+    expect(await reader.read('SELECT * FROM "later"')).toEqual([]);
+    await close();
+  }, 5_000);
+});
