@@ -13,7 +13,11 @@ import {
   RequestValidationError,
 } from '@clusterlite/core';
 import { KafkaTopics } from '@clusterlite/command';
-import { ProjectionModule, ProjectionService } from '@clusterlite/projection';
+import {
+  ProjectionModule,
+  ProjectionService,
+  ResumeGuard,
+} from '@clusterlite/projection';
 import {
   EntityRegistry,
   POSITION_HEADER,
@@ -109,6 +113,7 @@ export async function configureNode(
         config,
         app.get(ProjectionService),
         app.get(EmbeddedEventLog),
+        app.get(ResumeGuard),
       ),
     },
     { inheritAppConfig: false },

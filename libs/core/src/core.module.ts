@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { NodeConfig } from './config/node-config.js';
+import { LogStops } from './events/log-stops.js';
 import { EmbeddedEventLog } from './storage/embedded-event-log.js';
 import { SqliteWriter } from './storage/sqlite-writer.js';
 
@@ -17,8 +18,9 @@ export class CoreModule {
         { provide: NodeConfig, useValue: config },
         SqliteWriter,
         EmbeddedEventLog,
+        LogStops,
       ],
-      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
+      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog, LogStops],
     };
   }
 }

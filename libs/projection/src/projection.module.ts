@@ -14,7 +14,9 @@ import {
   EmbeddedLogEndOffsets,
   KafkaLogEndOffsets,
 } from './log-end-offsets.js';
+import { LogIdentity } from './log-identity.js';
 import { ProjectionService } from './projection.service.js';
+import { ResumeGuard } from './resume-guard.js';
 import {
   LogEndOffsets,
   ReplicaStatusService,
@@ -28,6 +30,8 @@ import {
 @Module({
   providers: [
     AppliedPositions,
+    LogIdentity,
+    ResumeGuard,
     ProjectionService,
     EntityQueryService,
     { provide: EntityQueries, useExisting: EntityQueryService },
@@ -47,6 +51,7 @@ import {
     ReplicaStatusService,
     AppliedPositions,
     LogEndOffsets,
+    ResumeGuard,
   ],
 })
 export class ProjectionModule {
@@ -55,13 +60,15 @@ export class ProjectionModule {
     config: NodeConfig,
     projection: ProjectionService,
     log: EmbeddedEventLog,
+    guard: ResumeGuard,
   ): CustomTransportStrategy {
     return config.mode === 'cluster'
       ? new KafkaProjectionServer(
           projection,
           config.deadLetterTopic,
           kafkaConsumerOptions(config),
+          guard,
         )
-      : new EmbeddedLogServer(projection, log);
+      : new EmbeddedLogServer(projection, log, guard);
   }
 }

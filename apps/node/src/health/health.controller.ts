@@ -7,13 +7,13 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { NodeConfig } from '@clusterlite/core';
+import { LogStops, NodeConfig } from '@clusterlite/core';
 import { LogEndOffsets, ProjectionService } from '@clusterlite/projection';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).
  * Live: the process answers and its SQLite file does. Ready: also the log is
- * reachable, so writes can be accepted.
+ * reachable, so writes can be accepted, and no topic is stopped (LogStops).
  */
 @ApiTags('cluster')
 @Controller('_cluster/health')
@@ -25,6 +25,7 @@ export class HealthController {
     private readonly logEnds: LogEndOffsets,
     private readonly projection: ProjectionService,
     private readonly config: NodeConfig,
+    private readonly stops: LogStops,
   ) {}
 
   @Get('live')
@@ -54,6 +55,19 @@ export class HealthController {
             };
           })
           .withTimeout(3_000),
+      () => {
+        // A gap or a file of another log: the node stopped projecting, and says why.
+        const log = this.indicators.check('log');
+        if (this.stops.refusal)
+          return log.down({ message: this.stops.refusal });
+        const stopped = this.stops.all();
+        return stopped.length > 0
+          ? log.down({
+              message: stopped.map((stop) => stop.reason).join(' '),
+              stopped,
+            })
+          : log.up();
+      },
       () => {
         const since = this.projection.consuming;
         const projection = this.indicators.check('projection');

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { EmbeddedEventLog } from '@clusterlite/core';
 import type { ProjectionService } from '../projection.service.js';
+import type { ResumeGuard } from '../resume-guard.js';
 
 const READ_BATCH = 2_000;
 const IDLE_POLL_MS = 1_000;
@@ -24,11 +25,20 @@ export class EmbeddedLogServer
   constructor(
     private readonly projection: ProjectionService,
     private readonly log: EmbeddedEventLog,
+    private readonly guard: ResumeGuard,
   ) {
     super();
   }
 
   listen(callback: (error?: unknown) => void): void {
+    // A file of a Kafka cluster: project nothing (LogIdentity says why).
+    this.guard.claim('embedded').then(
+      (mine) => (mine ? this.start(callback) : callback()),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  private start(callback: (error?: unknown) => void): void {
     this.running = true;
     this.unsubscribe = this.log.onAppend((topic) => this.wakers.get(topic)?.());
     for (const topic of this.projection.topics())
