@@ -2,7 +2,10 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
 import { EntityRegistry } from '@clusterlite/registry';
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+
+/** kafkajs's `ConfigResourceTypes.TOPIC`: its CommonJS enum does not survive the ESM build. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 const RETRY_DELAY_MS = 1_000;
 
@@ -68,7 +71,7 @@ export class KafkaTopics implements OnApplicationShutdown {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
       resources: topics.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name,
         configNames: ['retention.ms', 'retention.bytes'],
       })),

@@ -231,7 +231,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
             : typeof (body as { message?: unknown }).message === 'string'
               ? (body as { message: string }).message
               : exception.message;
-      return { type: 'about:blank', title: titleOf(status), status, detail };
+      // A failed health check (Terminus) keeps its checks, so the answer says which failed and why.
+      const checks =
+        typeof body === 'object' && 'details' in body
+          ? {
+              info: (body as { info?: unknown }).info,
+              error: (body as { error?: unknown }).error,
+              details: (body as { details?: unknown }).details,
+            }
+          : {};
+      return {
+        type: 'about:blank',
+        title: titleOf(status),
+        status,
+        detail,
+        ...checks,
+      };
     }
     if (
       isBodyParserError(exception) &&
