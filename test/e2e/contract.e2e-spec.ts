@@ -154,6 +154,7 @@ function casesFor(table: SampleTable): ContractCase[] {
   const list = `/${table}`;
   const item = `/${table}/{id}`;
   const history = `/${table}/{id}/history`;
+  const events = `/${table}/_events/{eventId}`;
   const farPosition = `clusterlite.${table}:0:999999999`;
   const otherProduct = async () => (await seed('products')).body.sku;
   const cases = [
@@ -415,6 +416,21 @@ function casesFor(table: SampleTable): ContractCase[] {
       impatient.http
         .get(`${list}/any/history`)
         .set('ClusterLite-Position', farPosition),
+    ),
+
+    // GET /{table}/_events/{eventId}
+    contractCase('get', events, 200, 'an applied event', async () => {
+      const written = await node.http.post(list).send(validBody(table));
+      await node.http
+        .get(`${list}/${written.body.id}`)
+        .set('ClusterLite-Position', written.body.position);
+      return node.http.get(`${list}/_events/${written.body.eventId}`);
+    }),
+    contractCase('get', events, 400, 'unicode event id', () =>
+      node.http.get(`${list}/_events/${encodeURIComponent('zoë')}`),
+    ),
+    contractCase('get', events, 404, 'an event this node never saw', () =>
+      node.http.get(`${list}/_events/${uniqueId('event')}`),
     ),
   ];
   if (table === 'products') {

@@ -14,6 +14,12 @@ export interface NodeProcessOptions {
   dbPath?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Return once the node is live (serves HTTP) instead of ready (default). */
+  until?: Readiness;
+  /** Runs the node through this command, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
+  wrapper?: string[];
+  /** Address the test reaches the node at (default 127.0.0.1). */
+  host?: string;
 }
 
 /** live: the node serves HTTP from its file; ready: it also reaches and consumes the log. */
@@ -30,8 +36,10 @@ export class NodeProcess {
     readonly dbPath: string,
     readonly logFile: string,
     private readonly env: Record<string, string>,
+    private readonly wrapper: string[] = [],
+    host = '127.0.0.1',
   ) {
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `http://${host}:${port}`;
   }
 
   static async start(options: NodeProcessOptions): Promise<NodeProcess> {
@@ -55,8 +63,10 @@ export class NodeProcess {
       dbPath,
       join(dir, 'node.log'),
       env,
+      options.wrapper,
+      options.host,
     );
-    await node.launch();
+    await node.launch(options.until);
     return node;
   }
 
@@ -95,7 +105,8 @@ export class NodeProcess {
   }
 
   private async launch(until: Readiness = 'ready'): Promise<void> {
-    const child = spawn(process.execPath, [MAIN], {
+    const [command, ...args] = [...this.wrapper, process.execPath, MAIN];
+    const child = spawn(command, args, {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

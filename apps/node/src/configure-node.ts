@@ -12,7 +12,7 @@ import {
   RequestValidationError,
 } from '@clusterlite/api';
 import { EventLogTransport } from '@clusterlite/event-log';
-import { ProjectionService } from '@clusterlite/projection';
+import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
 import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 import { serveConsoleAssets } from './console/console-assets.js';
@@ -102,7 +102,12 @@ export async function configureNode(
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(
-    { strategy: transport.server(app.get(ProjectionService)) },
+    {
+      strategy: transport.server(
+        app.get(ProjectionService),
+        app.get(ResumeGuard),
+      ),
+    },
     { inheritAppConfig: false },
   );
   await transport.consumeWhenReady(() => app.startAllMicroservices());

@@ -6,6 +6,7 @@ import { register } from 'prom-client';
 import {
   CoreModule,
   NodeConfig,
+  LogStopsModule,
   SqliteModule,
   sqliteDataSourceOptions,
 } from '@clusterlite/core';
@@ -55,6 +56,7 @@ export class NodeModule {
           },
         }),
         SqliteModule,
+        LogStopsModule,
         registry,
         eventLog,
         command,

@@ -41,6 +41,7 @@ import {
 } from './http/problem-details.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
+import { EventFateDto } from './event-fate.dto.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
   BulkItemResultDto,
@@ -146,7 +147,9 @@ const WriteHeaders = (conditional: boolean) =>
     ),
     problem(
       504,
-      'Prefer: return=representation and this node did not apply the event in time',
+      'Outcome unknown (`urn:clusterlite:problem:outcome-unknown`): the write left for the log and no answer came; ' +
+        'the problem carries the `eventId`, ask `GET /{table}/_events/{eventId}`. ' +
+        'Or, with Prefer: return=representation, this node did not apply the event in time',
     ),
   );
 
@@ -337,7 +340,10 @@ export function createEntityController(
       409,
       'Rejected by the projection (Prefer: return=representation), e.g. a unique field taken',
     )
-    @problem(413, 'Body too large')
+    @problem(
+      413,
+      'Body over BODY_LIMIT, or its events over the log limit per write (KAFKA_MAX_MESSAGE_BYTES)',
+    )
     @problem(
       415,
       'Content-Type is not JSON (application/json or application/*+json, in UTF-8)',
@@ -426,6 +432,28 @@ export function createEntityController(
       @Req() request: Request,
     ): Observable<MessageEvent> {
       return this.endpoints.changes(definition, query, request);
+    }
+
+    @Get('_events/:eventId')
+    @ApiOperation({
+      summary: 'What became of an event on this node',
+      description:
+        'After a `504` outcome-unknown answer: `200` with `status` applied (and the position) or rejected (and why) once this node has the event; `404` while it has not seen it (not on the log, or not yet applied here: send the position of a later write to be sure).',
+    })
+    @ApiParam({
+      name: 'eventId',
+      description: 'The `eventId` of a write answer or of a 504 problem',
+      schema: { type: 'string' },
+    })
+    @ApiResponse({
+      status: 200,
+      description: "The event's outcome",
+      type: EventFateDto,
+    })
+    @problem(400, 'Not an event id')
+    @problem(404, 'This node has not seen the event')
+    eventFate(@Param('eventId') eventId: string) {
+      return this.endpoints.eventFate(definition, eventId);
     }
 
     @Get(':id')
@@ -603,6 +631,7 @@ export function createEntityController(
     changes: [Object, Object],
     // Read queries are checked by the endpoint (one optional parameter; the pipe would cost more than the read).
     history: [String, Object, Object],
+    eventFate: [String],
     findOne: [String, Object, Object, Object],
     replace: [String, replaceDto, Object, Object],
     patch: [String, patchDto, Object, Object],

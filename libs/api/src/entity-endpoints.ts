@@ -15,7 +15,9 @@ import {
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
   EventNotAppliedError,
+  EventNotSeenError,
   EventRejectedError,
+  type EventOutcome,
   IdempotencyKeyReusedError,
   InvalidPositionError,
   InvalidPreconditionError,
@@ -271,6 +273,17 @@ export class EntityEndpoints {
     if (entries.length === 0)
       throw new EntityNotFoundError(definition.table, id);
     return entries;
+  }
+
+  /** What became of an event on this node: applied or rejected (with its position), else 404. */
+  async eventFate(
+    definition: EntityDefinition,
+    eventId: string,
+  ): Promise<EventOutcome> {
+    const outcome = await this.queries.outcomeOf(definition, checkId(eventId));
+    if (!outcome || outcome.table !== definition.table)
+      throw new EventNotSeenError(definition.table, eventId);
+    return outcome;
   }
 
   /**

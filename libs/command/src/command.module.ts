@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LogStopsModule } from '@clusterlite/core';
 import { EntityCommands } from '@clusterlite/registry';
 import { CommandService } from './command.service.js';
 
@@ -17,7 +18,7 @@ export class CommandModule {
   ): DynamicModule {
     return {
       module: CommandModule,
-      imports: options.imports ?? [],
+      imports: [LogStopsModule, ...(options.imports ?? [])],
       providers: [
         CommandService,
         { provide: EntityCommands, useExisting: CommandService },

@@ -16,6 +16,18 @@ import {
   type WriteReceipt,
 } from '@clusterlite/registry';
 import type { RecordMetadata } from 'kafkajs';
+import {
+  EventOutcomeUnknownError,
+  LogStoppedError,
+  LogStops,
+  WriteTooLargeError,
+} from '@clusterlite/core';
+import {
+  ProduceFailedError,
+  ProducerGuard,
+  encodedBatchBytes,
+  type ProduceFailure,
+} from '@clusterlite/event-log';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -41,12 +53,17 @@ interface BatchEmitter {
 
 /** One write (or one bulk write) waiting for its produce request. */
 interface PendingAppend {
+  table: string;
+  eventIds: string[];
   messages: OutgoingMessage[];
   bytes: number;
-  /** waiting → sent → settled, or waiting → expired (answered 503, never sent). */
-  state: 'waiting' | 'sent' | 'settled' | 'expired';
+  /**
+   * waiting → taken (in a batch, not sent yet) → sent → settled, or
+   * waiting/taken → expired (answered 503: it never left, and never will).
+   */
+  state: 'waiting' | 'taken' | 'sent' | 'settled' | 'expired';
   acknowledged(positions: LogPosition[]): void;
-  failed(error: unknown): void;
+  failed(error: unknown, failure: ProduceFailure): void;
 }
 
 /** The appends of one topic: waiting ones, and whether a produce request is out. */
@@ -60,26 +77,34 @@ interface TopicQueue {
 /**
  * Turns a validated write into an event and emits it on the table's topic,
  * keyed by the entity id. It answers only once the log acknowledged the
- * event (acks=all in cluster mode); otherwise nothing was accepted.
+ * event (acks=all in cluster mode).
  *
  * Concurrent writes to one table share produce requests: each table has one
  * request out at a time, and the writes that arrive meanwhile go together in
  * the next one, in arrival order (a group commit). Every write still gets its
  * own offset (the batch's base offset + its index in its partition) and is
- * answered only after Kafka acknowledged the request that carried it. A write
- * that times out before its request left is dropped from the queue, so a 503
- * means it was never sent.
+ * answered only after Kafka acknowledged the request that carried it.
+ *
+ * What a failure answers: a write that timed out before its request left is
+ * dropped from the queue (503: nothing was written). A request that left and
+ * got no definite answer is `unknown` (504 with the event ids): the next
+ * request of the topic waits until kafkajs has given that one up, and the
+ * producer is then replaced (a new producer id), so a later write can never
+ * take the sequence number of one that might still land.
  */
 @Injectable()
 export class CommandService extends EntityCommands {
   private readonly logger = new Logger(CommandService.name);
   private readonly queues = new Map<string, TopicQueue>();
+  private readonly producer: ProducerGuard;
 
   constructor(
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
     private readonly config: NodeConfig,
+    private readonly stops: LogStops,
   ) {
     super();
+    this.producer = new ProducerGuard(client, config.writeTimeoutMs);
   }
 
   async submit(
@@ -107,12 +132,26 @@ export class CommandService extends EntityCommands {
       this.eventFor(definition, command),
     );
     const topic = this.config.topicFor(definition.table);
+    const stopped = this.stops.reasonFor(topic);
+    if (stopped !== null) throw new LogStoppedError(topic, stopped);
+    const messages = events.map((event) => ({
+      key: event.entityId,
+      value: encodeEvent(event),
+    }));
+    if (this.config.mode === 'cluster') {
+      const bytes = encodedBatchBytes(messages);
+      if (bytes > this.config.maxMessageBytes)
+        throw new WriteTooLargeError(
+          bytes,
+          this.config.maxMessageBytes,
+          messages.length,
+        );
+    }
     const positions = await this.append(
       topic,
-      events.map((event) => ({
-        key: event.entityId,
-        value: encodeEvent(event),
-      })),
+      definition.table,
+      events.map((event) => event.eventId),
+      messages,
     );
     return events.map((event, index) => {
       const position = positions[index];
@@ -126,12 +165,16 @@ export class CommandService extends EntityCommands {
   /** Queues messages for the topic's next produce request; resolves with their positions once acknowledged. */
   private append(
     topic: string,
+    table: string,
+    eventIds: string[],
     messages: OutgoingMessage[],
   ): Promise<LogPosition[]> {
     return new Promise((resolve, reject) => {
       const pending: PendingAppend = {
+        table,
+        eventIds,
         messages,
-        bytes: messages.reduce((sum, message) => sum + message.value.length, 0),
+        bytes: encodedBatchBytes(messages),
         state: 'waiting',
         acknowledged: (positions) => {
           clearTimeout(timer);
@@ -139,25 +182,40 @@ export class CommandService extends EntityCommands {
           pending.state = 'settled';
           resolve(positions);
         },
-        failed: (error) => {
+        failed: (error, failure) => {
           clearTimeout(timer);
-          if (pending.state !== 'sent' && pending.state !== 'waiting') return;
+          if (pending.state !== 'sent') return;
           pending.state = 'settled';
-          reject(new EventLogUnavailableError(RETRY_AFTER_SECONDS, error));
+          reject(
+            failure === 'not-written'
+              ? new EventLogUnavailableError(RETRY_AFTER_SECONDS, error)
+              : new EventOutcomeUnknownError(table, eventIds, error),
+          );
         },
       };
       const timer = setTimeout(() => {
-        if (pending.state === 'waiting') pending.state = 'expired';
-        else if (pending.state === 'sent') pending.state = 'settled';
-        else return;
-        reject(
-          new EventLogUnavailableError(
-            RETRY_AFTER_SECONDS,
-            new Error(
-              `no acknowledgement within ${this.config.writeTimeoutMs} ms`,
+        if (pending.state === 'waiting' || pending.state === 'taken') {
+          pending.state = 'expired';
+          reject(
+            new EventLogUnavailableError(
+              RETRY_AFTER_SECONDS,
+              new Error(
+                `not sent within ${this.config.writeTimeoutMs} ms (the log is busy or unreachable)`,
+              ),
             ),
-          ),
-        );
+          );
+        } else if (pending.state === 'sent') {
+          pending.state = 'settled';
+          reject(
+            new EventOutcomeUnknownError(
+              table,
+              eventIds,
+              new Error(
+                `no acknowledgement within ${this.config.writeTimeoutMs} ms`,
+              ),
+            ),
+          );
+        }
       }, this.config.writeTimeoutMs);
       const queue = this.queueOf(topic);
       queue.waiting.push(pending);
@@ -189,6 +247,7 @@ export class CommandService extends EntityCommands {
     const batch: PendingAppend[] = [];
     let count = 0;
     let bytes = 0;
+    const maxBytes = Math.min(MAX_BATCH_BYTES, this.config.maxMessageBytes);
     while (queue.waiting.length > 0) {
       const next = queue.waiting[0];
       if (next.state !== 'waiting') {
@@ -198,49 +257,66 @@ export class CommandService extends EntityCommands {
       if (
         batch.length > 0 &&
         (count + next.messages.length > MAX_BATCH_MESSAGES ||
-          bytes + next.bytes > MAX_BATCH_BYTES)
+          bytes + next.bytes > maxBytes)
       )
         break;
       queue.waiting.shift();
-      next.state = 'sent';
+      next.state = 'taken';
       batch.push(next);
       count += next.messages.length;
       bytes += next.bytes;
     }
     if (batch.length === 0) return;
     queue.sending = true;
-    const sent = this.send(queue.topic, batch);
-    // A request the client gave up on must not hold the queue for longer than a write may wait.
-    let guard: NodeJS.Timeout | undefined;
-    await Promise.race([
-      sent,
-      new Promise(
-        (resolve) => (guard = setTimeout(resolve, this.config.writeTimeoutMs)),
-      ),
-    ]);
-    clearTimeout(guard);
-    queue.sending = false;
-    if (queue.waiting.length > 0) this.schedule(queue);
+    try {
+      await this.send(queue.topic, batch);
+    } finally {
+      queue.sending = false;
+      if (queue.waiting.length > 0) this.schedule(queue);
+    }
   }
 
   /** One produce request for the batch; each write learns its own offset. */
   private async send(topic: string, batch: PendingAppend[]): Promise<void> {
-    const messages = batch.flatMap((pending) => pending.messages);
+    try {
+      await this.producer.ready();
+    } catch (error) {
+      // Nothing left: the producer could not even connect.
+      for (const pending of batch) {
+        if (pending.state === 'taken') pending.state = 'sent';
+        pending.failed(error, 'not-written');
+      }
+      return;
+    }
+    // Writes answered 503 while the producer connected are never sent.
+    const live = batch.filter((pending) => pending.state === 'taken');
+    if (live.length === 0) return;
+    for (const pending of live) pending.state = 'sent';
+    const messages = live.flatMap((pending) => pending.messages);
     let positions: LogPosition[];
     try {
-      const acknowledged = await lastValueFrom(
-        (this.client as ClientProxy & BatchEmitter).emitBatch<RecordMetadata[]>(
-          topic,
-          { messages },
+      const acknowledged = await this.producer.send(() =>
+        lastValueFrom(
+          (this.client as ClientProxy & BatchEmitter).emitBatch<
+            RecordMetadata[]
+          >(topic, { messages }),
         ),
       );
       positions = positionsOf(messages, acknowledged);
     } catch (error) {
-      for (const pending of batch) pending.failed(error);
+      const { failure, original } =
+        error instanceof ProduceFailedError
+          ? error
+          : { failure: 'unknown' as const, original: error };
+      if (failure === 'unknown')
+        this.logger.warn(
+          `${topic}: ${messages.length} event(s) sent, outcome unknown (${String(original)})`,
+        );
+      for (const pending of live) pending.failed(original, failure);
       return;
     }
     let index = 0;
-    for (const pending of batch) {
+    for (const pending of live) {
       pending.acknowledged(
         positions.slice(index, index + pending.messages.length),
       );

@@ -43,3 +43,39 @@ export abstract class LogConsumer {
 export abstract class LogEndOffsets {
   abstract endOffsets(topics: string[]): Promise<Map<string, bigint>>;
 }
+
+/** The offsets a partition holds now: from `low` (log start) to `high` - 1 (log end). */
+export interface LogBounds {
+  low: bigint;
+  high: bigint;
+}
+
+/** What a server does with a batch it fetched. */
+export type Admission =
+  | { kind: 'apply' }
+  /** The topic is stopped: apply nothing from it. */
+  | { kind: 'hold' }
+  /** Fetched from elsewhere than the stored position (Kafka's committed offset): go back there first. */
+  | { kind: 'seek'; offset: bigint };
+
+/**
+ * Where a partition resumes and whether a fetched batch may be applied, so
+ * that no automatic offset reset ever decides silently (invariant 9).
+ * Implemented by the projection's `ResumeGuard`.
+ */
+export abstract class ResumePolicy {
+  /** Whether this node's file belongs to `log` (`embedded` or `kafka:<cluster id>`). */
+  abstract claim(log: string): Promise<boolean>;
+  abstract isStopped(topic: string): boolean;
+  /** The offset to resume a partition at, or null when it must stop. */
+  abstract resumeAt(
+    topic: string,
+    partition: number,
+    bounds: LogBounds | null,
+  ): bigint | null;
+  abstract admit(
+    topic: string,
+    partition: number,
+    messages: LogMessage[],
+  ): Admission;
+}

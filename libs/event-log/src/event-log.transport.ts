@@ -1,5 +1,5 @@
 import type { CustomTransportStrategy } from '@nestjs/microservices';
-import type { LogConsumer } from './event-log.ports.js';
+import type { LogConsumer, ResumePolicy } from './event-log.ports.js';
 
 /**
  * The log as the node's application sees it, Kafka or embedded, chosen once by
@@ -7,8 +7,11 @@ import type { LogConsumer } from './event-log.ports.js';
  * start it, and what the node says about its log at startup.
  */
 export abstract class EventLogTransport {
-  /** The Nest transport strategy that feeds `consumer` from the log. */
-  abstract server(consumer: LogConsumer): CustomTransportStrategy;
+  /** The Nest transport strategy that feeds `consumer` from the log, resuming as `policy` says. */
+  abstract server(
+    consumer: LogConsumer,
+    policy: ResumePolicy,
+  ): CustomTransportStrategy;
 
   /**
    * Runs `start` (which starts the server) once the log can be consumed. Does

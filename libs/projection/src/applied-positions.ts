@@ -13,6 +13,7 @@ interface Waiter {
 @Injectable()
 export class AppliedPositions {
   private readonly applied = new Map<string, bigint>();
+  private readonly fingerprints = new Map<string, string>();
   private readonly waiters = new Map<string, Set<Waiter>>();
 
   /** Offset of the last event applied on `topic`/`partition`, or null if none yet. */
@@ -31,11 +32,23 @@ export class AppliedPositions {
     });
   }
 
-  advance(topic: string, partition: number, offset: bigint): void {
+  /** SHA-256 of the message at the applied offset, when known: it identifies the topic (see log-gaps). */
+  fingerprint(topic: string, partition: number): string | null {
+    return this.fingerprints.get(`${topic}:${partition}`) ?? null;
+  }
+
+  advance(
+    topic: string,
+    partition: number,
+    offset: bigint,
+    fingerprint: string | null = null,
+  ): void {
     const stream = `${topic}:${partition}`;
     const current = this.applied.get(stream);
     if (current !== undefined && current >= offset) return;
     this.applied.set(stream, offset);
+    if (fingerprint === null) this.fingerprints.delete(stream);
+    else this.fingerprints.set(stream, fingerprint);
     const waiting = this.waiters.get(stream);
     if (!waiting) return;
     for (const waiter of waiting) {

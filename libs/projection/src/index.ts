@@ -4,3 +4,4 @@ export * from './projection.module.js';
 export * from './projection.service.js';
 export * from './replica-status.service.js';
 export * from './storage-retry.js';
+export * from './resume-guard.js';

@@ -1,10 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { SqliteModule } from '@clusterlite/core';
+import { LogStopsModule, SqliteModule } from '@clusterlite/core';
 import { EntityQueries } from '@clusterlite/registry';
 import { AppliedPositions } from './applied-positions.js';
 import { EntityQueryService } from './entity-query.service.js';
+import { LogIdentity } from './log-identity.js';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
+import { ResumeGuard } from './resume-guard.js';
 import { StorageRetry } from './storage-retry.js';
 
 /**
@@ -22,10 +24,12 @@ export class ProjectionModule {
   ): DynamicModule {
     return {
       module: ProjectionModule,
-      imports: [SqliteModule, ...(options.imports ?? [])],
+      imports: [SqliteModule, LogStopsModule, ...(options.imports ?? [])],
       providers: [
         AppliedPositions,
         StorageRetry,
+        LogIdentity,
+        ResumeGuard,
         ProjectionService,
         EntityQueryService,
         { provide: EntityQueries, useExisting: EntityQueryService },
@@ -37,6 +41,7 @@ export class ProjectionModule {
         ReplicaStatusService,
         AppliedPositions,
         StorageRetry,
+        ResumeGuard,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { IsEmail } from 'class-validator';
 import {
+  LogStops,
   NodeConfig,
   SqliteReader,
   SqliteWriter,
@@ -64,6 +65,7 @@ async function newProjection() {
     positions,
     config,
     noEnds,
+    new LogStops(),
   );
   const rows = (): Promise<Record<string, unknown>[]> =>
     dataSource.query(

@@ -26,6 +26,7 @@ import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
 import { appliedEventIds, recordDuplicates } from './duplicate-events.js';
 import { StorageRetry, type RetryOptions } from './storage-retry.js';
+import { messageFingerprint } from './log-gaps.js';
 
 export interface BatchResult {
   applied: number;
@@ -120,12 +121,21 @@ export class ProjectionService
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
   async onModuleInit(): Promise<void> {
-    const rows: { topic: string; partition: number; offset: number }[] =
-      await this.dataSource.query(
-        'SELECT "topic", "partition", "offset" FROM "_clusterlite_positions"',
-      );
+    const rows: {
+      topic: string;
+      partition: number;
+      offset: number;
+      fingerprint: string | null;
+    }[] = await this.dataSource.query(
+      'SELECT "topic", "partition", "offset", "fingerprint" FROM "_clusterlite_positions"',
+    );
     for (const row of rows)
-      this.positions.advance(row.topic, row.partition, BigInt(row.offset));
+      this.positions.advance(
+        row.topic,
+        row.partition,
+        BigInt(row.offset),
+        row.fingerprint,
+      );
   }
 
   /** Told by the transport: whether it is receiving the log now. */
@@ -227,6 +237,7 @@ export class ProjectionService
       deadLetters: [],
     };
     let last: bigint | null = null;
+    let fingerprint: string | null = null;
     await this.writer.transaction(async (tx) => {
       last = this.positions.get(topic, partition);
       const fresh = messages.filter(
@@ -311,20 +322,23 @@ export class ProjectionService
         index += Math.max(run.length, 1);
       }
       result.applied = fresh.length;
-      if (fresh.length > 0) last = BigInt(fresh[fresh.length - 1].offset);
+      if (fresh.length > 0) {
+        last = BigInt(fresh[fresh.length - 1].offset);
+        fingerprint = messageFingerprint(fresh[fresh.length - 1].value);
+      }
       await this.recordOutcomes(tx, outcomes);
       await recordDuplicates(tx, topic, partition, duplicates, this.logger);
       if (last !== null && result.applied > 0) {
         await tx.execute(
-          'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +
-            'ON CONFLICT ("topic", "partition") DO UPDATE SET "offset" = excluded."offset"',
-          [topic, partition, last.toString()],
+          'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset", "fingerprint") VALUES (?, ?, ?, ?) ' +
+            'ON CONFLICT ("topic", "partition") DO UPDATE SET "offset" = excluded."offset", "fingerprint" = excluded."fingerprint"',
+          [topic, partition, last.toString(), fingerprint],
         );
       }
     });
     const applied: bigint | null = last;
     if (applied !== null && result.applied > 0)
-      this.positions.advance(topic, partition, applied);
+      this.positions.advance(topic, partition, applied, fingerprint);
     for (const outcome of result.outcomes) this.appliedOutcomes.next(outcome);
     for (const letter of result.deadLetters) {
       this.logger.error(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NodeConfig, SqliteReader } from '@clusterlite/core';
+import { LogStops, NodeConfig, SqliteReader } from '@clusterlite/core';
 import { LogEndOffsets } from '@clusterlite/event-log';
 import { EntityRegistry } from '@clusterlite/registry';
 import { createHash } from 'node:crypto';
@@ -14,6 +14,8 @@ export interface TopicProgress {
   endOffset: string | null;
   /** Events on the log that this node has not applied yet, when known. */
   lag: number | null;
+  /** Why this node stopped projecting the topic (a gap, a file of another log); null while it projects it. */
+  stopped: string | null;
 }
 
 export interface TableChecksum {
@@ -32,6 +34,7 @@ export class ReplicaStatusService {
     private readonly positions: AppliedPositions,
     private readonly config: NodeConfig,
     private readonly logEnds: LogEndOffsets,
+    private readonly stops: LogStops,
   ) {}
 
   async progress(): Promise<TopicProgress[]> {
@@ -53,6 +56,7 @@ export class ReplicaStatusService {
           end === null
             ? null
             : Number(end - (applied === null ? 0n : applied + 1n)),
+        stopped: this.stops.reasonFor(topic),
       };
     });
   }

@@ -6,14 +6,14 @@ import {
   HealthIndicatorService,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { NodeConfig, SqliteReader } from '@clusterlite/core';
+import { LogStops, NodeConfig, SqliteReader } from '@clusterlite/core';
 import { LogEndOffsets } from '@clusterlite/event-log';
 import { ProjectionService, StorageRetry } from '@clusterlite/projection';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).
  * Live: the process answers and its SQLite file does. Ready: also the log is
- * reachable, so writes can be accepted.
+ * reachable, so writes can be accepted, and no topic is stopped (LogStops).
  */
 @ApiTags('cluster')
 @Controller('_cluster/health')
@@ -26,6 +26,7 @@ export class HealthController {
     private readonly projection: ProjectionService,
     private readonly config: NodeConfig,
     private readonly storage: StorageRetry,
+    private readonly stops: LogStops,
   ) {}
 
   @Get('live')
@@ -55,6 +56,19 @@ export class HealthController {
             };
           })
           .withTimeout(3_000),
+      () => {
+        // A gap or a file of another log: the node stopped projecting, and says why.
+        const log = this.indicators.check('log');
+        if (this.stops.refusal)
+          return log.down({ message: this.stops.refusal });
+        const stopped = this.stops.all();
+        return stopped.length > 0
+          ? log.down({
+              message: stopped.map((stop) => stop.reason).join(' '),
+              stopped,
+            })
+          : log.up();
+      },
       () => {
         const since = this.projection.consuming;
         const projection = this.indicators.check('projection');

@@ -32,6 +32,14 @@ class TopicProgressDto {
     description: 'Events on the log not applied yet',
   })
   lag: number | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description:
+      'Why this node stopped projecting the topic (its position is below the log start or beyond its end, the topic was re-created, or the file belongs to another log); null while it projects it',
+  })
+  stopped: string | null;
 }
 
 class TableChecksumDto {

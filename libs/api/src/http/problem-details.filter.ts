@@ -18,6 +18,10 @@ import {
   PositionWaitTimeoutError,
   PreconditionFailedError,
   UnsupportedMediaTypeError,
+  EventNotSeenError,
+  EventOutcomeUnknownError,
+  LogStoppedError,
+  WriteTooLargeError,
 } from '@clusterlite/core';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from './problem-details.js';
 import { RequestValidationError } from './request-validation.error.js';
@@ -99,6 +103,50 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'event-log-unavailable',
         'Event log unavailable',
         exception.message,
+      );
+    }
+    if (exception instanceof EventOutcomeUnknownError) {
+      this.logger.warn(
+        `Write outcome unknown (${exception.eventIds.length} event(s) of ${exception.table}): ${exception.cause instanceof Error ? exception.cause.message : 'no answer'}`,
+      );
+      return problem(
+        HttpStatus.GATEWAY_TIMEOUT,
+        'outcome-unknown',
+        'Write outcome unknown',
+        exception.message,
+        {
+          eventId: exception.eventIds[0],
+          ...(exception.eventIds.length > 1
+            ? { eventIds: exception.eventIds }
+            : {}),
+        },
+      );
+    }
+    if (exception instanceof WriteTooLargeError) {
+      return problem(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'write-too-large',
+        'Write too large for the log',
+        exception.message,
+        { bytes: exception.bytes, limit: exception.limit },
+      );
+    }
+    if (exception instanceof LogStoppedError) {
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'log-stopped',
+        'This node stopped projecting the table',
+        exception.message,
+        { topic: exception.topic },
+      );
+    }
+    if (exception instanceof EventNotSeenError) {
+      return problem(
+        HttpStatus.NOT_FOUND,
+        'event-not-seen',
+        'Event not seen on this node',
+        exception.message,
+        { eventId: exception.eventId },
       );
     }
     if (exception instanceof PositionWaitTimeoutError) {
@@ -192,7 +240,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
             : typeof (body as { message?: unknown }).message === 'string'
               ? (body as { message: string }).message
               : exception.message;
-      return { type: 'about:blank', title: titleOf(status), status, detail };
+      // A failed health check (Terminus) keeps its checks, so the answer says which failed and why.
+      const checks =
+        typeof body === 'object' && 'details' in body
+          ? {
+              info: (body as { info?: unknown }).info,
+              error: (body as { error?: unknown }).error,
+              details: (body as { details?: unknown }).details,
+            }
+          : {};
+      return {
+        type: 'about:blank',
+        title: titleOf(status),
+        status,
+        detail,
+        ...checks,
+      };
     }
     if (
       isBodyParserError(exception) &&

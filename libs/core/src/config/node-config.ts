@@ -56,6 +56,33 @@ export class EnvironmentVariables {
   @Max(5)
   KAFKA_REPLICATION_FACTOR = 1;
 
+  /** Unset: 2 when the replication factor is 2 or more, else 1. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  KAFKA_MIN_INSYNC_REPLICAS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(-1)
+  KAFKA_RETENTION_MS = -1;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(-1)
+  KAFKA_RETENTION_BYTES = -1;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_024)
+  @Max(100 * 1024 * 1024)
+  KAFKA_MAX_MESSAGE_BYTES = 1_000_000;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -132,6 +159,12 @@ export class NodeConfig {
   readonly kafkaBrokers: string[];
   readonly topicPrefix: string;
   readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+  /** `retention.ms` and `retention.bytes` of the topics this node creates; -1 keeps the log for ever. */
+  readonly retentionMs: number;
+  readonly retentionBytes: number;
+  /** Largest produce request (a write or a bulk write) this node sends; larger ones answer 413. */
+  readonly maxMessageBytes: number;
   readonly writeTimeoutMs: number;
   readonly readWaitTimeoutMs: number;
   readonly bodyLimit: string;
@@ -141,10 +174,24 @@ export class NodeConfig {
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
     this.nodeId = env.NODE_ID;
-    this.dbPath = env.DB_PATH ?? join('data', `${env.NODE_ID}.sqlite`);
     this.kafkaBrokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : [];
+    // A file belongs to one log: embedded and cluster nodes never share a default file.
+    this.dbPath =
+      env.DB_PATH ??
+      join(
+        'data',
+        this.kafkaBrokers.length > 0
+          ? `${env.NODE_ID}.cluster.sqlite`
+          : `${env.NODE_ID}.sqlite`,
+      );
     this.topicPrefix = env.KAFKA_TOPIC_PREFIX;
     this.replicationFactor = env.KAFKA_REPLICATION_FACTOR;
+    this.minInsyncReplicas =
+      env.KAFKA_MIN_INSYNC_REPLICAS ??
+      Math.min(2, env.KAFKA_REPLICATION_FACTOR);
+    this.retentionMs = env.KAFKA_RETENTION_MS;
+    this.retentionBytes = env.KAFKA_RETENTION_BYTES;
+    this.maxMessageBytes = env.KAFKA_MAX_MESSAGE_BYTES;
     this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
     this.readWaitTimeoutMs = env.READ_WAIT_TIMEOUT_MS;
     this.bodyLimit = env.BODY_LIMIT;

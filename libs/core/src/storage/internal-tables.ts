@@ -9,6 +9,7 @@ export interface AppliedPositionRecord {
   topic: string;
   partition: number;
   offset: string;
+  fingerprint: string | null;
 }
 
 export const AppliedPositionSchema = new EntitySchema<AppliedPositionRecord>({
@@ -18,6 +19,31 @@ export const AppliedPositionSchema = new EntitySchema<AppliedPositionRecord>({
     topic: { type: 'text', primary: true },
     partition: { type: 'integer', primary: true },
     offset: { type: 'integer', comment: 'offset of the last event applied' },
+    // Kafka's topic ids are out of kafkajs's reach (Metadata v10+): the message at the stored
+    // offset names the topic instead. A re-created topic has other messages at those offsets.
+    fingerprint: {
+      type: 'text',
+      nullable: true,
+      comment: 'SHA-256 of the message at offset: checked again on resume',
+    },
+  },
+});
+
+/**
+ * Which log this file was built from: `embedded`, or `kafka:<cluster id>`.
+ * A node on another log refuses the file (its positions name other events).
+ */
+export interface LogIdentityRecord {
+  name: string;
+  value: string;
+}
+
+export const LogIdentitySchema = new EntitySchema<LogIdentityRecord>({
+  name: 'LogIdentity',
+  tableName: '_clusterlite_log',
+  columns: {
+    name: { type: 'text', primary: true },
+    value: { type: 'text' },
   },
 });
 
@@ -182,6 +208,7 @@ export const EmbeddedLogSchema = new EntitySchema<EmbeddedLogRecord>({
 
 export const INTERNAL_SCHEMAS = [
   AppliedPositionSchema,
+  LogIdentitySchema,
   OutcomeSchema,
   DeadLetterSchema,
   IdempotencySchema,

@@ -10,7 +10,11 @@ import type {
   CustomTransportStrategy,
 } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
-import { EVENT_LOG_CLIENT, type LogConsumer } from '../event-log.ports.js';
+import {
+  EVENT_LOG_CLIENT,
+  type LogConsumer,
+  type ResumePolicy,
+} from '../event-log.ports.js';
 import { EventLogTransport } from '../event-log.transport.js';
 import { EmbeddedEventLog } from './embedded-event-log.js';
 import { EmbeddedLogServer } from './embedded-log.server.js';
@@ -39,8 +43,8 @@ export class EmbeddedEventLogTransport
     await this.client.close();
   }
 
-  server(consumer: LogConsumer): CustomTransportStrategy {
-    return new EmbeddedLogServer(consumer, this.log);
+  server(consumer: LogConsumer, policy: ResumePolicy): CustomTransportStrategy {
+    return new EmbeddedLogServer(consumer, this.log, policy);
   }
 
   async consumeWhenReady(start: () => Promise<unknown>): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { LogConsumer } from '../event-log.ports.js';
+import type { LogConsumer, ResumePolicy } from '../event-log.ports.js';
 import type { EmbeddedEventLog } from './embedded-event-log.js';
 
 const READ_BATCH = 2_000;
@@ -24,11 +24,20 @@ export class EmbeddedLogServer
   constructor(
     private readonly projection: LogConsumer,
     private readonly log: EmbeddedEventLog,
+    private readonly guard: ResumePolicy,
   ) {
     super();
   }
 
   listen(callback: (error?: unknown) => void): void {
+    // A file of a Kafka cluster: project nothing (LogIdentity says why).
+    this.guard.claim('embedded').then(
+      (mine) => (mine ? this.start(callback) : callback()),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  private start(callback: (error?: unknown) => void): void {
     this.running = true;
     this.unsubscribe = this.log.onAppend((topic) => this.wakers.get(topic)?.());
     for (const topic of this.projection.topics())

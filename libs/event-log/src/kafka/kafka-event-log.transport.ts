@@ -10,7 +10,11 @@ import {
   type CustomTransportStrategy,
 } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
-import { EVENT_LOG_CLIENT, type LogConsumer } from '../event-log.ports.js';
+import {
+  EVENT_LOG_CLIENT,
+  type LogConsumer,
+  type ResumePolicy,
+} from '../event-log.ports.js';
 import { EventLogTransport } from '../event-log.transport.js';
 import { kafkaConsumerOptions } from './kafka-options.js';
 import { KafkaProjectionServer } from './kafka-projection.server.js';
@@ -41,11 +45,12 @@ export class KafkaEventLogTransport
     await this.client.close();
   }
 
-  server(consumer: LogConsumer): CustomTransportStrategy {
+  server(consumer: LogConsumer, policy: ResumePolicy): CustomTransportStrategy {
     return new KafkaProjectionServer(
       consumer,
       this.config.deadLetterTopic,
       kafkaConsumerOptions(this.config),
+      policy,
     );
   }
 

@@ -36,6 +36,12 @@ export function chosenPartition(message: object): number | undefined {
  * Options of the command side's `ClientKafka`. Writes wait for every in-sync
  * replica (acks=all) and give up quickly when the broker is unreachable, so
  * the client gets a 503 instead of hanging.
+ *
+ * The producer is idempotent with one request in flight (kafkajs requires
+ * acks=-1 and at least one retry for it): a retried request is appended once,
+ * and never after a later one. kafkajs logs a warning for retries below
+ * "infinite"; a bounded wait is what lets a write answer at all, and the
+ * command side replaces the producer after a request it gave up on.
  */
 export function kafkaProducerOptions(
   config: NodeConfig,
@@ -52,6 +58,8 @@ export function kafkaProducerOptions(
     producer: {
       createPartitioner: recordingPartitioner,
       allowAutoTopicCreation: false,
+      idempotent: true,
+      maxInFlightRequests: 1,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     },
     send: { acks: -1, timeout: config.writeTimeoutMs },

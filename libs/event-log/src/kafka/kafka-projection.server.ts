@@ -1,12 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { ServerKafka, type KafkaOptions } from '@nestjs/microservices';
 import type {
+  Admin,
   Consumer,
   ConsumerCrashEvent,
   ConsumerGroupJoinEvent,
   EachBatchPayload,
 } from 'kafkajs';
-import type { DeadLetter, LogConsumer } from '../event-log.ports.js';
+import type {
+  DeadLetter,
+  LogBounds,
+  LogConsumer,
+  ResumePolicy,
+} from '../event-log.ports.js';
 
 /** Wait before building a new consumer after kafkajs gave one up. */
 const RESTART_DELAY_MS = 2_000;
@@ -24,27 +30,44 @@ const MAX_TRANSACTION_EVENTS = 5_000;
  * SQLite transaction.
  *
  * On joining its group the node seeks every partition to the position stored
- * in its own SQLite file: Kafka's committed offsets are only a hint.
+ * in its own SQLite file: Kafka's committed offsets are only a hint. Before
+ * consuming, it checks that the file belongs to this Kafka cluster, and at
+ * every join that each stored position is still on the log (ResumePolicy): a
+ * gap stops that topic instead of being skipped.
  */
 export class KafkaProjectionServer extends ServerKafka {
   protected override logger = new Logger(KafkaProjectionServer.name);
-  private readonly seekedForGap = new Set<string>();
   private closing = false;
+  private admin: Admin | null = null;
+  private claimed = false;
+  /** Partitions checked and sought since the last join; batches of others wait. */
+  private readonly resumed = new Set<string>();
 
   constructor(
     private readonly projection: LogConsumer,
     private readonly deadLetterTopic: string,
     options: NonNullable<KafkaOptions['options']>,
+    private readonly guard: ResumePolicy,
   ) {
     super(options);
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {
     const topics = this.projection.topics();
+    // Nest types its Kafka client by its own copy of kafkajs's interfaces; this is kafkajs's.
+    const admin = (this.admin ??= this.client!.admin() as unknown as Admin);
+    await admin.connect();
+    if (!this.claimed) {
+      const { clusterId } = await admin.describeCluster();
+      // A file of another log: consume nothing (LogIdentity says why).
+      if (!(await this.guard.claim(`kafka:${clusterId}`))) return;
+      this.claimed = true;
+    }
     await consumer.subscribe({ topics, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) =>
-      this.seekToStoredPositions(consumer, event),
-    );
+    consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => {
+      this.resumed.clear();
+      void this.seekToStoredPositions(consumer, event);
+    });
     consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
       this.projection.setConsuming(false);
       if (!event.payload.restart)
@@ -63,6 +86,7 @@ export class KafkaProjectionServer extends ServerKafka {
   override async close(): Promise<void> {
     this.closing = true;
     this.projection.setConsuming(false);
+    await this.admin?.disconnect().catch(() => undefined);
     await super.close();
   }
 
@@ -100,19 +124,49 @@ export class KafkaProjectionServer extends ServerKafka {
     }, RESTART_DELAY_MS);
   }
 
-  private seekToStoredPositions(
+  private async seekToStoredPositions(
     consumer: Consumer,
     event: ConsumerGroupJoinEvent,
-  ): void {
+  ): Promise<void> {
     this.projection.setConsuming(true);
     for (const [topic, partitions] of Object.entries(
       event.payload.memberAssignment,
     )) {
+      const bounds = await this.boundsOf(topic);
       for (const partition of partitions) {
-        const next = this.projection.nextOffset(topic, partition) ?? 0n;
-        consumer.seek({ topic, partition, offset: next.toString() });
-        this.logger.log(`Resuming ${topic}:${partition} at offset ${next}`);
+        const offset = this.guard.resumeAt(
+          topic,
+          partition,
+          bounds?.get(partition) ?? null,
+        );
+        if (offset === null) {
+          consumer.pause([{ topic, partitions: [partition] }]);
+          continue;
+        }
+        consumer.seek({ topic, partition, offset: offset.toString() });
+        this.resumed.add(`${topic}:${partition}`);
+        this.logger.log(`Resuming ${topic}:${partition} at offset ${offset}`);
       }
+    }
+  }
+
+  /** Log start and end of each partition of `topic`; null when Kafka does not answer (checked again at the first batch). */
+  private async boundsOf(
+    topic: string,
+  ): Promise<Map<number, LogBounds> | null> {
+    try {
+      const offsets = await this.admin!.fetchTopicOffsets(topic);
+      return new Map(
+        offsets.map((entry) => [
+          entry.partition,
+          { low: BigInt(entry.low), high: BigInt(entry.high) },
+        ]),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not read the offsets of ${topic} (${String(error)}); resuming from the stored position`,
+      );
+      return null;
     }
   }
 
@@ -122,24 +176,26 @@ export class KafkaProjectionServer extends ServerKafka {
   ): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
-    const stream = `${batch.topic}:${batch.partition}`;
-    const expected = this.projection.nextOffset(batch.topic, batch.partition);
-    const first = BigInt(batch.messages[0].offset);
-    if (
-      expected !== null &&
-      first > expected &&
-      !this.seekedForGap.has(stream)
-    ) {
-      // Fetched from Kafka's committed offset, ahead of what this file holds:
-      // go back once. If the log no longer has those offsets, accept the gap.
-      this.seekedForGap.add(stream);
+    // Fetched before this partition's stored position was checked: nothing applied, fetched again.
+    if (!this.resumed.has(`${batch.topic}:${batch.partition}`)) return;
+    const admission = this.guard.admit(
+      batch.topic,
+      batch.partition,
+      batch.messages,
+    );
+    if (admission.kind === 'hold') {
+      consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      return;
+    }
+    if (admission.kind === 'seek') {
+      // Fetched from Kafka's committed offset, not from what this file holds: go back there.
       this.logger.warn(
-        `${stream}: fetched ${first} but next to apply is ${expected}; seeking back`,
+        `${batch.topic}:${batch.partition}: fetched ${batch.messages[0].offset}, resuming at ${admission.offset}`,
       );
       consumer.seek({
         topic: batch.topic,
         partition: batch.partition,
-        offset: expected.toString(),
+        offset: admission.offset.toString(),
       });
       return;
     }

@@ -2,14 +2,20 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
 import { EntityRegistry } from '@clusterlite/registry';
-import type { Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+
+/** kafkajs's `ConfigResourceTypes.TOPIC`: its CommonJS enum does not survive the ESM build. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 const RETRY_DELAY_MS = 1_000;
 
 /**
  * Creates the topic of every table (one partition, so a table's events are
- * totally ordered) and the dead-letter topic. Until Kafka answers, the node
- * serves reads from its own file and answers writes with 503; it keeps trying.
+ * totally ordered) and the dead-letter topic, keeping the log for ever unless
+ * configured otherwise (`retention.ms`/`retention.bytes`, invariant 9), and
+ * warns loudly about existing topics with a finite retention. Until Kafka
+ * answers, the node serves reads from its own file and answers writes with
+ * 503; it keeps trying.
  */
 @Injectable()
 export class KafkaTopics implements OnApplicationShutdown {
@@ -46,6 +52,45 @@ export class KafkaTopics implements OnApplicationShutdown {
     this.stopping = true;
   }
 
+  private topicConfig(): { name: string; value: string }[] {
+    return [
+      { name: 'retention.ms', value: String(this.config.retentionMs) },
+      { name: 'retention.bytes', value: String(this.config.retentionBytes) },
+      {
+        name: 'min.insync.replicas',
+        value: String(this.config.minInsyncReplicas),
+      },
+    ];
+  }
+
+  /** A topic that forgets events breaks the promise that a new node can rebuild from the log. */
+  private async warnAboutRetention(
+    admin: Admin,
+    topics: string[],
+  ): Promise<void> {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({
+        type: TOPIC_RESOURCE,
+        name,
+        configNames: ['retention.ms', 'retention.bytes'],
+      })),
+    });
+    for (const resource of described.resources) {
+      const finite = resource.configEntries.filter(
+        (entry) => entry.configValue !== '-1',
+      );
+      if (finite.length > 0)
+        this.logger.warn(
+          `WARNING: topic ${resource.resourceName} has a finite retention (${finite
+            .map((entry) => `${entry.configName}=${entry.configValue}`)
+            .join(
+              ', ',
+            )}): events older than that are deleted, and a node that has not applied them (new, or down that long) stops that topic. Set retention.ms=-1 and retention.bytes=-1 on it.`,
+        );
+    }
+  }
+
   private async createTopics(client: ClientKafka): Promise<void> {
     const topics = [...this.tableTopics(), this.config.deadLetterTopic];
     for (let attempt = 1; ; attempt++) {
@@ -64,11 +109,17 @@ export class KafkaTopics implements OnApplicationShutdown {
                 topic,
                 numPartitions: 1,
                 replicationFactor: this.config.replicationFactor,
+                configEntries: this.topicConfig(),
               })),
             });
             if (created)
-              this.logger.log(`Created topics ${missing.join(', ')}`);
+              this.logger.log(
+                `Created topics ${missing.join(', ')} (${this.topicConfig()
+                  .map((entry) => `${entry.name}=${entry.value}`)
+                  .join(', ')})`,
+              );
           }
+          await this.warnAboutRetention(admin, topics);
         } finally {
           await admin.disconnect();
         }
