@@ -100,6 +100,6 @@ export class HealthController {
       .attempt(async () => {
         await this.reader.read('SELECT 1');
       })
-      .withTimeout(1_000);
+      .withTimeout(3_000);
   }
 }
