@@ -14,6 +14,8 @@ export interface NodeProcessOptions {
   dbPath?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Return once the node is live, or (default) once it is ready. */
+  until?: Readiness;
 }
 
 /** live: the node serves HTTP from its file; ready: it also reaches and consumes the log. */
@@ -56,7 +58,7 @@ export class NodeProcess {
       join(dir, 'node.log'),
       env,
     );
-    await node.launch();
+    await node.launch(options.until);
     return node;
   }
 

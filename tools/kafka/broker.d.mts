@@ -22,6 +22,14 @@ export interface StartKafkaBrokerOptions {
   jvmArgs?: string[];
   /** Readiness timeout in ms (default 60000). */
   readyTimeoutMs?: number;
+  /**
+   * Clients reach the broker only over SASL_SSL: a fresh CA and broker keystore in `${dataDir}/tls`
+   * (openssl + keytool), these SCRAM users (name -> password) added when the storage is formatted.
+   */
+  saslSsl?: {
+    users: Record<string, string>;
+    mechanism?: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+  };
 }
 
 export interface KafkaBroker {
@@ -34,6 +42,8 @@ export interface KafkaBroker {
   logFile: string;
   /** Milliseconds from the start call to readiness (includes formatting on first start). */
   startupMs: number;
+  /** With the saslSsl option: the CA file (PEM) to trust and the SCRAM mechanism to use. */
+  saslSsl?: { caFile: string; mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' };
   /** Resolves when the java process exits (for whatever reason). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent. */

@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   EmbeddedEventLog,
+  KafkaAccessReport,
   NodeConfig,
   ProblemDetailsFilter,
   RequestValidationError,
@@ -109,6 +110,7 @@ export async function configureNode(
         config,
         app.get(ProjectionService),
         app.get(EmbeddedEventLog),
+        app.get(KafkaAccessReport),
       ),
     },
     { inheritAppConfig: false },
@@ -133,8 +135,12 @@ export async function configureNode(
     );
   } else {
     new Logger('ClusterLite').log(
-      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup}, file ${config.dbPath}`,
+      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')} (${config.kafkaSecurity}), group ${config.consumerGroup}, file ${config.dbPath}`,
     );
+    if (config.kafkaSasl?.mechanism === 'plain' && !config.kafkaTls)
+      new Logger('ClusterLite').warn(
+        'KAFKA_SASL_MECHANISM=plain without KAFKA_SSL=true sends the password in clear text',
+      );
   }
 }
 

@@ -3,6 +3,7 @@ import { ClientProxy } from '@nestjs/microservices';
 import {
   EVENT_SCHEMA_VERSION,
   EventLogUnavailableError,
+  KafkaAccessReport,
   LogPosition,
   NodeConfig,
   chosenPartition,
@@ -81,6 +82,7 @@ export class CommandService extends EntityCommands {
   constructor(
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
     private readonly config: NodeConfig,
+    private readonly access: KafkaAccessReport,
   ) {
     super();
   }
@@ -239,7 +241,8 @@ export class CommandService extends EntityCommands {
       );
       positions = positionsOf(messages, acknowledged);
     } catch (error) {
-      for (const pending of batch) pending.failed(error);
+      const cause = this.access.summarize(error);
+      for (const pending of batch) pending.failed(cause);
       return;
     }
     let index = 0;

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { NodeConfig } from './config/node-config.js';
+import { KafkaAccessReport } from './kafka/kafka-connection.js';
 import { EmbeddedEventLog } from './storage/embedded-event-log.js';
 import { SqliteWriter } from './storage/sqlite-writer.js';
 
@@ -17,8 +18,9 @@ export class CoreModule {
         { provide: NodeConfig, useValue: config },
         SqliteWriter,
         EmbeddedEventLog,
+        KafkaAccessReport,
       ],
-      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
+      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog, KafkaAccessReport],
     };
   }
 }

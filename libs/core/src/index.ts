@@ -1,3 +1,4 @@
+export * from './config/kafka-security.js';
 export * from './config/node-config.js';
 export * from './errors/domain-errors.js';
 export * from './events/event-outcome.js';
@@ -9,6 +10,7 @@ export * from './http/request-validation.error.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
 export * from './storage/sqlite-writer.js';
+export * from './kafka/kafka-connection.js';
 export * from './kafka/kafka-options.js';
 export * from './storage/embedded-event-log.js';
 export * from './core.module.js';

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import {
   EmbeddedEventLog,
+  KafkaAccessReport,
   NodeConfig,
   kafkaConsumerOptions,
 } from '@clusterlite/core';
@@ -55,12 +56,14 @@ export class ProjectionModule {
     config: NodeConfig,
     projection: ProjectionService,
     log: EmbeddedEventLog,
+    access: KafkaAccessReport,
   ): CustomTransportStrategy {
     return config.mode === 'cluster'
       ? new KafkaProjectionServer(
           projection,
           config.deadLetterTopic,
           kafkaConsumerOptions(config),
+          access,
         )
       : new EmbeddedLogServer(projection, log);
   }

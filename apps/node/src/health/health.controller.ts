@@ -7,7 +7,7 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { NodeConfig } from '@clusterlite/core';
+import { KafkaAccessReport, NodeConfig } from '@clusterlite/core';
 import { LogEndOffsets, ProjectionService } from '@clusterlite/projection';
 
 /**
@@ -25,6 +25,7 @@ export class HealthController {
     private readonly logEnds: LogEndOffsets,
     private readonly projection: ProjectionService,
     private readonly config: NodeConfig,
+    private readonly access: KafkaAccessReport,
   ) {}
 
   @Get('live')
@@ -47,7 +48,11 @@ export class HealthController {
         this.indicators
           .check('eventLog')
           .attempt(async () => {
-            await this.logEnds.endOffsets(this.projection.topics());
+            await this.logEnds
+              .endOffsets(this.projection.topics())
+              .catch((error: unknown) => {
+                throw this.access.summarize(error);
+              });
             return {
               mode: this.config.mode,
               brokers: this.config.kafkaBrokers.join(',') || null,

@@ -6,6 +6,7 @@ import type {
   ConsumerGroupJoinEvent,
   EachBatchPayload,
 } from 'kafkajs';
+import type { KafkaAccessReport } from '@clusterlite/core';
 import type { DeadLetter, ProjectionService } from '../projection.service.js';
 
 /** Wait before building a new consumer after kafkajs gave one up. */
@@ -32,6 +33,7 @@ export class KafkaProjectionServer extends ServerKafka {
     private readonly projection: ProjectionService,
     private readonly deadLetterTopic: string,
     options: NonNullable<KafkaOptions['options']>,
+    private readonly access: KafkaAccessReport,
   ) {
     super(options);
   }
@@ -71,9 +73,11 @@ export class KafkaProjectionServer extends ServerKafka {
    */
   private replaceConsumer(crashed: Consumer, error: Error): void {
     if (this.closing || this.consumer !== crashed) return;
-    this.logger.warn(
-      `Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`,
-    );
+    // A refused login is said once, not on every new consumer.
+    if (!this.access.report(error))
+      this.logger.warn(
+        `Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`,
+      );
     setTimeout(() => {
       void (async () => {
         if (this.closing || this.consumer !== crashed || !this.client) return;
@@ -102,6 +106,7 @@ export class KafkaProjectionServer extends ServerKafka {
     event: ConsumerGroupJoinEvent,
   ): void {
     this.projection.setConsuming(true);
+    this.access.accepted();
     for (const [topic, partitions] of Object.entries(
       event.payload.memberAssignment,
     )) {
