@@ -65,6 +65,16 @@ export class KafkaTopics implements OnApplicationShutdown {
                 topic,
                 numPartitions: 1,
                 replicationFactor: this.config.replicationFactor,
+                ...(this.config.minInsyncReplicas === null
+                  ? {}
+                  : {
+                      configEntries: [
+                        {
+                          name: 'min.insync.replicas',
+                          value: String(this.config.minInsyncReplicas),
+                        },
+                      ],
+                    }),
               })),
             });
             if (created)

@@ -66,6 +66,13 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   KAFKA_REPLICATION_FACTOR = 1;
 
   @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  KAFKA_MIN_INSYNC_REPLICAS?: number;
+
+  @IsOptional()
   @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' })
   KAFKA_SSL?: string;
 
@@ -162,6 +169,13 @@ export function validateEnvironment(
     return `${message} (got ${given})`;
   });
   if (problems.length === 0) problems.push(...kafkaSecurityProblems(env));
+  if (
+    env.KAFKA_MIN_INSYNC_REPLICAS !== undefined &&
+    env.KAFKA_MIN_INSYNC_REPLICAS > env.KAFKA_REPLICATION_FACTOR
+  )
+    problems.push(
+      `KAFKA_MIN_INSYNC_REPLICAS (${env.KAFKA_MIN_INSYNC_REPLICAS}) cannot exceed KAFKA_REPLICATION_FACTOR (${env.KAFKA_REPLICATION_FACTOR}): no write could be acknowledged`,
+    );
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
 }
@@ -176,6 +190,8 @@ export class NodeConfig {
   readonly kafkaBrokers: string[];
   readonly topicPrefix: string;
   readonly replicationFactor: number;
+  /** `min.insync.replicas` of the topics the node creates, or null for the brokers' default. */
+  readonly minInsyncReplicas: number | null;
   /** TLS to the brokers (KAFKA_SSL=true), or null for plaintext. */
   readonly kafkaTls: KafkaTlsSettings | null;
   /** SASL login to the brokers (KAFKA_SASL_MECHANISM), or null. */
@@ -193,6 +209,7 @@ export class NodeConfig {
     this.kafkaBrokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : [];
     this.topicPrefix = env.KAFKA_TOPIC_PREFIX;
     this.replicationFactor = env.KAFKA_REPLICATION_FACTOR;
+    this.minInsyncReplicas = env.KAFKA_MIN_INSYNC_REPLICAS ?? null;
     this.kafkaTls = kafkaTlsSettings(env);
     this.kafkaSasl = kafkaSaslLogin(env);
     this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
