@@ -167,6 +167,39 @@ describe('A Kafka whose only listener is SASL_SSL (SCRAM-SHA-512, private CA)', 
     expect((await fetch(`${node.url}/users`)).status).toBe(200);
   });
 
+  it('without the private CA: not ready, writes answer 503, one log line about the certificate', async () => {
+    const untrusting = await NodeProcess.start({
+      nodeId: 'sasl-no-ca',
+      brokers: broker.brokers,
+      topicPrefix,
+      env: {
+        ...security({ KAFKA_SASL_PASSWORD: PASSWORD }),
+        KAFKA_SSL_CA_FILE: '',
+      },
+      until: 'live',
+    });
+    try {
+      expect(
+        (await fetch(`${untrusting.url}/_cluster/health/ready`)).status,
+      ).toBe(503);
+      expect((await write(untrusting, 'Untrusted')).status).toBe(503);
+      const certificateLines = () =>
+        untrusting
+          .logs()
+          .split('\n')
+          .filter((line) => /certificate/i.test(line));
+      await eventually(async () => expect(certificateLines()).toHaveLength(1));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(certificateLines()).toHaveLength(1);
+      expect(certificateLines()[0]).toMatch(
+        /TLS with Kafka at .* failed on a certificate .*KAFKA_SSL_CA_FILE/,
+      );
+      expect(untrusting.logs()).not.toContain(PASSWORD);
+    } finally {
+      await untrusting.kill();
+    }
+  });
+
   it('picks up a corrected password file without a restart', async () => {
     const node = refused!;
     writeFileSync(passwordFile, `${PASSWORD}\n`);

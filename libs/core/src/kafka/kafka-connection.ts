@@ -135,7 +135,7 @@ export class KafkaAccessReport {
     return new Error(
       refusal === 'authentication'
         ? "Kafka refused this node's login (logged once by KafkaAccess)"
-        : 'Kafka refused the TLS connection on a certificate (logged once by KafkaAccess)',
+        : 'TLS with Kafka failed (logged once by KafkaAccess)',
     );
   }
 
@@ -170,6 +170,9 @@ export class KafkaAccessReport {
     if (refusal === 'authentication')
       return `Kafka at ${brokers} refused authentication: SASL ${sasl ? sasl.describe() : '(no KAFKA_SASL_MECHANISM set)'} (${reason}); ${after}`;
     const tls = this.config.kafkaTls;
-    return `Kafka at ${brokers} refused the TLS connection on a certificate (${reason}); check KAFKA_SSL_CA_FILE${tls?.caFile ? ` ${tls.caFile}` : ' (unset: system CAs only)'}${tls?.certFile ? ` and KAFKA_SSL_CERT_FILE ${tls.certFile}` : ''}; ${after}`;
+    const clientCertificate = tls?.certFile
+      ? `, or the broker refused KAFKA_SSL_CERT_FILE ${tls.certFile}`
+      : '';
+    return `TLS with Kafka at ${brokers} failed on a certificate (${reason}): the broker's certificate is not trusted (KAFKA_SSL_CA_FILE ${tls?.caFile ?? 'unset: system CAs only'})${clientCertificate}; ${after}`;
   }
 }
