@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel } from 'kafkajs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -61,7 +62,10 @@ describe('A Kafka whose only listener is SASL_SSL (SCRAM-SHA-512, private CA)', 
       nodeId: 'sasl-a',
       brokers: broker.brokers,
       topicPrefix,
-      env: security({ KAFKA_SASL_PASSWORD: PASSWORD }),
+      env: {
+        ...security({ KAFKA_SASL_PASSWORD: PASSWORD }),
+        KAFKA_MIN_INSYNC_REPLICAS: '1',
+      },
     });
     b = await NodeProcess.start({
       nodeId: 'sasl-b',
@@ -112,6 +116,36 @@ describe('A Kafka whose only listener is SASL_SSL (SCRAM-SHA-512, private CA)', 
       statusA.tables.find((table: { table: string }) => table.table === 'users')
         .rows,
     ).toBe(2);
+  });
+
+  it('creates its topics through the admin client with KAFKA_MIN_INSYNC_REPLICAS', async () => {
+    const admin = new Kafka({
+      brokers: [broker.brokers],
+      logLevel: logLevel.NOTHING,
+      ssl: { ca: [readFileSync(broker.saslSsl!.caFile, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-512', username: USER, password: PASSWORD },
+    }).admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: `${topicPrefix}.users`,
+            configNames: ['min.insync.replicas'],
+          },
+        ],
+      });
+      expect(resources[0].configEntries[0]).toMatchObject({
+        configName: 'min.insync.replicas',
+        configValue: '1',
+        // Set on the topic itself, not inherited from the broker.
+        configSource: ConfigSource.TOPIC_CONFIG,
+      });
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('keeps secrets out of logs and status', async () => {
@@ -192,7 +226,7 @@ describe('A Kafka whose only listener is SASL_SSL (SCRAM-SHA-512, private CA)', 
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(certificateLines()).toHaveLength(1);
       expect(certificateLines()[0]).toMatch(
-        /TLS with Kafka at .* failed on a certificate .*KAFKA_SSL_CA_FILE/,
+        /TLS with Kafka at .* failed .*: this node does not trust the broker's certificate \(KAFKA_SSL_CA_FILE/,
       );
       expect(untrusting.logs()).not.toContain(PASSWORD);
     } finally {

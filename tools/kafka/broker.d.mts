@@ -29,6 +29,8 @@ export interface StartKafkaBrokerOptions {
   saslSsl?: {
     users: Record<string, string>;
     mechanism?: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+    /** Mutual TLS: clients must also show a certificate signed by the CA; one is made for them. */
+    clientCertificate?: boolean;
   };
 }
 
@@ -42,8 +44,12 @@ export interface KafkaBroker {
   logFile: string;
   /** Milliseconds from the start call to readiness (includes formatting on first start). */
   startupMs: number;
-  /** With the saslSsl option: the CA file (PEM) to trust and the SCRAM mechanism to use. */
-  saslSsl?: { caFile: string; mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' };
+  /** With the saslSsl option: the CA file (PEM) to trust, the SCRAM mechanism to use, and a client certificate. */
+  saslSsl?: {
+    caFile: string;
+    mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+    client?: { certFile: string; keyFile: string };
+  };
   /** Resolves when the java process exits (for whatever reason). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent. */

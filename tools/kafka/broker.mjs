@@ -63,8 +63,9 @@ const STORAGE_TOOL = 'kafka.tools.StorageTool';
  * @property {string} dataDir
  * @property {string} logFile
  * @property {number} startupMs milliseconds from spawn request to readiness
- * @property {{ caFile: string, mechanism: string } | undefined} saslSsl with the saslSsl option: the CA
- *   to trust and the SCRAM mechanism clients must use
+ * @property {{ caFile: string, mechanism: string, client?: { certFile: string, keyFile: string } } | undefined} saslSsl
+ *   with the saslSsl option: the CA to trust, the SCRAM mechanism clients must use, and with
+ *   clientCertificate a client certificate and key
  * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited resolves when the java process exits
  * @property {() => Promise<void>} stop SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent
  * @property {() => Promise<void>} kill SIGKILL immediately and wait for exit
@@ -581,7 +582,11 @@ export async function startKafkaBroker(options) {
     logFile,
     startupMs: Date.now() - t0,
     saslSsl: security
-      ? { caFile: security.caFile, mechanism: security.mechanism }
+      ? {
+          caFile: security.caFile,
+          mechanism: security.mechanism,
+          client: security.client,
+        }
       : undefined,
     exited,
     stop,
@@ -599,7 +604,15 @@ async function probe(brokers, security) {
     brokers: [brokers],
     ...(security
       ? {
-          ssl: { ca: [readFileSync(security.caFile, 'utf8')] },
+          ssl: {
+            ca: [readFileSync(security.caFile, 'utf8')],
+            ...(security.client
+              ? {
+                  cert: readFileSync(security.client.certFile, 'utf8'),
+                  key: readFileSync(security.client.keyFile, 'utf8'),
+                }
+              : {}),
+          },
           sasl: {
             mechanism: /** @type {'scram-sha-512' | 'scram-sha-256'} */ (
               security.mechanism.toLowerCase()

@@ -14,11 +14,15 @@ import { join } from 'node:path';
  * @typedef {object} SaslSslOptions
  * @property {Record<string, string>} users SCRAM users clients may log in as: name -> password
  * @property {'SCRAM-SHA-512' | 'SCRAM-SHA-256'} [mechanism] default SCRAM-SHA-512
+ * @property {boolean} [clientCertificate] mutual TLS: clients must also show a certificate signed
+ *   by the CA (`ssl.client.auth=required`); one is made for them
  */
 
 /**
  * @typedef {object} SaslSslMaterial
  * @property {string} caFile PEM of the CA that signed the broker's certificate
+ * @property {{ certFile: string, keyFile: string } | undefined} client with clientCertificate: a
+ *   client certificate and key (PEM) signed by the CA
  * @property {'SCRAM-SHA-512' | 'SCRAM-SHA-256'} mechanism
  * @property {{ name: string, password: string }} broker the broker's own (inter-broker) user
  * @property {Record<string, string | number | boolean>} serverProperties
@@ -58,7 +62,7 @@ function keytoolBin() {
  * localhost signed by it, a PKCS12 keystore holding that certificate and a truststore holding the
  * CA, for the broker's own inter-broker connection.
  * @param {string} dir
- * @returns {Promise<{ caFile: string, keystore: string, truststore: string, storePassword: string }>}
+ * @returns {Promise<{ caFile: string, caKey: string, keystore: string, truststore: string, storePassword: string }>}
  */
 async function ensureCertificates(dir) {
   mkdirSync(dir, { recursive: true });
@@ -66,16 +70,17 @@ async function ensureCertificates(dir) {
   const keystore = join(dir, 'broker.p12');
   const truststore = join(dir, 'truststore.p12');
   const passwordFile = join(dir, 'store-password');
+  const caKey = join(dir, 'ca.key');
   if (existsSync(truststore) && existsSync(passwordFile)) {
     return {
       caFile,
+      caKey,
       keystore,
       truststore,
       storePassword: readFileSync(passwordFile, 'utf8'),
     };
   }
   const storePassword = randomBytes(12).toString('hex');
-  const caKey = join(dir, 'ca.key');
   const brokerKey = join(dir, 'broker.key');
   const brokerCsr = join(dir, 'broker.csr');
   const brokerCert = join(dir, 'broker.pem');
@@ -164,7 +169,50 @@ async function ensureCertificates(dir) {
     storePassword,
   ]);
   writeFileSync(passwordFile, storePassword);
-  return { caFile, keystore, truststore, storePassword };
+  return { caFile, caKey, keystore, truststore, storePassword };
+}
+
+/**
+ * A client certificate and key signed by the CA, for mutual TLS (made once per directory).
+ * @param {string} dir @param {string} caFile @param {string} caKey
+ */
+async function ensureClientCertificate(dir, caFile, caKey) {
+  const certFile = join(dir, 'client.pem');
+  const keyFile = join(dir, 'client.key');
+  if (existsSync(certFile)) return { certFile, keyFile };
+  const csr = join(dir, 'client.csr');
+  const extensions = join(dir, 'client.ext');
+  writeFileSync(extensions, 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    csr,
+    '-subj',
+    '/CN=clusterlite-client',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '7',
+    '-extfile',
+    extensions,
+  ]);
+  return { certFile, keyFile };
 }
 
 /**
@@ -174,8 +222,11 @@ async function ensureCertificates(dir) {
  */
 export async function saslSslMaterial({ dir, port, controllerPort, options }) {
   const mechanism = options.mechanism ?? 'SCRAM-SHA-512';
-  const { caFile, keystore, truststore, storePassword } =
+  const { caFile, caKey, keystore, truststore, storePassword } =
     await ensureCertificates(dir);
+  const client = options.clientCertificate
+    ? await ensureClientCertificate(dir, caFile, caKey)
+    : undefined;
   // The broker's own user, stable across restarts of the same data dir (it is in the storage).
   const brokerPasswordFile = join(dir, 'broker-user-password');
   if (!existsSync(brokerPasswordFile))
@@ -188,6 +239,7 @@ export async function saslSslMaterial({ dir, port, controllerPort, options }) {
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${broker.name}" password="${broker.password}";`;
   return {
     caFile,
+    client,
     mechanism,
     broker,
     serverProperties: {
@@ -208,6 +260,10 @@ export async function saslSslMaterial({ dir, port, controllerPort, options }) {
       'ssl.truststore.location': truststore,
       'ssl.truststore.password': storePassword,
       'ssl.endpoint.identification.algorithm': 'https',
+      // On a SASL_SSL listener Kafka applies ssl.client.auth only with the listener prefix.
+      ...(client
+        ? { 'listener.name.sasl_ssl.ssl.client.auth': 'required' }
+        : {}),
     },
     formatArgs: Object.entries(users).flatMap(([name, password]) => [
       '--add-scram',

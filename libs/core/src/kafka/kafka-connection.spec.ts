@@ -86,6 +86,14 @@ describe('kafkaRefusal', () => {
     expect(kafkaRefusal(untrustedCertificate())).toBe('certificate');
     expect(
       kafkaRefusal(
+        new KafkaJSConnectionError(
+          'Connection error: ssl/tls alert bad certificate',
+          { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' },
+        ),
+      ),
+    ).toBe('client-certificate');
+    expect(
+      kafkaRefusal(
         new KafkaJSConnectionError('Connection error: connect ECONNREFUSED', {
           code: 'ECONNREFUSED',
         }),
@@ -123,6 +131,8 @@ describe(KafkaAccessReport.name, () => {
     expect(report.refused).toBeNull();
     report.report(untrustedCertificate());
     expect(errors).toHaveBeenCalledTimes(2);
-    expect(String(errors.mock.calls[1][0])).toContain('certificate');
+    expect(String(errors.mock.calls[1][0])).toContain(
+      "this node does not trust the broker's certificate",
+    );
   });
 });

@@ -4,11 +4,18 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { NodeConfig } from '../config/node-config.js';
 
-/** How the brokers turned the node away: its login, or the TLS handshake. */
-export type KafkaRefusal = 'authentication' | 'certificate';
+/**
+ * Why Kafka and the node cannot talk: the brokers refused its login, the node does not trust
+ * the brokers' certificate, or the brokers refused the node's (missing) client certificate.
+ */
+export type KafkaRefusal =
+  'authentication' | 'certificate' | 'client-certificate';
 
-const CERTIFICATE_ERROR =
-  /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|DEPTH_ZERO|ERR_SSL_.*(ALERT|HANDSHAKE)/;
+/** Node's codes for a TLS alert from the broker: it turned the handshake down. */
+const BROKER_ALERT = /^ERR_SSL_.*(ALERT|HANDSHAKE)/;
+/** Node's codes for a broker certificate it cannot verify. */
+const UNTRUSTED_CERTIFICATE =
+  /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|DEPTH_ZERO/;
 
 /** Lines kafkajs logs about a refusal, which `KafkaAccessReport` reports once instead. */
 const REFUSAL_LINE =
@@ -33,7 +40,9 @@ export function kafkaRefusal(error: unknown): KafkaRefusal | null {
       type === 'SASL_AUTHENTICATION_FAILED'
     )
       return 'authentication';
-    if (typeof code === 'string' && CERTIFICATE_ERROR.test(code))
+    if (typeof code === 'string' && BROKER_ALERT.test(code))
+      return 'client-certificate';
+    if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.test(code))
       return 'certificate';
     current = cause ?? originalError;
   }
@@ -160,7 +169,10 @@ export class KafkaAccessReport {
 
   private describe(refusal: KafkaRefusal, error: unknown): string {
     const brokers = this.config.kafkaBrokers.join(',');
-    const reason = error instanceof Error ? error.message : String(error);
+    // OpenSSL's messages span lines; a log entry is one line.
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/\s+/g, ' ')
+      .trim();
     const sasl = this.config.kafkaSasl;
     const after =
       'the node is not ready and answers writes 503; it keeps retrying' +
@@ -170,9 +182,10 @@ export class KafkaAccessReport {
     if (refusal === 'authentication')
       return `Kafka at ${brokers} refused authentication: SASL ${sasl ? sasl.describe() : '(no KAFKA_SASL_MECHANISM set)'} (${reason}); ${after}`;
     const tls = this.config.kafkaTls;
-    const clientCertificate = tls?.certFile
-      ? `, or the broker refused KAFKA_SSL_CERT_FILE ${tls.certFile}`
-      : '';
-    return `TLS with Kafka at ${brokers} failed on a certificate (${reason}): the broker's certificate is not trusted (KAFKA_SSL_CA_FILE ${tls?.caFile ?? 'unset: system CAs only'})${clientCertificate}; ${after}`;
+    const why =
+      refusal === 'certificate'
+        ? `this node does not trust the broker's certificate (KAFKA_SSL_CA_FILE ${tls?.caFile ?? 'unset: system CAs only'})`
+        : `the broker refused this node's client certificate (KAFKA_SSL_CERT_FILE ${tls?.certFile ?? 'unset: none sent'})`;
+    return `TLS with Kafka at ${brokers} failed (${reason}): ${why}; ${after}`;
   }
 }
