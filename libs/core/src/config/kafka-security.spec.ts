@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaSaslLogin } from './kafka-security.js';
 import { InvalidConfigurationError, NodeConfig } from './node-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-security-spec-'));
@@ -24,7 +23,7 @@ const scram = {
   KAFKA_SASL_USERNAME: 'alice',
 };
 
-describe(KafkaSaslLogin.name, () => {
+describe(`${NodeConfig.name}: Kafka TLS and SASL`, () => {
   it('builds TLS and a SASL login from the variables, mechanism in lower case', () => {
     const config = NodeConfig.fromEnvironment({
       ...scram,
