@@ -60,9 +60,10 @@ export interface StartClusterOptions {
   withNginx?: boolean;
   /**
    * nginx also serves HTTPS on `port` (default 8443; 0: a free port) with this PEM certificate
-   * and key, and plain HTTP answers 308 to it. `url` is then the HTTPS one.
+   * and key (neither: a self-signed pair made once in `<dataDir>/tls`, CA in `ca.pem`), and plain
+   * HTTP answers 308 to it. `url` is then the HTTPS one.
    */
-  tls?: { certFile: string; keyFile: string; port?: number };
+  tls?: { certFile?: string; keyFile?: string; port?: number };
   /** How long each node may take to answer 200 on /_cluster/status (default 60000 ms). */
   readyTimeoutMs?: number;
   /** JVM heap of the broker started here (default: the harness's 512). */
@@ -129,6 +130,8 @@ export interface ClusterNginx {
   /** With `tls`: the HTTPS port, and "https://127.0.0.1:<tlsPort>"; null without. */
   readonly tlsPort: number | null;
   readonly httpsUrl: string | null;
+  /** The certificate nginx serves over HTTPS, or null. */
+  readonly tlsCertFile: string | null;
   readonly binary: string;
   /** The rendered config. */
   readonly confPath: string;

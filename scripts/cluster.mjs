@@ -560,6 +560,11 @@ function resolveOptions(options) {
     return /** @type {number} */ (v);
   };
   const brokersOption = options.brokers?.trim() || undefined;
+  if (options.tls && !options.tls.certFile !== !options.tls.keyFile)
+    throw new ClusterError(
+      'CONFIG',
+      'tls: certFile and keyFile go together (TLS_CERT_FILE and TLS_KEY_FILE); give both, or neither for a self-signed pair',
+    );
   if (
     brokersOption &&
     !/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokersOption)
@@ -583,8 +588,8 @@ function resolveOptions(options) {
     withNginx: options.withNginx ?? true,
     tls: options.tls
       ? {
-          certFile: resolve(options.tls.certFile),
-          keyFile: resolve(options.tls.keyFile),
+          certFile: options.tls.certFile && resolve(options.tls.certFile),
+          keyFile: options.tls.keyFile && resolve(options.tls.keyFile),
           port: port(options.tls.port, 'tls.port') ?? 8443,
         }
       : undefined,
@@ -724,6 +729,11 @@ export async function startCluster(options = {}) {
     join(o.dataDir, MARKER_FILE),
     'Data of a local ClusterLite cluster (scripts/cluster.mjs). Safe to delete.\n',
   );
+
+  const tls =
+    o.tls && tlsPort !== undefined
+      ? await tlsPair(o.tls, tlsPort, o.dataDir, log)
+      : undefined;
 
   /** @type {(() => Promise<void>) | undefined} */
   let stopNginx;
@@ -950,10 +960,7 @@ export async function startCluster(options = {}) {
           listenPort: nginxPort,
           upstreamPorts: nodePorts,
           runtimeDir,
-          tls:
-            o.tls && tlsPort !== undefined
-              ? { ...o.tls, port: tlsPort }
-              : undefined,
+          tls,
         }),
       );
       // -e: nginx opens its error log before reading the config; keep it out of /var/log.
@@ -1002,6 +1009,7 @@ export async function startCluster(options = {}) {
         url,
         tlsPort: tlsPort ?? null,
         httpsUrl,
+        tlsCertFile: tls?.certFile ?? null,
         binary: nginxBin,
         confPath,
         runtimeDir,
@@ -1039,6 +1047,35 @@ export async function startCluster(options = {}) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The certificate and key nginx serves HTTPS with: the ones given, else a self-signed pair made
+ * once in <dataDir>/tls by scripts/selfsigned-cert.sh (beside the CA to trust, ca.pem).
+ * @param {{ certFile?: string, keyFile?: string }} given @param {number} port
+ * @param {string} dataDir @param {(message: string) => void} log
+ */
+async function tlsPair(given, port, dataDir, log) {
+  if (given.certFile && given.keyFile)
+    return { certFile: given.certFile, keyFile: given.keyFile, port };
+  const dir = join(dataDir, 'tls');
+  if (!existsSync(join(dir, 'tls.key'))) {
+    const made = await runCapture('sh', [
+      join(REPO_ROOT, 'scripts', 'selfsigned-cert.sh'),
+      dir,
+    ]);
+    if (made.code !== 0)
+      throw new ClusterError(
+        'CONFIG',
+        `scripts/selfsigned-cert.sh failed:\n${made.output}`,
+      );
+    log(made.output.trim());
+  }
+  return {
+    certFile: join(dir, 'tls.crt'),
+    keyFile: join(dir, 'tls.key'),
+    port,
+  };
 }
 
 /**
@@ -1123,8 +1160,12 @@ export async function main(argv = process.argv.slice(2)) {
     /** @type {string | undefined} */ (values['data-dir']) ?? DEFAULT_DATA_DIR,
   );
   const tls =
-    values.tls || process.env.TLS_CERT_FILE
-      ? await tlsFiles(dataDir, int(values['tls-port'], 'tls-port', 1))
+    values.tls || process.env.TLS_CERT_FILE || process.env.TLS_KEY_FILE
+      ? {
+          certFile: process.env.TLS_CERT_FILE || undefined,
+          keyFile: process.env.TLS_KEY_FILE || undefined,
+          port: int(values['tls-port'], 'tls-port', 1),
+        }
       : undefined;
 
   /** @type {Cluster | undefined} */
@@ -1193,7 +1234,7 @@ export async function main(argv = process.argv.slice(2)) {
       `   Cluster (nginx)   http://localhost:${nginxPortShown}`,
       ...(cluster.nginx?.httpsUrl
         ? [
-            `   HTTPS             https://localhost:${cluster.nginx.tlsPort} (HTTP redirects here; certificate ${tls?.certFile})`,
+            `   HTTPS             https://localhost:${cluster.nginx.tlsPort} (HTTP redirects here; certificate ${cluster.nginx.tlsCertFile})`,
           ]
         : []),
       `   Swagger UI        ${cluster.nginx?.httpsUrl ? `https://localhost:${cluster.nginx.tlsPort}` : `http://localhost:${nginxPortShown}`}/docs`,
@@ -1209,40 +1250,6 @@ export async function main(argv = process.argv.slice(2)) {
     ].join('\n'),
   );
   return await new Promise(() => {}); // runs until a signal
-}
-
-/**
- * The certificate and key for `--tls`: TLS_CERT_FILE and TLS_KEY_FILE, else a self-signed pair
- * made once in <dataDir>/tls (scripts/selfsigned-cert.sh, which also writes the CA to trust).
- * @param {string} dataDir @param {number} port
- */
-async function tlsFiles(dataDir, port) {
-  const certFile = process.env.TLS_CERT_FILE;
-  const keyFile = process.env.TLS_KEY_FILE;
-  if (certFile || keyFile) {
-    if (!certFile || !keyFile) {
-      console.error('TLS_CERT_FILE and TLS_KEY_FILE go together: set both');
-      process.exit(2);
-    }
-    return { certFile, keyFile, port };
-  }
-  const dir = join(dataDir, 'tls');
-  if (!existsSync(join(dir, 'tls.key'))) {
-    const made = await runCapture('sh', [
-      join(REPO_ROOT, 'scripts', 'selfsigned-cert.sh'),
-      dir,
-    ]);
-    if (made.code !== 0) {
-      console.error(`scripts/selfsigned-cert.sh failed:\n${made.output}`);
-      process.exit(1);
-    }
-    console.log(made.output.trim());
-  }
-  return {
-    certFile: join(dir, 'tls.crt'),
-    keyFile: join(dir, 'tls.key'),
-    port,
-  };
 }
 
 /** True when this file is the entry point (`node scripts/cluster.mjs`), not an import. */
