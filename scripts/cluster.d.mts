@@ -58,6 +58,12 @@ export interface StartClusterOptions {
   quiet?: boolean;
   /** Start nginx in front of the nodes (default true). Without it, `url` is node-1's. */
   withNginx?: boolean;
+  /**
+   * nginx also serves HTTPS on `port` (default 8443; 0: a free port) with this PEM certificate
+   * and key (neither: a self-signed pair made once in `<dataDir>/tls`, CA in `ca.pem`), and plain
+   * HTTP answers 308 to it. `url` is then the HTTPS one.
+   */
+  tls?: { certFile?: string; keyFile?: string; port?: number };
   /** How long each node may take to answer 200 on /_cluster/status (default 60000 ms). */
   readyTimeoutMs?: number;
   /** JVM heap of the broker started here (default: the harness's 512). */
@@ -121,6 +127,11 @@ export interface ClusterNginx {
   readonly port: number;
   /** "http://127.0.0.1:<port>" */
   readonly url: string;
+  /** With `tls`: the HTTPS port, and "https://127.0.0.1:<tlsPort>"; null without. */
+  readonly tlsPort: number | null;
+  readonly httpsUrl: string | null;
+  /** The certificate nginx serves over HTTPS, or null. */
+  readonly tlsCertFile: string | null;
   readonly binary: string;
   /** The rendered config. */
   readonly confPath: string;
@@ -136,7 +147,7 @@ export interface ClusterNginx {
 }
 
 export interface Cluster {
-  /** nginx's URL ("http://127.0.0.1:8082"), or node-1's without nginx. */
+  /** nginx's URL ("http://127.0.0.1:8082", its HTTPS one with `tls`), or node-1's without nginx. */
   readonly url: string;
   readonly dataDir: string;
   readonly nodes: ClusterNode[];
@@ -161,6 +172,7 @@ export declare function renderNginxConf(options: {
   upstreamPorts: number[];
   runtimeDir: string;
   template?: string;
+  tls?: { port: number; certFile: string; keyFile: string };
 }): string;
 
 /** The nginx binary (/usr/sbin/nginx, then PATH), or undefined. */

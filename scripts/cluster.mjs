@@ -33,6 +33,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
@@ -109,6 +110,7 @@ function isPortFree(port) {
 
 /** @param {string} url @param {number} [timeoutMs] */
 async function httpOk(url, timeoutMs = 2_000) {
+  if (url.startsWith('https:')) return httpsOk(url, timeoutMs);
   try {
     const response = await fetch(url, {
       signal: AbortSignal.timeout(timeoutMs),
@@ -118,6 +120,26 @@ async function httpOk(url, timeoutMs = 2_000) {
   } catch {
     return false;
   }
+}
+
+/**
+ * GET over HTTPS without checking the certificate: only to see that our own nginx proxies to
+ * the nodes while it starts (its certificate may be self-signed, from a CA this process lacks).
+ * @param {string} url @param {number} timeoutMs @returns {Promise<boolean>}
+ */
+function httpsOk(url, timeoutMs) {
+  return new Promise((resolveOk) => {
+    const request = httpsGet(
+      url,
+      { rejectUnauthorized: false, timeout: timeoutMs },
+      (response) => {
+        response.resume();
+        resolveOk(response.statusCode === 200);
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolveOk(false));
+  });
 }
 
 /** Finds the nginx binary: /usr/sbin/nginx, then PATH. @returns {string | undefined} */
@@ -145,14 +167,17 @@ export function findNginx() {
 /**
  * Renders nginx/nginx.conf: `{{LISTEN_PORT}}`, `{{RUNTIME_DIR}}` and `{{UPSTREAMS}}` (a line of its
  * own, becoming one `server 127.0.0.1:PORT;` line per node with the same indentation). Comment
- * lines are left alone: they may name the placeholders.
- * @param {{ listenPort: number, upstreamPorts: number[], runtimeDir: string, template?: string }} p
+ * lines are left alone: they may name the placeholders. The lines between `# BEGIN TLS` and
+ * `# END TLS` are kept, with `{{TLS_PORT}}`, `{{TLS_CERT_FILE}}` and `{{TLS_KEY_FILE}}`, only with `tls`.
+ * @param {{ listenPort: number, upstreamPorts: number[], runtimeDir: string, template?: string,
+ *   tls?: { port: number, certFile: string, keyFile: string } }} p
  */
 export function renderNginxConf({
   listenPort,
   upstreamPorts,
   runtimeDir,
   template,
+  tls,
 }) {
   const text = template ?? readFileSync(NGINX_TEMPLATE, 'utf8');
   if (upstreamPorts.length === 0)
@@ -160,7 +185,13 @@ export function renderNginxConf({
   const out = [
     '# Rendered from nginx/nginx.conf by scripts/cluster.mjs; rewritten on every start.',
   ];
+  let inTlsBlock = false;
   for (const line of text.split('\n')) {
+    if (/^\s*# (BEGIN|END) TLS\s*$/.test(line)) {
+      inTlsBlock = /BEGIN/.test(line);
+      continue;
+    }
+    if (inTlsBlock && !tls) continue;
     if (/^\s*#/.test(line)) {
       out.push(line);
       continue;
@@ -172,7 +203,10 @@ export function renderNginxConf({
           .join('\n')
       : line
           .replaceAll('{{LISTEN_PORT}}', String(listenPort))
-          .replaceAll('{{RUNTIME_DIR}}', runtimeDir);
+          .replaceAll('{{RUNTIME_DIR}}', runtimeDir)
+          .replaceAll('{{TLS_PORT}}', String(tls?.port))
+          .replaceAll('{{TLS_CERT_FILE}}', tls?.certFile ?? '')
+          .replaceAll('{{TLS_KEY_FILE}}', tls?.keyFile ?? '');
     const left = rendered.match(/\{\{[A-Z_]+\}\}/);
     if (left)
       throw new ClusterError(
@@ -526,6 +560,11 @@ function resolveOptions(options) {
     return /** @type {number} */ (v);
   };
   const brokersOption = options.brokers?.trim() || undefined;
+  if (options.tls && !options.tls.certFile !== !options.tls.keyFile)
+    throw new ClusterError(
+      'CONFIG',
+      'tls: certFile and keyFile go together (TLS_CERT_FILE and TLS_KEY_FILE); give both, or neither for a self-signed pair',
+    );
   if (
     brokersOption &&
     !/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokersOption)
@@ -547,6 +586,13 @@ function resolveOptions(options) {
     nodeEnv: options.nodeEnv ?? {},
     quiet: options.quiet ?? false,
     withNginx: options.withNginx ?? true,
+    tls: options.tls
+      ? {
+          certFile: options.tls.certFile && resolve(options.tls.certFile),
+          keyFile: options.tls.keyFile && resolve(options.tls.keyFile),
+          port: port(options.tls.port, 'tls.port') ?? 8443,
+        }
+      : undefined,
     readyTimeoutMs: options.readyTimeoutMs ?? NODE_READY_TIMEOUT_MS,
     kafkaHeapMb: options.kafkaHeapMb,
     log:
@@ -604,6 +650,12 @@ export async function startCluster(options = {}) {
       ? await findFreePort()
       : o.nginxPort
     : 0;
+  const tlsPort =
+    o.withNginx && o.tls
+      ? o.tls.port === 0
+        ? await findFreePort()
+        : o.tls.port
+      : undefined;
   const autoNodePorts =
     o.basePort === 0 || (o.basePort === undefined && o.nginxPort === 0);
   /** @type {number[]} */
@@ -632,6 +684,12 @@ export async function startCluster(options = {}) {
       what: 'nginx',
       port: nginxPort,
       hint: ' (choose another with --port)',
+    });
+  if (tlsPort !== undefined)
+    wanted.push({
+      what: 'nginx (HTTPS)',
+      port: tlsPort,
+      hint: ' (choose another with --tls-port)',
     });
   nodePorts.forEach((port, i) =>
     wanted.push({
@@ -671,6 +729,11 @@ export async function startCluster(options = {}) {
     join(o.dataDir, MARKER_FILE),
     'Data of a local ClusterLite cluster (scripts/cluster.mjs). Safe to delete.\n',
   );
+
+  const tls =
+    o.tls && tlsPort !== undefined
+      ? await tlsPair(o.tls, tlsPort, o.dataDir, log)
+      : undefined;
 
   /** @type {(() => Promise<void>) | undefined} */
   let stopNginx;
@@ -897,6 +960,7 @@ export async function startCluster(options = {}) {
           listenPort: nginxPort,
           upstreamPorts: nodePorts,
           runtimeDir,
+          tls,
         }),
       );
       // -e: nginx opens its error log before reading the config; keep it out of /var/log.
@@ -922,15 +986,17 @@ export async function startCluster(options = {}) {
         onUnexpectedExit: unexpectedExit,
       });
       const url = `http://127.0.0.1:${nginxPort}`;
+      const httpsUrl =
+        tlsPort === undefined ? null : `https://127.0.0.1:${tlsPort}`;
       const start = async () => {
         if (managed.running) return;
         log(
-          `Starting nginx on port ${nginxPort} (${nginxBin}, config ${confPath})...`,
+          `Starting nginx on port ${nginxPort}${httpsUrl ? ` and ${tlsPort} (HTTPS)` : ''} (${nginxBin}, config ${confPath})...`,
         );
         managed.start();
         await waitReady(
           managed,
-          `${url}/_cluster/health/ready`,
+          `${httpsUrl ?? url}/_cluster/health/ready`,
           15_000,
           `nginx (port ${nginxPort}, error log ${errorLog})`,
         );
@@ -941,6 +1007,9 @@ export async function startCluster(options = {}) {
       nginx = {
         port: nginxPort,
         url,
+        tlsPort: tlsPort ?? null,
+        httpsUrl,
+        tlsCertFile: tls?.certFile ?? null,
         binary: nginxBin,
         confPath,
         runtimeDir,
@@ -964,7 +1033,7 @@ export async function startCluster(options = {}) {
     let stopped;
     started = true;
     return {
-      url: nginx ? nginx.url : nodes[0].url,
+      url: nginx ? (nginx.httpsUrl ?? nginx.url) : nodes[0].url,
       dataDir: o.dataDir,
       nodes,
       broker,
@@ -978,6 +1047,35 @@ export async function startCluster(options = {}) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The certificate and key nginx serves HTTPS with: the ones given, else a self-signed pair made
+ * once in <dataDir>/tls by scripts/selfsigned-cert.sh (beside the CA to trust, ca.pem).
+ * @param {{ certFile?: string, keyFile?: string }} given @param {number} port
+ * @param {string} dataDir @param {(message: string) => void} log
+ */
+async function tlsPair(given, port, dataDir, log) {
+  if (given.certFile && given.keyFile)
+    return { certFile: given.certFile, keyFile: given.keyFile, port };
+  const dir = join(dataDir, 'tls');
+  if (!existsSync(join(dir, 'tls.key'))) {
+    const made = await runCapture('sh', [
+      join(REPO_ROOT, 'scripts', 'selfsigned-cert.sh'),
+      dir,
+    ]);
+    if (made.code !== 0)
+      throw new ClusterError(
+        'CONFIG',
+        `scripts/selfsigned-cert.sh failed:\n${made.output}`,
+      );
+    log(made.output.trim());
+  }
+  return {
+    certFile: join(dir, 'tls.crt'),
+    keyFile: join(dir, 'tls.key'),
+    port,
+  };
 }
 
 /**
@@ -1002,13 +1100,16 @@ function runCapture(command, args) {
 // CLI
 // ---------------------------------------------------------------------------------------------
 
-const USAGE = `usage: node scripts/cluster.mjs [--port 8082] [--nodes 3] [--data-dir .cluster] [--fresh] [--kafka-port 9092]
+const USAGE = `usage: node scripts/cluster.mjs [--port 8082] [--nodes 3] [--data-dir .cluster] [--fresh] [--kafka-port 9092] [--tls [--tls-port 8443]]
 
   --port N         nginx port (default 8082); the nodes use N+1 .. N+nodes
   --nodes N        number of nodes (default 3)
   --data-dir DIR   broker data, node SQLite files, logs, nginx runtime (default .cluster)
   --fresh          delete the data dir first
   --kafka-port N   port of the Kafka broker started here (default 9092)
+  --tls            nginx also serves HTTPS on --tls-port (default 8443); plain HTTP then redirects
+                   to it. Certificate and key: TLS_CERT_FILE and TLS_KEY_FILE (PEM), else a
+                   self-signed pair made once in <data-dir>/tls by scripts/selfsigned-cert.sh
 
 KAFKA_BROKERS=host:port[,host:port] uses that broker instead of starting one.
 Needs a build (npm run build), Java + Maven for the broker, and nginx.`;
@@ -1026,6 +1127,8 @@ export async function main(argv = process.argv.slice(2)) {
         'data-dir': { type: 'string' },
         fresh: { type: 'boolean', default: false },
         'kafka-port': { type: 'string', default: '9092' },
+        tls: { type: 'boolean', default: false },
+        'tls-port': { type: 'string', default: '8443' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -1056,6 +1159,14 @@ export async function main(argv = process.argv.slice(2)) {
   const dataDir = resolve(
     /** @type {string | undefined} */ (values['data-dir']) ?? DEFAULT_DATA_DIR,
   );
+  const tls =
+    values.tls || process.env.TLS_CERT_FILE || process.env.TLS_KEY_FILE
+      ? {
+          certFile: process.env.TLS_CERT_FILE || undefined,
+          keyFile: process.env.TLS_KEY_FILE || undefined,
+          port: int(values['tls-port'], 'tls-port', 1),
+        }
+      : undefined;
 
   /** @type {Cluster | undefined} */
   let cluster;
@@ -1100,6 +1211,7 @@ export async function main(argv = process.argv.slice(2)) {
       dataDir,
       fresh: /** @type {boolean} */ (values.fresh),
       brokers,
+      tls,
     });
   } catch (error) {
     clearInterval(keepAlive);
@@ -1120,7 +1232,12 @@ export async function main(argv = process.argv.slice(2)) {
       line,
       ` ClusterLite is up: ${cluster.nodes.length} node(s)`,
       `   Cluster (nginx)   http://localhost:${nginxPortShown}`,
-      `   Swagger UI        http://localhost:${nginxPortShown}/docs`,
+      ...(cluster.nginx?.httpsUrl
+        ? [
+            `   HTTPS             https://localhost:${cluster.nginx.tlsPort} (HTTP redirects here; certificate ${cluster.nginx.tlsCertFile})`,
+          ]
+        : []),
+      `   Swagger UI        ${cluster.nginx?.httpsUrl ? `https://localhost:${cluster.nginx.tlsPort}` : `http://localhost:${nginxPortShown}`}/docs`,
       ...cluster.nodes.map(
         (n) =>
           `   ${n.nodeId.padEnd(17)} http://localhost:${n.port}   (status: /_cluster/status)`,

@@ -22,6 +22,16 @@ export interface StartKafkaBrokerOptions {
   jvmArgs?: string[];
   /** Readiness timeout in ms (default 60000). */
   readyTimeoutMs?: number;
+  /**
+   * Clients reach the broker only over SASL_SSL: a fresh CA and broker keystore in `${dataDir}/tls`
+   * (openssl + keytool), these SCRAM users (name -> password) added when the storage is formatted.
+   */
+  saslSsl?: {
+    users: Record<string, string>;
+    mechanism?: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+    /** Mutual TLS: clients must also show a certificate signed by the CA; one is made for them. */
+    clientCertificate?: boolean;
+  };
 }
 
 export interface KafkaBroker {
@@ -34,6 +44,12 @@ export interface KafkaBroker {
   logFile: string;
   /** Milliseconds from the start call to readiness (includes formatting on first start). */
   startupMs: number;
+  /** With the saslSsl option: the CA file (PEM) to trust, the SCRAM mechanism to use, and a client certificate. */
+  saslSsl?: {
+    caFile: string;
+    mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+    client?: { certFile: string; keyFile: string };
+  };
   /** Resolves when the java process exits (for whatever reason). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent. */

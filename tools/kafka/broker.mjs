@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { saslSslMaterial } from './sasl-ssl.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Default directory holding the broker jars (`tools/kafka/lib`). */
@@ -49,6 +50,8 @@ const STORAGE_TOOL = 'kafka.tools.StorageTool';
  * @property {Record<string, string | number | boolean>} [serverProperties] extra/overriding server.properties entries
  * @property {string[]} [jvmArgs] extra JVM arguments
  * @property {number} [readyTimeoutMs] readiness timeout (default 60000)
+ * @property {import('./sasl-ssl.mjs').SaslSslOptions} [saslSsl] clients reach the broker only over
+ *   SASL_SSL (SCRAM users, certificate from a fresh CA in `${dataDir}/tls`); default PLAINTEXT
  */
 
 /**
@@ -60,6 +63,9 @@ const STORAGE_TOOL = 'kafka.tools.StorageTool';
  * @property {string} dataDir
  * @property {string} logFile
  * @property {number} startupMs milliseconds from spawn request to readiness
+ * @property {{ caFile: string, mechanism: string, client?: { certFile: string, keyFile: string } } | undefined} saslSsl
+ *   with the saslSsl option: the CA to trust, the SCRAM mechanism clients must use, and with
+ *   clientCertificate a client certificate and key
  * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited resolves when the java process exits
  * @property {() => Promise<void>} stop SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent
  * @property {() => Promise<void>} kill SIGKILL immediately and wait for exit
@@ -396,6 +402,14 @@ export async function startKafkaBroker(options) {
   while (controllerPort === port) controllerPort = await findFreePort();
   const formatted = existsSync(join(logDir, 'meta.properties'));
   const clusterId = (formatted && state.clusterId) || randomClusterId();
+  const security = options.saslSsl
+    ? await saslSslMaterial({
+        dir: join(dataDir, 'tls'),
+        port,
+        controllerPort,
+        options: options.saslSsl,
+      })
+    : undefined;
 
   const serverProps = join(dataDir, 'server.properties');
   const log4j1 = join(dataDir, 'log4j.properties');
@@ -406,7 +420,7 @@ export async function startKafkaBroker(options) {
       port,
       controllerPort,
       logDir,
-      extra: options.serverProperties,
+      extra: { ...security?.serverProperties, ...options.serverProperties },
     }),
   );
   writeFileSync(log4j1, LOG4J1);
@@ -438,6 +452,7 @@ export async function startKafkaBroker(options) {
         clusterId,
         '-c',
         serverProps,
+        ...(security?.formatArgs ?? []),
       ],
       logFile,
     );
@@ -550,7 +565,7 @@ export async function startKafkaBroker(options) {
       );
     }
     try {
-      await probe(brokers);
+      await probe(brokers, security);
       break;
     } catch (err) {
       lastError = err;
@@ -566,17 +581,47 @@ export async function startKafkaBroker(options) {
     dataDir,
     logFile,
     startupMs: Date.now() - t0,
+    saslSsl: security
+      ? {
+          caFile: security.caFile,
+          mechanism: security.mechanism,
+          client: security.client,
+        }
+      : undefined,
     exited,
     stop,
     kill,
   };
 }
 
-/** @param {string} brokers */
-async function probe(brokers) {
+/**
+ * @param {string} brokers
+ * @param {import('./sasl-ssl.mjs').SaslSslMaterial} [security] log in as the broker's own user
+ */
+async function probe(brokers, security) {
   const admin = new Kafka({
     clientId: 'kafka-broker-readiness',
     brokers: [brokers],
+    ...(security
+      ? {
+          ssl: {
+            ca: [readFileSync(security.caFile, 'utf8')],
+            ...(security.client
+              ? {
+                  cert: readFileSync(security.client.certFile, 'utf8'),
+                  key: readFileSync(security.client.keyFile, 'utf8'),
+                }
+              : {}),
+          },
+          sasl: {
+            mechanism: /** @type {'scram-sha-512' | 'scram-sha-256'} */ (
+              security.mechanism.toLowerCase()
+            ),
+            username: security.broker.name,
+            password: security.broker.password,
+          },
+        }
+      : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Local single-node Kafka (KRaft) for development:
 //   node tools/kafka/start.mjs [--port 9092] [--controller-port 9093] [--data-dir .cluster/kafka] [--heap-mb 512]
+//     [--sasl-ssl USER:PASSWORD]   only a SASL_SSL listener (SCRAM-SHA-512, a fresh private CA); the
+//                                  user is created when the data dir is formatted: use a new one
 // Ctrl-C / SIGTERM stops the broker cleanly; data survives in --data-dir.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -12,13 +14,14 @@ const { values } = parseArgs({
     'controller-port': { type: 'string' },
     'data-dir': { type: 'string', default: '.cluster/kafka' },
     'heap-mb': { type: 'string' },
+    'sasl-ssl': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
   console.log(
-    'usage: node tools/kafka/start.mjs [--port 9092] [--controller-port N] [--data-dir .cluster/kafka] [--heap-mb 512]',
+    'usage: node tools/kafka/start.mjs [--port 9092] [--controller-port N] [--data-dir .cluster/kafka] [--heap-mb 512] [--sasl-ssl USER:PASSWORD]',
   );
   process.exit(0);
 }
@@ -35,6 +38,11 @@ function int(v, name) {
 }
 
 const dataDir = resolve(values['data-dir']);
+const saslUser = values['sasl-ssl']?.match(/^([^:]+):(.+)$/);
+if (values['sasl-ssl'] !== undefined && !saslUser) {
+  console.error('invalid --sasl-ssl: expected USER:PASSWORD');
+  process.exit(2);
+}
 let stopping = false;
 let firstSignalAt = 0;
 /** @type {import('./broker.mjs').KafkaBroker | undefined} */
@@ -70,6 +78,7 @@ try {
     port: int(values.port, 'port'),
     controllerPort: int(values['controller-port'], 'controller-port'),
     heapMb: int(values['heap-mb'], 'heap-mb'),
+    saslSsl: saslUser ? { users: { [saslUser[1]]: saslUser[2] } } : undefined,
   });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -80,6 +89,13 @@ console.log(`Kafka broker ready at ${broker.brokers}`);
 console.log(
   `  pid ${broker.pid}, data ${dataDir}, log ${broker.logFile}, started in ${broker.startupMs} ms; Ctrl-C to stop`,
 );
+if (broker.saslSsl && saslUser) {
+  console.log(
+    `  SASL_SSL only; a node connects with:\n` +
+      `  KAFKA_BROKERS=${broker.brokers} KAFKA_SSL=true KAFKA_SSL_CA_FILE=${broker.saslSsl.caFile} ` +
+      `KAFKA_SASL_MECHANISM=${broker.saslSsl.mechanism.toLowerCase()} KAFKA_SASL_USERNAME=${saslUser[1]} KAFKA_SASL_PASSWORD=<the password>`,
+  );
+}
 // The child is unref'd by the harness; keep this process alive until a signal or the broker dies.
 const keepAlive = setInterval(() => {}, 1 << 30);
 const { code, signal } = await broker.exited;

@@ -8,7 +8,11 @@ import {
   encodeEvent,
   type ReplicationEvent,
 } from '@clusterlite/core';
-import { EVENT_LOG_CLIENT, chosenPartition } from '@clusterlite/event-log';
+import {
+  EVENT_LOG_CLIENT,
+  KafkaAccessReport,
+  chosenPartition,
+} from '@clusterlite/event-log';
 import {
   EntityCommands,
   type EntityDefinition,
@@ -102,6 +106,7 @@ export class CommandService extends EntityCommands {
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
     private readonly config: NodeConfig,
     private readonly stops: LogStops,
+    private readonly access: KafkaAccessReport,
   ) {
     super();
     this.producer = new ProducerGuard(client, config.writeTimeoutMs);
@@ -304,10 +309,11 @@ export class CommandService extends EntityCommands {
       );
       positions = positionsOf(messages, acknowledged);
     } catch (error) {
-      const { failure, original } =
+      const { failure, original: raw } =
         error instanceof ProduceFailedError
           ? error
           : { failure: 'unknown' as const, original: error };
+      const original = this.access.summarize(raw);
       if (failure === 'unknown')
         this.logger.warn(
           `${topic}: ${messages.length} event(s) sent, outcome unknown (${String(original)})`,

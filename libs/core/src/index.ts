@@ -1,3 +1,4 @@
+export * from './config/kafka-security.js';
 export * from './config/node-config.js';
 export * from './errors/domain-errors.js';
 export * from './errors/log-errors.js';

@@ -6,6 +6,7 @@ import { EmbeddedEventLogTransport } from './embedded/embedded-event-log.transpo
 import { EmbeddedLogClient } from './embedded/embedded-log.client.js';
 import { EVENT_LOG_CLIENT, LogEndOffsets } from './event-log.ports.js';
 import { EventLogTransport } from './event-log.transport.js';
+import { KafkaAccessReport } from './kafka/kafka-connection.js';
 import { KafkaEventLogTransport } from './kafka/kafka-event-log.transport.js';
 import { kafkaProducerOptions } from './kafka/kafka-options.js';
 import { KafkaTopics } from './kafka/kafka-topics.js';
@@ -34,13 +35,19 @@ export class EventLogModule {
       imports: [SqliteModule, ...(options.imports ?? [])],
       providers:
         config.mode === 'cluster' ? KAFKA_PROVIDERS : EMBEDDED_PROVIDERS,
-      exports: [EVENT_LOG_CLIENT, LogEndOffsets, EventLogTransport],
+      exports: [
+        EVENT_LOG_CLIENT,
+        LogEndOffsets,
+        EventLogTransport,
+        KafkaAccessReport,
+      ],
     };
   }
 }
 
 const KAFKA_PROVIDERS: Provider[] = [
   KafkaTopics,
+  KafkaAccessReport,
   {
     provide: EVENT_LOG_CLIENT,
     inject: [NodeConfig],
@@ -53,6 +60,8 @@ const KAFKA_PROVIDERS: Provider[] = [
 
 const EMBEDDED_PROVIDERS: Provider[] = [
   EmbeddedEventLog,
+  // Reports nothing in embedded mode; injected where Kafka's refusals are summarised.
+  KafkaAccessReport,
   {
     provide: EVENT_LOG_CLIENT,
     inject: [EmbeddedEventLog],

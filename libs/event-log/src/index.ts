@@ -5,6 +5,7 @@ export * from './embedded/embedded-log.server.js';
 export * from './event-log.module.js';
 export * from './event-log.ports.js';
 export * from './event-log.transport.js';
+export * from './kafka/kafka-connection.js';
 export * from './kafka/kafka-event-log.transport.js';
 export * from './kafka/kafka-options.js';
 export * from './kafka/kafka-projection.server.js';

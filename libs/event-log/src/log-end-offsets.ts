@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { NodeConfig } from '@clusterlite/core';
+import { kafkaConnection } from './kafka/kafka-connection.js';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { EmbeddedEventLog } from './embedded/embedded-event-log.js';
 import { LogEndOffsets } from './event-log.ports.js';
@@ -19,15 +20,23 @@ export class KafkaLogEndOffsets
   async endOffsets(topics: string[]): Promise<Map<string, bigint>> {
     if (!this.admin) {
       const kafka = new Kafka({
+        ...kafkaConnection(this.config),
         clientId: `clusterlite-${this.config.nodeId}-status`,
-        brokers: this.config.kafkaBrokers,
-        connectionTimeout: 1_000,
+        connectionTimeout:
+          this.config.kafkaTls || this.config.kafkaSasl ? 3_000 : 1_000,
         requestTimeout: 2_000,
         retry: { retries: 0 },
         logLevel: logLevel.NOTHING,
       });
-      this.admin = kafka.admin();
-      await this.admin.connect();
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+      } catch (error) {
+        // A new admin (and a fresh login) on the next call.
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+      this.admin = admin;
     }
     const ends = new Map<string, bigint>();
     for (const topic of topics) {

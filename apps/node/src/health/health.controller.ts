@@ -7,7 +7,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { LogStops, NodeConfig, SqliteReader } from '@clusterlite/core';
-import { LogEndOffsets } from '@clusterlite/event-log';
+import { KafkaAccessReport, LogEndOffsets } from '@clusterlite/event-log';
 import { ProjectionService, StorageRetry } from '@clusterlite/projection';
 
 /**
@@ -27,6 +27,7 @@ export class HealthController {
     private readonly config: NodeConfig,
     private readonly storage: StorageRetry,
     private readonly stops: LogStops,
+    private readonly access: KafkaAccessReport,
   ) {}
 
   @Get('live')
@@ -49,7 +50,11 @@ export class HealthController {
         this.indicators
           .check('eventLog')
           .attempt(async () => {
-            await this.logEnds.endOffsets(this.projection.topics());
+            await this.logEnds
+              .endOffsets(this.projection.topics())
+              .catch((error: unknown) => {
+                throw this.access.summarize(error);
+              });
             return {
               mode: this.config.mode,
               brokers: this.config.kafkaBrokers.join(',') || null,

@@ -22,6 +22,22 @@ describe(NodeConfig.name, () => {
     expect(config.topicFor('users')).toBe('clusterlite.users');
   });
 
+  it('creates topics with the replication factor and min.insync.replicas it is given', () => {
+    const config = NodeConfig.fromEnvironment({
+      KAFKA_BROKERS: 'b1:9092',
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_MIN_INSYNC_REPLICAS: '2',
+    });
+    expect(config.replicationFactor).toBe(3);
+    expect(config.minInsyncReplicas).toBe(2);
+    // Unset: 2 once there are replicas to spare, else 1 (see KAFKA_MIN_INSYNC_REPLICAS).
+    expect(NodeConfig.fromEnvironment({}).minInsyncReplicas).toBe(1);
+    expect(
+      NodeConfig.fromEnvironment({ KAFKA_REPLICATION_FACTOR: '3' })
+        .minInsyncReplicas,
+    ).toBe(2);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(
       NodeConfig.fromEnvironment({ KAFKA_BROKERS: '', PORT: '' }),
@@ -34,6 +50,7 @@ describe(NodeConfig.name, () => {
     ['NODE_ID', 'node 1'],
     ['KAFKA_BROKERS', 'localhost'],
     ['WRITE_TIMEOUT_MS', '5'],
+    ['KAFKA_MIN_INSYNC_REPLICAS', '2'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,

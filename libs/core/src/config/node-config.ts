@@ -10,6 +10,15 @@ import {
   validateSync,
 } from 'class-validator';
 import { join } from 'node:path';
+import {
+  SECRET_VARIABLES,
+  kafkaSaslLogin,
+  kafkaSecurityProblems,
+  kafkaTlsSettings,
+  type KafkaSaslLogin,
+  type KafkaSecurityVariables,
+  type KafkaTlsSettings,
+} from './kafka-security.js';
 
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 
@@ -17,7 +26,7 @@ const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
  * The environment a node reads at startup. Every variable is optional: with
  * none set, `npm start` runs one embedded node on port 8082.
  */
-export class EnvironmentVariables {
+export class EnvironmentVariables implements KafkaSecurityVariables {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -84,6 +93,41 @@ export class EnvironmentVariables {
   KAFKA_MAX_MESSAGE_BYTES = 1_000_000;
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' })
+  KAFKA_SSL?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_KEY_FILE?: string;
+
+  @IsOptional()
+  @Matches(/^(plain|scram-sha-256|scram-sha-512)$/i, {
+    message:
+      'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512',
+  })
+  KAFKA_SASL_MECHANISM?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD_FILE?: string;
+
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -134,18 +178,25 @@ export function validateEnvironment(
     exposeDefaultValues: true,
   });
   const errors = validateSync(env, { skipMissingProperties: false });
-  if (errors.length > 0) {
-    throw new InvalidConfigurationError(
-      errors.map((error) => {
-        const given = set[error.property];
-        // The last constraint is the outermost decorator: the type check before the range.
-        const message =
-          Object.values(error.constraints ?? {}).at(-1) ??
-          `${error.property} is invalid`;
-        return `${message} (got ${JSON.stringify(given)})`;
-      }),
+  const problems = errors.map((error) => {
+    const given = SECRET_VARIABLES.has(error.property)
+      ? '(hidden)'
+      : JSON.stringify(set[error.property]);
+    // The last constraint is the outermost decorator: the type check before the range.
+    const message =
+      Object.values(error.constraints ?? {}).at(-1) ??
+      `${error.property} is invalid`;
+    return `${message} (got ${given})`;
+  });
+  if (problems.length === 0) problems.push(...kafkaSecurityProblems(env));
+  if (
+    env.KAFKA_MIN_INSYNC_REPLICAS !== undefined &&
+    env.KAFKA_MIN_INSYNC_REPLICAS > env.KAFKA_REPLICATION_FACTOR
+  )
+    problems.push(
+      `KAFKA_MIN_INSYNC_REPLICAS (${env.KAFKA_MIN_INSYNC_REPLICAS}) cannot exceed KAFKA_REPLICATION_FACTOR (${env.KAFKA_REPLICATION_FACTOR}): no write could be acknowledged`,
     );
-  }
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
 }
 
@@ -165,6 +216,10 @@ export class NodeConfig {
   readonly retentionBytes: number;
   /** Largest produce request (a write or a bulk write) this node sends; larger ones answer 413. */
   readonly maxMessageBytes: number;
+  /** TLS to the brokers (KAFKA_SSL=true), or null for plaintext. */
+  readonly kafkaTls: KafkaTlsSettings | null;
+  /** SASL login to the brokers (KAFKA_SASL_MECHANISM), or null. */
+  readonly kafkaSasl: KafkaSaslLogin | null;
   readonly writeTimeoutMs: number;
   readonly readWaitTimeoutMs: number;
   readonly bodyLimit: string;
@@ -192,6 +247,8 @@ export class NodeConfig {
     this.retentionMs = env.KAFKA_RETENTION_MS;
     this.retentionBytes = env.KAFKA_RETENTION_BYTES;
     this.maxMessageBytes = env.KAFKA_MAX_MESSAGE_BYTES;
+    this.kafkaTls = kafkaTlsSettings(env);
+    this.kafkaSasl = kafkaSaslLogin(env);
     this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
     this.readWaitTimeoutMs = env.READ_WAIT_TIMEOUT_MS;
     this.bodyLimit = env.BODY_LIMIT;
@@ -212,6 +269,14 @@ export class NodeConfig {
   /** The Kafka topic (or embedded log stream) that carries one table's events. */
   topicFor(table: string): string {
     return `${this.topicPrefix}.${table}`;
+  }
+
+  /** How the node reaches Kafka, for logs: never a secret. */
+  get kafkaSecurity(): string {
+    const tls = this.kafkaTls
+      ? `TLS${this.kafkaTls.caFile ? ` (CA ${this.kafkaTls.caFile})` : ''}${this.kafkaTls.certFile ? ` with client certificate ${this.kafkaTls.certFile}` : ''}`
+      : 'plaintext';
+    return this.kafkaSasl ? `${tls}, SASL ${this.kafkaSasl.describe()}` : tls;
   }
 
   get deadLetterTopic(): string {

@@ -17,6 +17,7 @@ import {
 } from '../event-log.ports.js';
 import { EventLogTransport } from '../event-log.transport.js';
 import { kafkaConsumerOptions } from './kafka-options.js';
+import { KafkaAccessReport } from './kafka-connection.js';
 import { KafkaProjectionServer } from './kafka-projection.server.js';
 import { KafkaTopics } from './kafka-topics.js';
 
@@ -32,6 +33,7 @@ export class KafkaEventLogTransport
     private readonly config: NodeConfig,
     private readonly topics: KafkaTopics,
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientKafka,
+    private readonly access: KafkaAccessReport,
   ) {
     super();
   }
@@ -51,6 +53,7 @@ export class KafkaEventLogTransport
       this.config.deadLetterTopic,
       kafkaConsumerOptions(this.config),
       policy,
+      this.access,
     );
   }
 
@@ -67,7 +70,11 @@ export class KafkaEventLogTransport
   announce(): void {
     const config = this.config;
     this.logger.log(
-      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup}, file ${config.dbPath}`,
+      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')} (${config.kafkaSecurity}), group ${config.consumerGroup}, file ${config.dbPath}`,
     );
+    if (config.kafkaSasl?.mechanism === 'plain' && !config.kafkaTls)
+      this.logger.warn(
+        'KAFKA_SASL_MECHANISM=plain without KAFKA_SSL=true sends the password in clear text',
+      );
   }
 }

@@ -6,6 +6,7 @@ import {
   type Message,
 } from 'kafkajs';
 import type { NodeConfig } from '@clusterlite/core';
+import { kafkaConnection } from './kafka-connection.js';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 
@@ -48,9 +49,10 @@ export function kafkaProducerOptions(
 ): KafkaTransportOptions {
   return {
     client: {
+      ...kafkaConnection(config),
       clientId: `clusterlite-${config.nodeId}`,
-      brokers: [...config.kafkaBrokers],
-      connectionTimeout: 1_000,
+      // A TLS handshake and a SASL login take more than one round trip.
+      connectionTimeout: config.kafkaTls || config.kafkaSasl ? 3_000 : 1_000,
       requestTimeout: config.writeTimeoutMs,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.ERROR,
@@ -78,8 +80,8 @@ export function kafkaConsumerOptions(
 ): KafkaTransportOptions {
   return {
     client: {
+      ...kafkaConnection(config),
       clientId: `clusterlite-${config.nodeId}-projection`,
-      brokers: [...config.kafkaBrokers],
       connectionTimeout: 3_000,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
       logLevel: logLevel.ERROR,

@@ -13,6 +13,7 @@ import type {
   LogConsumer,
   ResumePolicy,
 } from '../event-log.ports.js';
+import type { KafkaAccessReport } from './kafka-connection.js';
 
 /** Wait before building a new consumer after kafkajs gave one up. */
 const RESTART_DELAY_MS = 2_000;
@@ -48,6 +49,7 @@ export class KafkaProjectionServer extends ServerKafka {
     private readonly deadLetterTopic: string,
     options: NonNullable<KafkaOptions['options']>,
     private readonly guard: ResumePolicy,
+    private readonly access: KafkaAccessReport,
   ) {
     super(options);
   }
@@ -98,9 +100,11 @@ export class KafkaProjectionServer extends ServerKafka {
    */
   private replaceConsumer(crashed: Consumer, error: Error): void {
     if (this.closing || this.consumer !== crashed) return;
-    this.logger.warn(
-      `Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`,
-    );
+    // A refused login is said once, not on every new consumer.
+    if (!this.access.report(error))
+      this.logger.warn(
+        `Kafka consumer stopped (${error.message}); starting a new one in ${RESTART_DELAY_MS} ms`,
+      );
     setTimeout(() => {
       void (async () => {
         if (this.closing || this.consumer !== crashed || !this.client) return;
@@ -129,6 +133,7 @@ export class KafkaProjectionServer extends ServerKafka {
     event: ConsumerGroupJoinEvent,
   ): Promise<void> {
     this.projection.setConsuming(true);
+    this.access.accepted();
     for (const [topic, partitions] of Object.entries(
       event.payload.memberAssignment,
     )) {

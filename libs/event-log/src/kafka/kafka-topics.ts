@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { NodeConfig } from '@clusterlite/core';
 import { EntityRegistry } from '@clusterlite/registry';
+import { KafkaAccessReport } from './kafka-connection.js';
 import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 
 /** kafkajs's `ConfigResourceTypes.TOPIC`: its CommonJS enum does not survive the ESM build. */
@@ -26,6 +27,7 @@ export class KafkaTopics implements OnApplicationShutdown {
   constructor(
     private readonly config: NodeConfig,
     private readonly registry: EntityRegistry,
+    private readonly access: KafkaAccessReport,
   ) {}
 
   tableTopics(): string[] {
@@ -123,10 +125,14 @@ export class KafkaTopics implements OnApplicationShutdown {
         } finally {
           await admin.disconnect();
         }
+        this.access.accepted();
         return;
       } catch (error) {
         if (this.stopping) throw error;
-        if (attempt === 1 || attempt % 30 === 0) {
+        // A refused login or certificate is said once (each attempt builds a new client, so a
+        // corrected password file is read again); anything else now and then.
+        const refused = this.access.report(error);
+        if (!refused && (attempt === 1 || attempt % 30 === 0)) {
           this.logger.warn(
             `Kafka at ${this.config.kafkaBrokers.join(',')} not reachable (${String(error)}); serving reads, writes answer 503; still trying`,
           );
