@@ -54,6 +54,8 @@ export async function configureNode(
   app.useBodyParser('json', {
     limit: config.bodyLimit,
     type: ['application/json', 'application/*+json'],
+    // Any JSON value parses; the write routes then say which kind they expect (`null` is valid JSON).
+    strict: false,
   });
   const filter = new ProblemDetailsFilter();
   // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.

@@ -48,7 +48,9 @@ export class NodeModule {
         CommandModule,
         ProjectionModule,
         ConsoleModule,
-        TerminusModule,
+        // A failed check is answered to the caller (problem details); logging it too would print
+        // an error on every readiness poll while a node starts.
+        TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({
           path: '/_cluster/metrics',
           // prom-client's registry is per process; a second node in one process (tests) reuses it.

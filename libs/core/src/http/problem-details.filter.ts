@@ -14,6 +14,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidPositionError,
   InvalidPreconditionError,
+  NodeNotReadyError,
   PositionWaitTimeoutError,
   PreconditionFailedError,
   UnsupportedMediaTypeError,
@@ -170,6 +171,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         exception.message,
       );
     }
+    if (exception instanceof NodeNotReadyError) {
+      response.setHeader('Retry-After', '1');
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'not-ready',
+        'Node not ready',
+        exception.message,
+        { checks: exception.checks },
+      );
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -181,7 +192,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
             : typeof (body as { message?: unknown }).message === 'string'
               ? (body as { message: string }).message
               : exception.message;
-      return { type: 'about:blank', title: titleOf(status), status, detail };
+      return problem(status, slugOf(status), titleOf(status), detail);
     }
     if (
       isBodyParserError(exception) &&
@@ -253,6 +264,11 @@ function problem(
     detail,
     ...extensions,
   };
+}
+
+/** `urn:clusterlite:problem:not-found` for Nest's own 404 (no route), and so on. */
+function slugOf(status: number): string {
+  return (HttpStatus[status] ?? 'error').toLowerCase().replaceAll('_', '-');
 }
 
 function titleOf(status: number): string {
