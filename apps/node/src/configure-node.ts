@@ -128,16 +128,22 @@ export async function configureNode(
         logger.error(`Projection did not start: ${String(error)}`),
       );
   }
-  if (config.mode === 'embedded') {
-    new Logger('ClusterLite').warn(
-      `EMBEDDED MODE: node ${config.nodeId} keeps its own event log in ${config.dbPath} and does NOT replicate. ` +
-        'Set KAFKA_BROKERS to run as a cluster node.',
-    );
-  } else {
-    new Logger('ClusterLite').log(
-      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup}, file ${config.dbPath}`,
-    );
-  }
+}
+
+/**
+ * The one line a node prints once it listens: where, in which mode, with which file, and
+ * where its docs and console are. Embedded mode says that it does not replicate.
+ */
+export function announceNode(config: NodeConfig, port: number): void {
+  const url = `http://localhost:${port}`;
+  const mode =
+    config.mode === 'embedded'
+      ? 'embedded mode (no Kafka: does NOT replicate; set KAFKA_BROKERS to run as a cluster node)'
+      : `cluster mode (Kafka ${config.kafkaBrokers.join(',')}, group ${config.consumerGroup})`;
+  const line = `${config.nodeId} listening on ${url} · ${mode} · file ${config.dbPath} · docs ${url}/docs · console ${url}/_console/`;
+  const logger = new Logger('ClusterLite');
+  if (config.mode === 'embedded') logger.warn(line);
+  else logger.log(line);
 }
 
 function setUpOpenApi(app: INestApplication): void {

@@ -10,5 +10,6 @@ export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
 export * from './storage/sqlite-writer.js';
 export * from './kafka/kafka-options.js';
+export * from './kafka/kafka-log-creator.js';
 export * from './storage/embedded-event-log.js';
 export * from './core.module.js';

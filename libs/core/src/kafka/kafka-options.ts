@@ -6,6 +6,7 @@ import {
   type Message,
 } from 'kafkajs';
 import type { NodeConfig } from '../config/node-config.js';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 
@@ -48,6 +49,7 @@ export function kafkaProducerOptions(
       requestTimeout: config.writeTimeoutMs,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.ERROR,
+      logCreator: kafkaLogCreator('ClientKafka'),
     },
     producer: {
       createPartitioner: recordingPartitioner,
@@ -75,6 +77,7 @@ export function kafkaConsumerOptions(
       connectionTimeout: 3_000,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
       logLevel: logLevel.ERROR,
+      logCreator: kafkaLogCreator('KafkaProjectionServer'),
     },
     consumer: {
       groupId: config.consumerGroup,

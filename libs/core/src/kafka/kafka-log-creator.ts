@@ -1,0 +1,64 @@
+import { Logger } from '@nestjs/common';
+import { logLevel, type logCreator } from 'kafkajs';
+
+/**
+ * What kafkajs logs as an error while a broker, a new topic or a consumer group is still
+ * starting up. kafkajs retries each of these by itself; they are normal at start.
+ */
+const TRANSIENT_WHILE_STARTING = [
+  'The group coordinator is not available',
+  'The coordinator is loading and hence can not process requests',
+  'This server does not host this topic-partition',
+  'There is no leader for this topic-partition',
+];
+
+/** A retry that gave up, or a crash, is never transient, whatever it quotes. */
+const GAVE_UP = /Crash|retries exceeded|NumberOfRetriesExceeded/i;
+
+export function isTransientKafkaMessage(message: string): boolean {
+  return (
+    !GAVE_UP.test(message) &&
+    TRANSIENT_WHILE_STARTING.some((text) => message.includes(text))
+  );
+}
+
+/**
+ * kafkajs's logs through Nest's `Logger`, as Nest's own Kafka logger does, except that the
+ * messages kafkajs retries by itself while the cluster starts are debug, not errors.
+ *
+ * @example
+ * new Kafka({ brokers, logLevel: logLevel.ERROR, logCreator: kafkaLogCreator('ClientKafka') })
+ */
+export function kafkaLogCreator(context: string): logCreator {
+  const logger = new Logger(context);
+  return () =>
+    ({ namespace, level, label, log }) => {
+      const {
+        message,
+        timestamp: _timestamp,
+        logger: _kafkajs,
+        ...details
+      } = log;
+      const text = `${label} [${namespace}] ${message} ${JSON.stringify(details)}`;
+      // kafkajs puts a broker's error code in `error` ("Response GroupCoordinator(…)" + error).
+      const said = `${message} ${typeof details.error === 'string' ? details.error : ''}`;
+      if (level <= logLevel.WARN && isTransientKafkaMessage(said)) {
+        logger.debug(text);
+        return;
+      }
+      switch (level) {
+        case logLevel.NOTHING:
+        case logLevel.ERROR:
+          logger.error(text);
+          return;
+        case logLevel.WARN:
+          logger.warn(text);
+          return;
+        case logLevel.INFO:
+          logger.log(text);
+          return;
+        default:
+          logger.debug(text);
+      }
+    };
+}
