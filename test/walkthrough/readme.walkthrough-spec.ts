@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -86,7 +87,13 @@ describe('The README, followed as a newcomer does', () => {
     )
       .toString()
       .split('\0')
-      .filter((file) => file && existsSync(join(REPO, file)));
+      // Files only: a linked node_modules or jar folder is linked again below, not copied.
+      .filter(
+        (file) =>
+          file &&
+          existsSync(join(REPO, file)) &&
+          lstatSync(join(REPO, file)).isFile(),
+      );
     for (const file of files) {
       mkdirSync(dirname(join(scratch, file)), { recursive: true });
       copyFileSync(join(REPO, file), join(scratch, file));
