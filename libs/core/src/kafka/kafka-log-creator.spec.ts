@@ -55,7 +55,27 @@ describe(kafkaLogCreator.name, () => {
     expect(error).toHaveBeenCalledTimes(1);
   });
 
-  it('never calls a crash transient, whatever it quotes', () => {
+  it('logs a consumer crash on a start-up error, and its restart, at debug; any other crash stays an error', () => {
+    const debug = vi.spyOn(Logger.prototype, 'debug').mockReturnValue();
+    const error = vi.spyOn(Logger.prototype, 'error').mockReturnValue();
+    const log = kafkaLogCreator('Test')(logLevel.ERROR);
+    log(
+      entry(
+        logLevel.ERROR,
+        "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      ),
+    );
+    log(entry(logLevel.ERROR, 'Restarting the consumer in 300ms'));
+    expect(debug).toHaveBeenCalledTimes(2);
+    expect(error).not.toHaveBeenCalled();
+    log(
+      entry(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError: Topic deleted'),
+    );
+    log(entry(logLevel.ERROR, 'Restarting the consumer in 300ms'));
+    expect(error).toHaveBeenCalledTimes(2);
+  });
+
+  it('never calls a retry that used up its budget transient, whatever it quotes', () => {
     expect(
       isTransientKafkaMessage(
         'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available',

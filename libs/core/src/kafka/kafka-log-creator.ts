@@ -7,13 +7,16 @@ import { logLevel, type logCreator } from 'kafkajs';
  */
 const TRANSIENT_WHILE_STARTING = [
   'The group coordinator is not available',
-  'The coordinator is loading and hence can not process requests',
+  'The coordinator is loading',
   'This server does not host this topic-partition',
   'There is no leader for this topic-partition',
 ];
 
-/** A retry that gave up, or a crash, is never transient, whatever it quotes. */
-const GAVE_UP = /Crash|retries exceeded|NumberOfRetriesExceeded/i;
+/** A retry that used up its budget is never transient, whatever it quotes. */
+const GAVE_UP = /retries exceeded|NumberOfRetriesExceeded/i;
+
+/** kafkajs's line after a consumer crash it restarts from: as transient as the crash was. */
+const RESTARTING = 'Restarting the consumer';
 
 export function isTransientKafkaMessage(message: string): boolean {
   return (
@@ -31,6 +34,7 @@ export function isTransientKafkaMessage(message: string): boolean {
  */
 export function kafkaLogCreator(context: string): logCreator {
   const logger = new Logger(context);
+  let lastCrashTransient = false;
   return () =>
     ({ namespace, level, label, log }) => {
       const {
@@ -42,7 +46,11 @@ export function kafkaLogCreator(context: string): logCreator {
       const text = `${label} [${namespace}] ${message} ${JSON.stringify(details)}`;
       // kafkajs puts a broker's error code in `error` ("Response GroupCoordinator(…)" + error).
       const said = `${message} ${typeof details.error === 'string' ? details.error : ''}`;
-      if (level <= logLevel.WARN && isTransientKafkaMessage(said)) {
+      let transient = isTransientKafkaMessage(said);
+      // A consumer crash on a retriable start-up error is followed by its restart.
+      if (message.startsWith('Crash')) lastCrashTransient = transient;
+      if (message.startsWith(RESTARTING)) transient = lastCrashTransient;
+      if (level <= logLevel.WARN && transient) {
         logger.debug(text);
         return;
       }
