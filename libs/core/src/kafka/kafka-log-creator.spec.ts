@@ -84,5 +84,10 @@ describe(kafkaLogCreator.name, () => {
     expect(
       isTransientKafkaMessage('This server does not host this topic-partition'),
     ).toBe(true);
+    expect(
+      isTransientKafkaMessage(
+        'Response CreateTopics(key: 19, version: 3) Topic creation errors',
+      ),
+    ).toBe(true);
   });
 });

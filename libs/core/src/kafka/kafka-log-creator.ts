@@ -3,13 +3,16 @@ import { logLevel, type logCreator } from 'kafkajs';
 
 /**
  * What kafkajs logs as an error while a broker, a new topic or a consumer group is still
- * starting up. kafkajs retries each of these by itself; they are normal at start.
+ * starting up: kafkajs retries each of these by itself; they are normal at start. Also the
+ * broker's answer to a topic another node created a moment earlier (nodes starting together):
+ * `KafkaTopics` takes "already exists" as done and reports any other failure itself.
  */
 const TRANSIENT_WHILE_STARTING = [
   'The group coordinator is not available',
   'The coordinator is loading',
   'This server does not host this topic-partition',
   'There is no leader for this topic-partition',
+  'Topic creation errors',
 ];
 
 /** A retry that used up its budget is never transient, whatever it quotes. */
