@@ -4,6 +4,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -11,7 +12,7 @@ import {
   copyFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../tools/kafka/broker.mjs';
 import {
@@ -43,6 +44,54 @@ interface Service {
 
 const outputOf = (service: Service) => service.output.join('').slice(-4_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Folders of a working tree that a fresh clone does not have. */
+const NOT_IN_A_CLONE = new Set([
+  '.git',
+  'node_modules',
+  'dist',
+  'data',
+  '.cluster',
+  'coverage',
+  '.test-run',
+]);
+const JARS = join('tools', 'kafka', 'lib');
+
+/**
+ * The files a fresh clone of this working tree would have (what git tracks, plus new files
+ * not ignored); without git, every file outside the folders a clone lacks. Files only: a
+ * linked node_modules or jar folder is linked again, not copied.
+ */
+function sourceFiles(): string[] {
+  try {
+    return execFileSync(
+      'git',
+      ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+      { cwd: REPO },
+    )
+      .toString()
+      .split('\0')
+      .filter(
+        (file) =>
+          file &&
+          existsSync(join(REPO, file)) &&
+          lstatSync(join(REPO, file)).isFile(),
+      );
+  } catch {
+    return readdirSync(REPO, { recursive: true, withFileTypes: true })
+      .filter(
+        (entry) =>
+          entry.isFile() &&
+          !relative(REPO, join(entry.parentPath, entry.name)).startsWith(
+            JARS,
+          ) &&
+          !relative(REPO, join(entry.parentPath, entry.name))
+            .split(sep)
+            .some((part) => NOT_IN_A_CLONE.has(part)),
+      )
+      .map((entry) => relative(REPO, join(entry.parentPath, entry.name)));
+  }
+}
 
 /**
  * Follows the README in a scratch copy of this working tree, block by marked block: it types
@@ -80,28 +129,14 @@ describe('The README, followed as a newcomer does', () => {
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'clusterlite-walkthrough-'));
-    const files = execFileSync(
-      'git',
-      ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-      { cwd: REPO },
-    )
-      .toString()
-      .split('\0')
-      // Files only: a linked node_modules or jar folder is linked again below, not copied.
-      .filter(
-        (file) =>
-          file &&
-          existsSync(join(REPO, file)) &&
-          lstatSync(join(REPO, file)).isFile(),
-      );
+    const files = sourceFiles();
     for (const file of files) {
       mkdirSync(dirname(join(scratch, file)), { recursive: true });
       copyFileSync(join(REPO, file), join(scratch, file));
     }
     symlinkSync(join(REPO, 'node_modules'), join(scratch, 'node_modules'));
-    const jars = join(REPO, 'tools', 'kafka', 'lib');
-    if (existsSync(jars))
-      symlinkSync(jars, join(scratch, 'tools', 'kafka', 'lib'));
+    const jars = join(REPO, JARS);
+    if (existsSync(jars)) symlinkSync(jars, join(scratch, JARS));
     for (const port of README_PORTS) {
       let free: number;
       do free = await findFreePort();
