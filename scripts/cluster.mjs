@@ -1209,7 +1209,10 @@ export async function main(argv = process.argv.slice(2)) {
       nginxPort,
       kafkaPort,
       dataDir,
-      fresh: /** @type {boolean} */ (values.fresh),
+      // `npm run cluster --fresh` (without `--`) reaches us only as npm's config variable.
+      fresh:
+        /** @type {boolean} */ (values.fresh) ||
+        process.env.npm_config_fresh === 'true',
       brokers,
       tls,
     });

@@ -667,7 +667,7 @@ describe('JSON of the wrong shape', () => {
     ],
     ['an array of numbers on POST', 'post', '/users', '[42]', 400, '[0]'],
     ['an array of nulls on POST', 'post', '/users', '[null]', 400, '[0]'],
-    ['an array on PUT', 'put', '/users/shape', '[]', 400, 'name'],
+    ['an array on PUT', 'put', '/users/shape', '[]', 400, '(body)'],
     ['an array on PATCH', 'patch', '/users/shape', '[{"name":"Ada"}]', 400],
     [
       'an object for a string field',

@@ -66,5 +66,8 @@ export declare function startKafkaBroker(
 /** Returns the lib dir; runs `mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies` if it has no kafka_2.13 jar. */
 export declare function ensureKafkaJars(): Promise<string>;
 
+/** Colour only on a terminal, and never with NO_COLOR set. */
+export declare function colourAllowed(stream: NodeJS.WriteStream): boolean;
+
 /** A port that was free on 127.0.0.1 a moment ago. */
 export declare function findFreePort(): Promise<number>;

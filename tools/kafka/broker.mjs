@@ -230,27 +230,45 @@ function runToLog(cmd, args, logFile) {
 /** @type {Promise<string> | undefined} */
 let ensuring;
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function colourAllowed(/** @type {NodeJS.WriteStream} */ stream) {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
 /**
- * Makes sure tools/kafka/lib holds the broker jars, running
- * `mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies` if no kafka_2.13 jar is there.
+ * Makes sure tools/kafka/lib holds the broker jars. If no kafka_2.13 jar is there, runs
+ * `mvn -B -f tools/kafka/pom.xml dependency:copy-dependencies` once, after saying so, with
+ * Maven's download lines as progress on stderr (stdout stays clean for scripts), its escape
+ * codes stripped unless stderr is a terminal.
  * @returns {Promise<string>} the lib directory
  */
 export function ensureKafkaJars() {
   if (hasKafkaJar(KAFKA_LIB_DIR)) return Promise.resolve(KAFKA_LIB_DIR);
   ensuring ??= new Promise((resolveJars, reject) => {
+    process.stderr.write(
+      `Downloading the Kafka broker jars (about 45 MB, once) from Maven Central into ${KAFKA_LIB_DIR}...\n`,
+    );
     const child = spawn(
       'mvn',
-      ['-q', '-B', '-f', POM, 'dependency:copy-dependencies'],
-      {
-        stdio: ['ignore', 2, 2], // keep stdout clean for scripts
-      },
+      ['-B', '-f', POM, 'dependency:copy-dependencies'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    const plain = !colourAllowed(process.stderr);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (/** @type {Buffer} */ chunk) => {
+        const text = chunk.toString('utf8');
+        process.stderr.write(plain ? text.replace(ANSI, '') : text);
+      });
+    }
     child.on('error', (err) =>
       reject(
         new Error(`could not run mvn (is Maven installed?): ${err.message}`),
       ),
     );
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       if (code === 0 && hasKafkaJar(KAFKA_LIB_DIR)) resolveJars(KAFKA_LIB_DIR);
       else
         reject(

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Local single-node Kafka (KRaft) for development:
-//   node tools/kafka/start.mjs [--port 9092] [--controller-port 9093] [--data-dir .cluster/kafka] [--heap-mb 512]
+// Local single-node Kafka (KRaft) for development (`npm run kafka`):
+//   node tools/kafka/start.mjs [--port 9092] [--controller-port 9093] [--data-dir data/kafka] [--heap-mb 512]
 //     [--sasl-ssl USER:PASSWORD]   only a SASL_SSL listener (SCRAM-SHA-512, a fresh private CA); the
 //                                  user is created when the data dir is formatted: use a new one
-// Ctrl-C / SIGTERM stops the broker cleanly; data survives in --data-dir.
+//   node tools/kafka/start.mjs --install   # only download the jars (`npm run kafka:install`)
+// Ctrl-C / SIGTERM stops the broker cleanly; data survives in --data-dir. Its default, data/kafka,
+// is not the broker of `npm run cluster` (.cluster/kafka): `npm run cluster:fresh` leaves it alone.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { ensureKafkaJars, startKafkaBroker } from './broker.mjs';
@@ -12,16 +14,17 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '9092' },
     'controller-port': { type: 'string' },
-    'data-dir': { type: 'string', default: '.cluster/kafka' },
+    'data-dir': { type: 'string', default: 'data/kafka' },
     'heap-mb': { type: 'string' },
     'sasl-ssl': { type: 'string' },
+    install: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
   console.log(
-    'usage: node tools/kafka/start.mjs [--port 9092] [--controller-port N] [--data-dir .cluster/kafka] [--heap-mb 512] [--sasl-ssl USER:PASSWORD]',
+    'usage: node tools/kafka/start.mjs [--port 9092] [--controller-port N] [--data-dir data/kafka] [--heap-mb 512] [--sasl-ssl USER:PASSWORD] [--install]',
   );
   process.exit(0);
 }
@@ -70,6 +73,16 @@ async function shutdown(signal) {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+if (values.install) {
+  try {
+    console.log(`Kafka broker jars in ${await ensureKafkaJars()}`);
+    process.exit(0);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
 
 try {
   await ensureKafkaJars();

@@ -1,4 +1,5 @@
 import {
+  Logger,
   ValidationPipe,
   type INestApplication,
   type LogLevel,
@@ -50,6 +51,8 @@ export async function configureNode(
   app.useBodyParser('json', {
     limit: config.bodyLimit,
     type: ['application/json', 'application/*+json'],
+    // Any JSON value parses; the write routes then say which kind they expect (`null` is valid JSON).
+    strict: false,
   });
   const filter = new ProblemDetailsFilter();
   // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.
@@ -111,7 +114,26 @@ export async function configureNode(
     { inheritAppConfig: false },
   );
   await transport.consumeWhenReady(() => app.startAllMicroservices());
-  transport.announce();
+}
+
+/**
+ * The one line a node prints once it listens: where, in which mode, with which file, and
+ * where its docs and console are. Embedded mode says that it does not replicate.
+ */
+export function announceNode(config: NodeConfig, port: number): void {
+  const url = `http://localhost:${port}`;
+  const mode =
+    config.mode === 'embedded'
+      ? 'embedded mode (no Kafka: does NOT replicate; set KAFKA_BROKERS to run as a cluster node)'
+      : `cluster mode (Kafka ${config.kafkaBrokers.join(',')} over ${config.kafkaSecurity}, group ${config.consumerGroup})`;
+  const line = `${config.nodeId} listening on ${url} · ${mode} · file ${config.dbPath} · docs ${url}/docs · console ${url}/_console/`;
+  const logger = new Logger('ClusterLite');
+  if (config.mode === 'embedded') logger.warn(line);
+  else logger.log(line);
+  if (config.kafkaSasl?.mechanism === 'plain' && !config.kafkaTls)
+    logger.warn(
+      'KAFKA_SASL_MECHANISM=plain without KAFKA_SSL=true sends the password in clear text',
+    );
 }
 
 function setUpOpenApi(app: INestApplication): void {

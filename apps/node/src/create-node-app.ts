@@ -3,6 +3,7 @@ import type { LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NodeConfig } from '@clusterlite/core';
 import { configureNode, logLevelsFor } from './configure-node.js';
+import { NodeLogger } from './node-logger.js';
 import { NodeModule } from './node.module.js';
 
 /**
@@ -23,7 +24,13 @@ export async function createNodeApp(
       bodyParser: false,
       // Shut down promptly: idle keep-alive connections must not hold the process.
       forceCloseConnections: true,
-      logger: options.logger ?? logLevelsFor(config),
+      logger:
+        options.logger ??
+        new NodeLogger({
+          logLevels: logLevelsFor(config),
+          // Colour only on a terminal, and never with NO_COLOR (https://no-color.org).
+          colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        }),
     },
   );
   await configureNode(app, config);

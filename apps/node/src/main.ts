@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { InvalidConfigurationError, NodeConfig } from '@clusterlite/core';
+import { announceNode } from './configure-node.js';
 import { createNodeApp } from './create-node-app.js';
 
 function loadConfig(): NodeConfig {
@@ -16,6 +17,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await createNodeApp(config);
   await app.listen(config.port);
+  announceNode(config, config.port);
 }
 
 await bootstrap();

@@ -65,7 +65,9 @@ export class NodeModule {
           imports: [registry, command, projection],
         }),
         ConsoleModule.register({ imports: [registry] }),
-        TerminusModule,
+        // A failed check is answered to the caller (problem details); logging it too would print
+        // an error on every readiness poll while a node starts.
+        TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({
           path: '/_cluster/metrics',
           // prom-client's registry is per process; a second node in one process (tests) reuses it.

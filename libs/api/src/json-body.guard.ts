@@ -5,24 +5,44 @@ import {
 } from '@nestjs/common';
 import { UnsupportedMediaTypeError } from '@clusterlite/core';
 import { RequestValidationError } from './http/request-validation.error.js';
+import type { Request } from 'express';
 
 /** Deeper JSON than any entity needs; deeper would only cost stack in validation. */
 export const MAX_BODY_DEPTH = 32;
-import type { Request } from 'express';
 
 /**
- * Refuses a write whose body is not JSON with 415, before validation would
- * report every field of an empty body as missing, and a body nested deeper
- * than any entity allows with 400, before validation recurses into it.
+ * Checks the shape of a write's body before validation looks at its fields:
+ * an empty body is a 400 saying so; a body that is not JSON a 415; a JSON value
+ * of the wrong kind (`null`, `"x"`, an array where one row is expected) a 400
+ * saying what kind is expected; a body nested deeper than any entity allows a
+ * 400, before validation recurses into it. A `POST` (create) takes an object,
+ * or an array of them for a bulk create; `PUT` and `PATCH` take an object.
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
+    if (isEmpty(request)) {
+      throw new RequestValidationError(
+        [{ field: '(body)', messages: ['the request body is empty'] }],
+        'The request body is empty',
+      );
+    }
     if (!request.is(['application/json', 'application/*+json'])) {
       throw new UnsupportedMediaTypeError(request.header('content-type'));
     }
-    if (depthOf(request.body) > MAX_BODY_DEPTH) {
+    const body: unknown = request.body;
+    const bulkAllowed = request.method === 'POST';
+    if (!isObject(body) && !(bulkAllowed && Array.isArray(body))) {
+      const expected = bulkAllowed
+        ? 'a JSON object, or an array of objects for a bulk create'
+        : 'a JSON object';
+      throw new RequestValidationError(
+        [{ field: '(body)', messages: [`must be ${expected}`] }],
+        `The request body must be ${expected}; got ${kindOf(body)}`,
+      );
+    }
+    if (depthOf(body) > MAX_BODY_DEPTH) {
       throw new RequestValidationError([
         {
           field: '(body)',
@@ -32,6 +52,23 @@ export class JsonBodyGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/** No body at all (what `curl -X POST` without `-d` sends), or `Content-Length: 0`. */
+function isEmpty(request: Request): boolean {
+  if (request.headers['transfer-encoding'] !== undefined) return false;
+  const length = request.headers['content-length'];
+  return length === undefined || Number(length) === 0;
+}
+
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
 }
 
 /** Nesting depth of a parsed JSON value, without recursion. */

@@ -3,8 +3,8 @@ import type { LogConsumer, ResumePolicy } from './event-log.ports.js';
 
 /**
  * The log as the node's application sees it, Kafka or embedded, chosen once by
- * `EventLogModule.forRoot`: the Nest server that feeds the projection, when to
- * start it, and what the node says about its log at startup.
+ * `EventLogModule.forRoot`: the Nest server that feeds the projection and when to
+ * start it.
  */
 export abstract class EventLogTransport {
   /** The Nest transport strategy that feeds `consumer` from the log, resuming as `policy` says. */
@@ -18,7 +18,4 @@ export abstract class EventLogTransport {
    * not wait for Kafka: meanwhile the node serves reads from its own file.
    */
   abstract consumeWhenReady(start: () => Promise<unknown>): Promise<void>;
-
-  /** Logs the mode this node runs in. */
-  abstract announce(): void;
 }

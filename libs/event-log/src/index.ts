@@ -7,6 +7,7 @@ export * from './event-log.ports.js';
 export * from './event-log.transport.js';
 export * from './kafka/kafka-connection.js';
 export * from './kafka/kafka-event-log.transport.js';
+export * from './kafka/kafka-log-creator.js';
 export * from './kafka/kafka-options.js';
 export * from './kafka/kafka-projection.server.js';
 export * from './kafka/kafka-topics.js';

@@ -1,12 +1,24 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { LogStops, NodeConfig, SqliteReader } from '@clusterlite/core';
+import {
+  LogStops,
+  NodeConfig,
+  NodeNotReadyError,
+  SqliteReader,
+  type FailedCheck,
+} from '@clusterlite/core';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/api';
 import { KafkaAccessReport, LogEndOffsets } from '@clusterlite/event-log';
 import { ProjectionService, StorageRetry } from '@clusterlite/projection';
 
@@ -38,12 +50,51 @@ export class HealthController {
   }
 
   @Get('ready')
+  // Above @HealthCheck(): replaces its 503 schema with the problem details answered instead.
+  @ApiResponse({
+    status: 503,
+    description:
+      'Not ready: problem details whose `checks` name each failed check (`sqlite`, `eventLog`, `projection`)',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
   @HealthCheck()
   @ApiOperation({
     summary:
       'Readiness: SQLite answers, the event log (Kafka, or the embedded log) is reachable, this node is consuming it, and no storage fault (busy, full, read-only, I/O) holds its projection',
   })
-  ready(): Promise<HealthCheckResult> {
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.readiness();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      throw new NodeNotReadyError(
+        Object.keys(result.error ?? {}).map((name) => this.failedCheck(name)),
+      );
+    }
+  }
+
+  /**
+   * What a client learns of a failed check: its name and what it means. The indicators'
+   * own messages stay out (kafkajs names broker addresses in them).
+   */
+  private failedCheck(name: string): FailedCheck {
+    const messages: Record<string, string> = {
+      sqlite: 'the SQLite file does not answer',
+      eventLog:
+        this.config.mode === 'cluster'
+          ? 'Kafka is not reachable'
+          : 'the embedded event log is not readable',
+      projection: 'not consuming the log',
+    };
+    return { name, message: messages[name] ?? 'failed' };
+  }
+
+  private readiness(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.sqlite(),
       () =>

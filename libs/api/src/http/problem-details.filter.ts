@@ -15,6 +15,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidPositionError,
   InvalidPreconditionError,
+  NodeNotReadyError,
   PositionWaitTimeoutError,
   PreconditionFailedError,
   UnsupportedMediaTypeError,
@@ -228,6 +229,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         exception.message,
       );
     }
+    if (exception instanceof NodeNotReadyError) {
+      response.setHeader('Retry-After', '1');
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'not-ready',
+        'Node not ready',
+        exception.message,
+        { checks: exception.checks },
+      );
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -240,22 +251,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
             : typeof (body as { message?: unknown }).message === 'string'
               ? (body as { message: string }).message
               : exception.message;
-      // A failed health check (Terminus) keeps its checks, so the answer says which failed and why.
-      const checks =
-        typeof body === 'object' && 'details' in body
-          ? {
-              info: (body as { info?: unknown }).info,
-              error: (body as { error?: unknown }).error,
-              details: (body as { details?: unknown }).details,
-            }
-          : {};
-      return {
-        type: 'about:blank',
-        title: titleOf(status),
-        status,
-        detail,
-        ...checks,
-      };
+      return problem(status, slugOf(status), titleOf(status), detail);
     }
     if (
       isBodyParserError(exception) &&
@@ -359,6 +355,11 @@ function problem(
     detail,
     ...extensions,
   };
+}
+
+/** `urn:clusterlite:problem:not-found` for Nest's own 404 (no route), and so on. */
+function slugOf(status: number): string {
+  return (HttpStatus[status] ?? 'error').toLowerCase().replaceAll('_', '-');
 }
 
 function titleOf(status: number): string {

@@ -4,8 +4,15 @@ import type { FieldErrorDto } from './problem-details.js';
 
 /** A request that failed validation; carries one entry per invalid field. */
 export class RequestValidationError extends BadRequestException {
-  constructor(readonly fieldErrors: FieldErrorDto[]) {
-    super(fieldErrors.map((error) => error.messages.join(', ')).join('; '));
+  /** `detail` is the problem's one-line summary; by default the field messages joined. */
+  constructor(
+    readonly fieldErrors: FieldErrorDto[],
+    detail?: string,
+  ) {
+    super(
+      detail ??
+        fieldErrors.map((error) => error.messages.join(', ')).join('; '),
+    );
   }
 
   /** `ValidationPipe({ exceptionFactory })` hook. */

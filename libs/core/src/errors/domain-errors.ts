@@ -111,3 +111,18 @@ export class IdempotencyKeyReusedError extends ClusterLiteError {
     super(`Idempotency-Key "${key}" was already used for a different request`);
   }
 }
+
+/** One readiness check that failed, as a client may see it (no addresses, no stack). */
+export interface FailedCheck {
+  name: string;
+  message: string;
+}
+
+/** The node is not ready to serve writes: which checks failed. */
+export class NodeNotReadyError extends ClusterLiteError {
+  constructor(readonly checks: FailedCheck[]) {
+    super(
+      `Not ready: ${checks.map((check) => `${check.name} (${check.message})`).join(', ')}`,
+    );
+  }
+}

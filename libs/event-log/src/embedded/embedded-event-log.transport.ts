@@ -50,11 +50,4 @@ export class EmbeddedEventLogTransport
   async consumeWhenReady(start: () => Promise<unknown>): Promise<void> {
     await start();
   }
-
-  announce(): void {
-    this.logger.warn(
-      `EMBEDDED MODE: node ${this.config.nodeId} keeps its own event log in ${this.config.dbPath} and does NOT replicate. ` +
-        'Set KAFKA_BROKERS to run as a cluster node.',
-    );
-  }
 }

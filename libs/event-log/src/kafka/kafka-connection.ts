@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { NodeConfig } from '@clusterlite/core';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 /**
  * Why Kafka and the node cannot talk: the brokers refused its login, the node does not trust
@@ -94,27 +95,16 @@ export function kafkaConnection(
           } as KafkaConfig['sasl'],
         }
       : {}),
-    logCreator: kafkaLogCreator,
+    logCreator: kafkaLogCreator('KafkaJS', isKafkaRefusalLine),
   };
 }
 
 /**
- * kafkajs's log through Nest's `Logger`, as Nest's own Kafka logger does, except the lines
- * about a refused login or certificate: kafkajs would repeat them on every retry, and
- * `KafkaAccessReport` says it once.
+ * A line kafkajs logs about a refused login or certificate: kafkajs would repeat it on every
+ * retry, and `KafkaAccessReport` says it once.
  */
-function kafkaLogCreator(): (entry: LogEntry) => void {
-  const logger = new Logger('KafkaJS');
-  return ({ namespace, level, label, log }) => {
-    const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
-    const detail = JSON.stringify(rest);
-    if (REFUSAL_LINE.test(message) || REFUSAL_LINE.test(detail)) return;
-    const line = `${label} [${namespace}] ${message} ${detail}`;
-    if (level === logLevel.ERROR) logger.error(line);
-    else if (level === logLevel.WARN) logger.warn(line);
-    else if (level === logLevel.INFO) logger.log(line);
-    else logger.debug(line);
-  };
+export function isKafkaRefusalLine(text: string): boolean {
+  return REFUSAL_LINE.test(text);
 }
 
 /**

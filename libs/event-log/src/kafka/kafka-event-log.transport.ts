@@ -66,15 +66,4 @@ export class KafkaEventLogTransport
         this.logger.error(`Projection did not start: ${String(error)}`),
       );
   }
-
-  announce(): void {
-    const config = this.config;
-    this.logger.log(
-      `Cluster mode: node ${config.nodeId}, Kafka ${config.kafkaBrokers.join(',')} (${config.kafkaSecurity}), group ${config.consumerGroup}, file ${config.dbPath}`,
-    );
-    if (config.kafkaSasl?.mechanism === 'plain' && !config.kafkaTls)
-      this.logger.warn(
-        'KAFKA_SASL_MECHANISM=plain without KAFKA_SSL=true sends the password in clear text',
-      );
-  }
 }

@@ -6,7 +6,8 @@ import {
   type Message,
 } from 'kafkajs';
 import type { NodeConfig } from '@clusterlite/core';
-import { kafkaConnection } from './kafka-connection.js';
+import { isKafkaRefusalLine, kafkaConnection } from './kafka-connection.js';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 
@@ -56,6 +57,7 @@ export function kafkaProducerOptions(
       requestTimeout: config.writeTimeoutMs,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.ERROR,
+      logCreator: kafkaLogCreator('ClientKafka', isKafkaRefusalLine),
     },
     producer: {
       createPartitioner: recordingPartitioner,
@@ -85,6 +87,7 @@ export function kafkaConsumerOptions(
       connectionTimeout: 3_000,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
       logLevel: logLevel.ERROR,
+      logCreator: kafkaLogCreator('KafkaProjectionServer', isKafkaRefusalLine),
     },
     consumer: {
       groupId: config.consumerGroup,
