@@ -234,6 +234,28 @@ describe('A Kafka whose only listener is SASL_SSL (SCRAM-SHA-512, private CA)', 
     }
   });
 
+  it('without any TLS or SASL setting: not ready, writes 503, and the log names the variables to set', async () => {
+    const plaintext = await NodeProcess.start({
+      nodeId: 'sasl-plaintext',
+      brokers: broker.brokers,
+      topicPrefix,
+      until: 'live',
+    });
+    try {
+      expect(
+        (await fetch(`${plaintext.url}/_cluster/health/ready`)).status,
+      ).toBe(503);
+      expect((await write(plaintext, 'Plain')).status).toBe(503);
+      await eventually(async () =>
+        expect(plaintext.logs()).toMatch(
+          /not reachable .*if the brokers require TLS or SASL, set KAFKA_SSL and KAFKA_SASL_\*/,
+        ),
+      );
+    } finally {
+      await plaintext.kill();
+    }
+  });
+
   it('picks up a corrected password file without a restart', async () => {
     const node = refused!;
     writeFileSync(passwordFile, `${PASSWORD}\n`);

@@ -133,8 +133,13 @@ export class KafkaTopics implements OnApplicationShutdown {
         // corrected password file is read again); anything else now and then.
         const refused = this.access.report(error);
         if (!refused && (attempt === 1 || attempt % 30 === 0)) {
+          // A broker that speaks only TLS or SASL just closes a plaintext connection.
+          const hint =
+            this.config.kafkaTls || this.config.kafkaSasl
+              ? ''
+              : ' (if the brokers require TLS or SASL, set KAFKA_SSL and KAFKA_SASL_*)';
           this.logger.warn(
-            `Kafka at ${this.config.kafkaBrokers.join(',')} not reachable (${String(error)}); serving reads, writes answer 503; still trying`,
+            `Kafka at ${this.config.kafkaBrokers.join(',')} not reachable (${String(error)})${hint}; serving reads, writes answer 503; still trying`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
