@@ -181,8 +181,13 @@ export class KafkaProjectionServer extends ServerKafka {
   ): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
-    // Fetched before this partition's stored position was checked: nothing applied, fetched again.
-    if (!this.resumed.has(`${batch.topic}:${batch.partition}`)) return;
+    // Fetched before this partition's stored position was checked, or before a seek took
+    // effect: nothing applied, fetched again from where the seek says.
+    if (
+      !this.resumed.has(`${batch.topic}:${batch.partition}`) ||
+      payload.isStale()
+    )
+      return;
     const admission = this.guard.admit(
       batch.topic,
       batch.partition,

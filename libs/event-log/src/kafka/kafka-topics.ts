@@ -121,7 +121,11 @@ export class KafkaTopics implements OnApplicationShutdown {
                   .join(', ')})`,
               );
           }
-          await this.warnAboutRetention(admin, topics);
+          await this.warnAboutRetention(admin, topics).catch((error: unknown) =>
+            this.logger.warn(
+              `Could not read the retention of ${topics.join(', ')}: ${String(error)}`,
+            ),
+          );
         } finally {
           await admin.disconnect();
         }
