@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { InvalidConfigurationError, NodeConfig } from '@clusterlite/core';
 import { configureNode, logLevelsFor } from './configure-node.js';
 import { NodeModule } from './node.module.js';
+import { bootstrapFromPeerIfNeeded } from './snapshot/bootstrap-from-peer.js';
 
 function loadConfig(): NodeConfig {
   try {
@@ -17,6 +18,7 @@ function loadConfig(): NodeConfig {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  await bootstrapFromPeerIfNeeded(config);
   const app = await NestFactory.create<NestExpressApplication>(
     NodeModule.register(config),
     {

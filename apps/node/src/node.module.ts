@@ -20,6 +20,7 @@ import {
   REPLICATION_METRIC_PROVIDERS,
   ReplicationMetrics,
 } from './metrics/replication-metrics.js';
+import { SnapshotModule } from './snapshot/snapshot.module.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
@@ -48,6 +49,7 @@ export class NodeModule {
         CommandModule,
         ProjectionModule,
         ConsoleModule,
+        SnapshotModule,
         TerminusModule,
         PrometheusModule.register({
           path: '/_cluster/metrics',

@@ -12,3 +12,4 @@ export * from './storage/sqlite-writer.js';
 export * from './kafka/kafka-options.js';
 export * from './storage/embedded-event-log.js';
 export * from './core.module.js';
+export * from './storage/snapshot-file.js';

@@ -16,6 +16,8 @@ import {
   InvalidPreconditionError,
   PositionWaitTimeoutError,
   PreconditionFailedError,
+  SnapshotInProgressError,
+  SnapshotUnavailableError,
   UnsupportedMediaTypeError,
 } from '../errors/domain-errors.js';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from './problem-details.js';
@@ -97,6 +99,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         HttpStatus.SERVICE_UNAVAILABLE,
         'event-log-unavailable',
         'Event log unavailable',
+        exception.message,
+      );
+    }
+    if (exception instanceof SnapshotInProgressError) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'snapshot-in-progress',
+        'Snapshot in progress',
+        exception.message,
+      );
+    }
+    if (exception instanceof SnapshotUnavailableError) {
+      return problem(
+        HttpStatus.CONFLICT,
+        'snapshot-unavailable',
+        'Snapshot unavailable',
         exception.message,
       );
     }
