@@ -14,6 +14,8 @@ export interface NodeProcessOptions {
   dbPath?: string;
   port?: number;
   env?: Record<string, string>;
+  /** What `start` waits for (default ready); `spawned`: only that the process runs. */
+  until?: Readiness | 'spawned';
 }
 
 /** live: the node serves HTTP from its file; ready: it also reaches and consumes the log. */
@@ -56,7 +58,7 @@ export class NodeProcess {
       join(dir, 'node.log'),
       env,
     );
-    await node.launch();
+    await node.launch(options.until);
     return node;
   }
 
@@ -94,7 +96,7 @@ export class NodeProcess {
     }
   }
 
-  private async launch(until: Readiness = 'ready'): Promise<void> {
+  private async launch(until: Readiness | 'spawned' = 'ready'): Promise<void> {
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,6 +105,7 @@ export class NodeProcess {
     const log = (chunk: Buffer) => appendFileSync(this.logFile, chunk);
     child.stdout?.on('data', log);
     child.stderr?.on('data', log);
+    if (until === 'spawned') return;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;

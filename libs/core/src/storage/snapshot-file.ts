@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -250,10 +250,16 @@ export async function downloadSnapshot(
   targetPath: string,
 ): Promise<SnapshotContents> {
   const partial = `${targetPath}.download`;
+  await mkdir(dirname(targetPath), { recursive: true });
   await rm(partial, { force: true });
   const url = snapshotUrl(from);
   const response = await fetch(url, {
     headers: { Accept: SNAPSHOT_CONTENT_TYPE },
+  }).catch((error: unknown) => {
+    const cause = error instanceof Error ? error.cause : undefined;
+    throw new InvalidSnapshotError(
+      `${url.href} did not answer: ${cause instanceof Error ? cause.message : String(error)}`,
+    );
   });
   if (!response.ok || !response.body) {
     const detail = (await response.text().catch(() => '')).slice(0, 300);
