@@ -9,7 +9,7 @@
  *   4. run B: the same file, the same backlog, and `GET /_cluster/snapshot` downloaded while it
  *      applies: the apply rate inside the snapshot window is compared with run A's.
  *
- *   --events <n>   backlog per run (default 300,000)   --rows <n>  pre-filled rows (default 1,000,000)
+ *   --events <n>   backlog per run (default 50,000)   --rows <n>  pre-filled rows (default 1,000,000)
  * Writes bench/results/snapshot.json.
  */
 import { Kafka, logLevel } from 'kafkajs';
@@ -24,7 +24,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -47,7 +47,7 @@ const HERE = import.meta.dirname;
 const NODE_MAIN = resolve(HERE, '../dist/apps/node/main.js');
 const { values } = parseArgs({
   options: {
-    events: { type: 'string', default: '300000' },
+    events: { type: 'string', default: '50000' },
     rows: { type: 'string', default: '1000000' },
   },
 });
@@ -56,6 +56,11 @@ const ROWS = Number(values.rows);
 const work = mkdtempSync(join(tmpdir(), 'clusterlite-bench-snapshot-'));
 const prefix = `bsnap${Date.now().toString(36)}`;
 const topic = `${prefix}.users`;
+/** Node processes of this run: never left behind, whatever ends the script. */
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 /** @param {string} path @param {(db: sqlite3.Database) => Promise<any>} fn */
 async function withDb(path, fn) {
@@ -90,6 +95,8 @@ async function startNode(brokers, dbPath, name) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const url = `http://127.0.0.1:${port}`;
@@ -224,6 +231,10 @@ async function applyRun(brokers, filled, name, snapshot) {
 
 await ensureKafkaJars();
 const broker = await startKafkaBroker({ dataDir: join(work, 'kafka') });
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM']))
+  process.once(signal, () => {
+    void broker.kill().finally(() => process.exit(130));
+  });
 try {
   const kafka = new Kafka({
     brokers: [broker.brokers],
@@ -253,6 +264,8 @@ try {
   progress(`  ${JSON.stringify(withSnapshot)}`);
   const report = {
     at: new Date().toISOString(),
+    loadAverage: os.loadavg().map((load) => round(load, 1)),
+    cpus: os.cpus().length,
     rows: ROWS,
     backlogEvents: EVENTS,
     withoutSnapshot: without,

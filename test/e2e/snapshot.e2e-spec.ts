@@ -1,11 +1,13 @@
 import { verifySnapshot } from '@clusterlite/core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { Response } from 'supertest';
 import { SnapshotService } from '../../apps/node/src/snapshot/snapshot.service.js';
-import { useEmbeddedNode } from '../support/embedded-node.js';
+import { eventually, useEmbeddedNode } from '../support/embedded-node.js';
 
 /** Collects a response body as bytes (supertest parses only text types by default). */
 function binary(
@@ -106,6 +108,31 @@ describe('GET /_cluster/snapshot, embedded mode', () => {
       .buffer(true)
       .parse(binary)
       .expect(200);
+  });
+
+  it('frees the slot when a client goes away in the middle of a download', async () => {
+    const server = node.app.getHttpServer();
+    if (!server.listening)
+      await new Promise<void>((listening) =>
+        server.listen(0, '127.0.0.1', listening),
+      );
+    const { port } = server.address() as AddressInfo;
+    const firstBytes = await new Promise<number>((resolve, reject) =>
+      get(`http://127.0.0.1:${port}/_cluster/snapshot`, (response) => {
+        response.once('data', (chunk: Buffer) => {
+          response.destroy();
+          resolve(chunk.length);
+        });
+      }).once('error', reject),
+    );
+    expect(firstBytes).toBeGreaterThan(0);
+    await eventually(async () => {
+      await node.http
+        .get('/_cluster/snapshot')
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
+    });
   });
 
   it('refuses a file whose rows no longer match the checksums it carries', async () => {

@@ -54,8 +54,15 @@ export class SnapshotController {
       await rm(path, { force: true });
       const { size } = await file.stat();
       const stream = file.createReadStream();
-      // Free once the file is read (before the client has the last byte), or when the client goes.
+      // Free once the file is read (before the client has the last byte), or when the client
+      // goes, even before the stream was piped to it.
       stream.once('end', release).once('close', release);
+      const abandon = () => {
+        release();
+        stream.destroy();
+      };
+      response.once('close', abandon);
+      if (response.destroyed) abandon();
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       response.setHeader(
         SNAPSHOT_POSITIONS_HEADER,
