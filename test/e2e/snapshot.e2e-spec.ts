@@ -1,5 +1,5 @@
 import { verifySnapshot } from '@clusterlite/core';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,5 +153,42 @@ describe('GET /_cluster/snapshot, embedded mode', () => {
     await expect(verifySnapshot(file)).rejects.toThrow(
       /does not match the checksums it carries \(tables: users\)/,
     );
+  });
+});
+
+describe('Scheduled snapshots, embedded mode', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'snapshot-dir-'));
+  const node = useEmbeddedNode({
+    NODE_ID: 'sched',
+    SNAPSHOT_DIR: folder,
+    SNAPSHOT_INTERVAL: '1',
+    SNAPSHOT_KEEP: '2',
+  });
+
+  it('writes a verified snapshot to SNAPSHOT_DIR every interval and keeps the last SNAPSHOT_KEEP', async () => {
+    await node.http
+      .put('/users/sam')
+      .set('Prefer', 'return=representation')
+      .send({ name: 'Sam', email: 'sam@example.com' })
+      .expect(201);
+    const names = await eventually(async () => {
+      const written = readdirSync(folder).filter((name) =>
+        name.endsWith('.sqlite'),
+      );
+      expect(written.length).toBe(2);
+      // Later snapshots than the write above: the oldest ones were pruned.
+      expect(
+        (await usersIn(join(folder, written.sort()[0]))).map((row) => row.id),
+      ).toEqual(['sam']);
+      return written;
+    }, 20_000);
+    for (const name of names) {
+      expect(name).toMatch(/^clusterlite-sched-[\dT-]+Z\.sqlite$/);
+      const verified = await verifySnapshot(join(folder, name));
+      expect(verified.positions.length).toBeGreaterThan(0);
+    }
+    expect(
+      readdirSync(folder).filter((name) => name.endsWith('.partial')),
+    ).toEqual([]);
   });
 });
