@@ -14,8 +14,8 @@ export interface NodeProcessOptions {
   dbPath?: string;
   port?: number;
   env?: Record<string, string>;
-  /** Return once the node is live (serves HTTP) instead of ready (default). */
-  until?: Readiness;
+  /** What `start` waits for (default ready); `spawned`: only that the process runs. */
+  until?: Readiness | 'spawned';
   /** Runs the node through this command, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
   wrapper?: string[];
   /** Address the test reaches the node at (default 127.0.0.1). */
@@ -104,7 +104,7 @@ export class NodeProcess {
     }
   }
 
-  private async launch(until: Readiness = 'ready'): Promise<void> {
+  private async launch(until: Readiness | 'spawned' = 'ready'): Promise<void> {
     const [command, ...args] = [...this.wrapper, process.execPath, MAIN];
     const child = spawn(command, args, {
       env: { ...process.env, ...this.env },
@@ -114,6 +114,7 @@ export class NodeProcess {
     const log = (chunk: Buffer) => appendFileSync(this.logFile, chunk);
     child.stdout?.on('data', log);
     child.stderr?.on('data', log);
+    if (until === 'spawned') return;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;

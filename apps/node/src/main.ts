@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { InvalidConfigurationError, NodeConfig } from '@clusterlite/core';
 import { announceNode } from './configure-node.js';
 import { createNodeApp } from './create-node-app.js';
+import { bootstrapFromPeerIfNeeded } from './snapshot/bootstrap-from-peer.js';
 
 function loadConfig(): NodeConfig {
   try {
@@ -15,6 +16,7 @@ function loadConfig(): NodeConfig {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  await bootstrapFromPeerIfNeeded(config);
   const app = await createNodeApp(config);
   await app.listen(config.port);
   announceNode(config, config.port);

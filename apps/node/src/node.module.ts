@@ -24,6 +24,7 @@ import {
   REPLICATION_METRIC_PROVIDERS,
   ReplicationMetrics,
 } from './metrics/replication-metrics.js';
+import { SnapshotModule } from './snapshot/snapshot.module.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
@@ -65,6 +66,7 @@ export class NodeModule {
           imports: [registry, command, projection],
         }),
         ConsoleModule.register({ imports: [registry] }),
+        SnapshotModule,
         // A failed check is answered to the caller (problem details); logging it too would print
         // an error on every readiness poll while a node starts.
         TerminusModule.forRoot({ logger: false }),

@@ -14,3 +14,4 @@ export * from './storage/sqlite-errors.js';
 export * from './storage/sqlite-writer.js';
 export * from './core.module.js';
 export * from './storage/sqlite.module.js';
+export * from './storage/snapshot-file.js';

@@ -18,6 +18,8 @@ import {
   NodeNotReadyError,
   PositionWaitTimeoutError,
   PreconditionFailedError,
+  SnapshotInProgressError,
+  SnapshotUnavailableError,
   UnsupportedMediaTypeError,
   EventNotSeenError,
   EventOutcomeUnknownError,
@@ -148,6 +150,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'Event not seen on this node',
         exception.message,
         { eventId: exception.eventId },
+      );
+    }
+    if (exception instanceof SnapshotInProgressError) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'snapshot-in-progress',
+        'Snapshot in progress',
+        exception.message,
+      );
+    }
+    if (exception instanceof SnapshotUnavailableError) {
+      return problem(
+        HttpStatus.CONFLICT,
+        'snapshot-unavailable',
+        'Snapshot unavailable',
+        exception.message,
       );
     }
     if (exception instanceof PositionWaitTimeoutError) {

@@ -1,4 +1,8 @@
-import { InvalidConfigurationError, NodeConfig } from './node-config.js';
+import {
+  InvalidConfigurationError,
+  NodeConfig,
+  durationMs,
+} from './node-config.js';
 
 describe(NodeConfig.name, () => {
   it('defaults to one embedded node on port 8082 with a file under data/', () => {
@@ -51,6 +55,10 @@ describe(NodeConfig.name, () => {
     ['KAFKA_BROKERS', 'localhost'],
     ['WRITE_TIMEOUT_MS', '5'],
     ['KAFKA_MIN_INSYNC_REPLICAS', '2'],
+    ['BOOTSTRAP_FROM', 'node-1:8082'],
+    ['BOOTSTRAP_FROM', 'ftp://node-1/'],
+    ['SNAPSHOT_INTERVAL', 'hourly'],
+    ['SNAPSHOT_KEEP', '0'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,
@@ -58,5 +66,28 @@ describe(NodeConfig.name, () => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       new RegExp(name),
     );
+  });
+
+  it('bootstraps from a peer URL in cluster mode and schedules snapshots from a duration', () => {
+    const config = NodeConfig.fromEnvironment({
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      BOOTSTRAP_FROM: 'http://node-1:8082',
+      SNAPSHOT_DIR: '/backups',
+      SNAPSHOT_INTERVAL: '15m',
+      SNAPSHOT_KEEP: '3',
+    });
+    expect(config).toMatchObject({
+      bootstrapFrom: 'http://node-1:8082',
+      snapshotDir: '/backups',
+      snapshotIntervalMs: 900_000,
+      snapshotKeep: 3,
+    });
+    expect(durationMs('90')).toBe(90_000);
+  });
+
+  it('refuses BOOTSTRAP_FROM without KAFKA_BROKERS, naming it', () => {
+    expect(() =>
+      NodeConfig.fromEnvironment({ BOOTSTRAP_FROM: 'http://127.0.0.1:8082' }),
+    ).toThrow(/BOOTSTRAP_FROM needs KAFKA_BROKERS/);
   });
 });

@@ -2,6 +2,7 @@ import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsUrl,
   IsOptional,
   IsString,
   Matches,
@@ -19,6 +20,17 @@ import {
   type KafkaSecurityVariables,
   type KafkaTlsSettings,
 } from './kafka-security.js';
+
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `90`, `90s`, `15m`, `1h`, `500ms` in milliseconds (a bare number is seconds). */
+export function durationMs(value: string): number {
+  const [, amount, unit = 's'] = DURATION.exec(value) ?? [];
+  return (
+    Number(amount) * DURATION_UNIT_MS[unit as keyof typeof DURATION_UNIT_MS]
+  );
+}
 
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 
@@ -152,6 +164,38 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   CORS_ORIGIN = '*';
 
   @IsOptional()
+  @IsUrl(
+    {
+      protocols: ['http', 'https'],
+      require_protocol: true,
+      require_tld: false,
+    },
+    {
+      message:
+        'BOOTSTRAP_FROM must be the http(s) URL of a peer node or of nginx, e.g. http://127.0.0.1:8082',
+    },
+  )
+  BOOTSTRAP_FROM?: string;
+
+  @IsOptional()
+  @IsString()
+  SNAPSHOT_DIR?: string;
+
+  @IsOptional()
+  @Matches(DURATION, {
+    message:
+      'SNAPSHOT_INTERVAL must be a duration such as 900 (seconds), 15m or 1h',
+  })
+  SNAPSHOT_INTERVAL = '1h';
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SNAPSHOT_KEEP = 24;
+
+  @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -196,6 +240,10 @@ export function validateEnvironment(
     problems.push(
       `KAFKA_MIN_INSYNC_REPLICAS (${env.KAFKA_MIN_INSYNC_REPLICAS}) cannot exceed KAFKA_REPLICATION_FACTOR (${env.KAFKA_REPLICATION_FACTOR}): no write could be acknowledged`,
     );
+  if (env.BOOTSTRAP_FROM && !env.KAFKA_BROKERS)
+    problems.push(
+      'BOOTSTRAP_FROM needs KAFKA_BROKERS: a node built from a snapshot catches up from the log',
+    );
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
 }
@@ -225,6 +273,12 @@ export class NodeConfig {
   readonly bodyLimit: string;
   readonly corsOrigin: string;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  /** Base URL of a peer (or nginx) to copy a snapshot from when this node has no file yet. */
+  readonly bootstrapFrom: string | null;
+  /** Folder of scheduled snapshots, or null when the node takes none on its own. */
+  readonly snapshotDir: string | null;
+  readonly snapshotIntervalMs: number;
+  readonly snapshotKeep: number;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -254,6 +308,13 @@ export class NodeConfig {
     this.bodyLimit = env.BODY_LIMIT;
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;
+    this.bootstrapFrom = env.BOOTSTRAP_FROM ?? null;
+    this.snapshotDir = env.SNAPSHOT_DIR ?? null;
+    this.snapshotIntervalMs = Math.max(
+      1_000,
+      durationMs(env.SNAPSHOT_INTERVAL),
+    );
+    this.snapshotKeep = env.SNAPSHOT_KEEP;
   }
 
   static fromEnvironment(

@@ -126,3 +126,15 @@ export class NodeNotReadyError extends ClusterLiteError {
     );
   }
 }
+
+/** A snapshot is already being made on this node; one at a time keeps the disk and CPU for applying events. */
+export class SnapshotInProgressError extends ClusterLiteError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `This node is already making a snapshot; retry in ${retryAfterSeconds}s or ask another node`,
+    );
+  }
+}
+
+/** This node cannot make a snapshot of its storage (an in-memory database). */
+export class SnapshotUnavailableError extends ClusterLiteError {}

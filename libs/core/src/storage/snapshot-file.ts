@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import sqlite3, { type Database } from 'sqlite3';
+
+/*
+ * Snapshot files: consistent copies of a node's SQLite file that carry the checksums of their
+ * own tables. This module imports nothing relative and uses only erasable TypeScript, so
+ * `scripts/backup.mjs` runs it directly with Node's type stripping: one implementation of
+ * "make", "verify" and "download" for the node and for operators.
+ */
+
+/** The table, inside a snapshot file, holding the checksum of every other table in it. */
+export const SNAPSHOT_CHECKSUMS_TABLE = '_clusterlite_snapshot_checksums';
+const POSITIONS_TABLE = '_clusterlite_positions';
+
+export const SNAPSHOT_CONTENT_TYPE = 'application/vnd.sqlite3';
+export const SNAPSHOT_POSITIONS_HEADER = 'ClusterLite-Snapshot-Positions';
+export const SNAPSHOT_CHECKSUMS_HEADER = 'ClusterLite-Snapshot-Checksums';
+
+export interface SnapshotTableChecksum {
+  table: string;
+  rows: number;
+  /** SHA-256 of every row (all columns, SQL-quoted), in primary-key order. */
+  checksum: string;
+}
+
+/** What a snapshot covers: the rows of `_clusterlite_positions` (every column) and its tables' checksums. */
+export interface SnapshotContents {
+  positions: Record<string, unknown>[];
+  checksums: SnapshotTableChecksum[];
+}
+
+/** A snapshot file that is not whole, or a download that did not give one. */
+export class InvalidSnapshotError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidSnapshotError';
+  }
+}
+
+function openDatabase(path: string, mode: number): Promise<Database> {
+  return new Promise((resolve, reject) => {
+    const database: Database = new sqlite3.Database(path, mode, (error) =>
+      error ? reject(error) : resolve(database),
+    );
+  });
+}
+
+function closeDatabase(database: Database): Promise<void> {
+  return new Promise((resolve, reject) =>
+    database.close((error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function run(database: Database, sql: string, parameters: unknown[] = []) {
+  return new Promise<void>((resolve, reject) =>
+    database.run(sql, parameters, (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+}
+
+function rows<T>(database: Database, sql: string, parameters: unknown[] = []) {
+  return new Promise<T[]>((resolve, reject) =>
+    database.all(sql, parameters, (error, result: T[]) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+}
+
+/** Names read from the file's own schema, never from a request. */
+function quoted(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+async function withDatabase<T>(
+  path: string,
+  mode: number,
+  work: (database: Database) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(path, mode);
+  try {
+    return await work(database);
+  } finally {
+    await closeDatabase(database);
+  }
+}
+
+/** Rows hashed per chunk: SQLite joins them into one string, so JavaScript sees one row per chunk. */
+const CHECKSUM_CHUNK_ROWS = 2_000;
+
+/**
+ * Checksums of every table in the file but the checksum table itself, each over its rows in
+ * primary-key order (VACUUM may renumber rowids, so never rowid order), every value as SQL's
+ * `quote()` prints it. SQLite renders and joins the rows on its own thread, a chunk at a time:
+ * the event loop, which applies events meanwhile, only hashes strings.
+ */
+async function tableChecksums(
+  database: Database,
+): Promise<SnapshotTableChecksum[]> {
+  const tables = await rows<{ name: string }>(
+    database,
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name",
+    [SNAPSHOT_CHECKSUMS_TABLE],
+  );
+  const result: SnapshotTableChecksum[] = [];
+  for (const { name } of tables) {
+    const columns = await rows<{ name: string; pk: number }>(
+      database,
+      `PRAGMA table_info(${quoted(name)})`,
+    );
+    const keys = columns.filter((column) => column.pk > 0);
+    const order = (keys.length > 0 ? keys.sort((a, b) => a.pk - b.pk) : columns)
+      .map((column) => quoted(column.name))
+      .join(', ');
+    const row = columns
+      .map((column) => `quote(${quoted(column.name)})`)
+      .join(" || ',' || ");
+    const hash = createHash('sha256');
+    let count = 0;
+    await new Promise<void>((resolve, reject) =>
+      database.each(
+        `SELECT group_concat("row", char(10) ORDER BY "n") AS "chunk", count(*) AS "rows" ` +
+          `FROM (SELECT ${row} AS "row", row_number() OVER (ORDER BY ${order}) AS "n" FROM ${quoted(name)}) ` +
+          `GROUP BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS} ORDER BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS}`,
+        (error: Error | null, chunk: { chunk: string; rows: number }) => {
+          if (error) return;
+          count += chunk.rows;
+          hash.update(chunk.chunk).update('\n');
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    result.push({ table: name, rows: count, checksum: hash.digest('hex') });
+  }
+  return result;
+}
+
+async function positionsIn(
+  database: Database,
+): Promise<Record<string, unknown>[]> {
+  return rows(
+    database,
+    `SELECT * FROM ${quoted(POSITIONS_TABLE)} ORDER BY "topic", "partition"`,
+  );
+}
+
+/**
+ * Writes a consistent copy of the SQLite file at `sourcePath` to `targetPath` (which must not
+ * exist) with `VACUUM INTO` on a read-only connection of its own: in WAL mode that is one read
+ * transaction, so the node's writer goes on applying events meanwhile. Then records the
+ * checksum of every table inside the copy.
+ */
+export async function writeSnapshot(
+  sourcePath: string,
+  targetPath: string,
+): Promise<SnapshotContents> {
+  await withDatabase(sourcePath, sqlite3.OPEN_READONLY, (source) =>
+    run(source, 'VACUUM INTO ?', [targetPath]),
+  );
+  return withDatabase(targetPath, sqlite3.OPEN_READWRITE, async (snapshot) => {
+    // A node installed from a snapshot still holds the checksums of that one.
+    await run(
+      snapshot,
+      `DROP TABLE IF EXISTS ${quoted(SNAPSHOT_CHECKSUMS_TABLE)}`,
+    );
+    const checksums = await tableChecksums(snapshot);
+    await run(
+      snapshot,
+      `CREATE TABLE ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ("table" TEXT PRIMARY KEY, "rows" INTEGER NOT NULL, "checksum" TEXT NOT NULL)`,
+    );
+    for (const entry of checksums)
+      await run(
+        snapshot,
+        `INSERT INTO ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ("table", "rows", "checksum") VALUES (?, ?, ?)`,
+        [entry.table, entry.rows, entry.checksum],
+      );
+    return { positions: await positionsIn(snapshot), checksums };
+  });
+}
+
+/**
+ * Checks a snapshot file without changing it: SQLite's integrity check passes, it holds the
+ * node's positions, and every table matches the checksum the snapshot carries.
+ */
+export async function verifySnapshot(path: string): Promise<SnapshotContents> {
+  return withDatabase(path, sqlite3.OPEN_READONLY, async (snapshot) => {
+    const integrity = await rows<{ integrity_check: string }>(
+      snapshot,
+      'PRAGMA integrity_check',
+    ).catch((error: unknown) => {
+      throw new InvalidSnapshotError(
+        `${path} is not a SQLite database: ${String(error)}`,
+      );
+    });
+    const problems = integrity.map((row) => row.integrity_check);
+    if (problems.join() !== 'ok')
+      throw new InvalidSnapshotError(
+        `${path} failed PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}`,
+      );
+    const carried = await rows<SnapshotTableChecksum>(
+      snapshot,
+      `SELECT "table", "rows", "checksum" FROM ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ORDER BY "table"`,
+    ).catch(() => {
+      throw new InvalidSnapshotError(
+        `${path} is not a ClusterLite snapshot (no ${SNAPSHOT_CHECKSUMS_TABLE} table)`,
+      );
+    });
+    const actual = await tableChecksums(snapshot);
+    const expected = new Map(carried.map((entry) => [entry.table, entry]));
+    const mismatches = actual
+      .filter((entry) => {
+        const wanted = expected.get(entry.table);
+        return (
+          wanted?.checksum !== entry.checksum || wanted.rows !== entry.rows
+        );
+      })
+      .map((entry) => entry.table);
+    if (mismatches.length > 0 || carried.length !== actual.length)
+      throw new InvalidSnapshotError(
+        `${path} does not match the checksums it carries (tables: ${mismatches.join(', ') || 'missing ones'})`,
+      );
+    if (!actual.some((entry) => entry.table === POSITIONS_TABLE))
+      throw new InvalidSnapshotError(
+        `${path} holds no ${POSITIONS_TABLE} table`,
+      );
+    return { positions: await positionsIn(snapshot), checksums: actual };
+  });
+}
+
+async function fsync(path: string, flags: string): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The snapshot URL of a node or load balancer given by its base URL (or the full URL). */
+export function snapshotUrl(from: string): URL {
+  const url = new URL(from);
+  if (!url.pathname.endsWith('/_cluster/snapshot'))
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/_cluster/snapshot`;
+  return url;
+}
+
+/**
+ * Downloads a snapshot from a node (or nginx) to `<targetPath>.download`, flushes it to disk,
+ * verifies it, and only then renames it to `targetPath`: a process killed on the way leaves
+ * at most the `.download` file, never a half file at `targetPath`. Any SQLite `-wal`/`-shm`
+ * files left beside `targetPath` go first: they belong to no file that exists.
+ */
+export async function downloadSnapshot(
+  from: string,
+  targetPath: string,
+): Promise<SnapshotContents> {
+  const partial = `${targetPath}.download`;
+  await mkdir(dirname(targetPath), { recursive: true });
+  await rm(partial, { force: true });
+  const url = snapshotUrl(from);
+  const response = await fetch(url, {
+    headers: { Accept: SNAPSHOT_CONTENT_TYPE },
+  }).catch((error: unknown) => {
+    const cause = error instanceof Error ? error.cause : undefined;
+    throw new InvalidSnapshotError(
+      `${url.href} did not answer: ${cause instanceof Error ? cause.message : String(error)}`,
+    );
+  });
+  if (!response.ok || !response.body) {
+    const detail = (await response.text().catch(() => '')).slice(0, 300);
+    throw new InvalidSnapshotError(
+      `${url.href} answered ${response.status}${detail ? `: ${detail}` : ''}`,
+    );
+  }
+  try {
+    await pipeline(
+      Readable.fromWeb(response.body as ReadableStream<Uint8Array>),
+      (await open(partial, 'w')).createWriteStream(),
+    );
+    await fsync(partial, 'r+');
+    const contents = await verifySnapshot(partial);
+    await rm(`${targetPath}-wal`, { force: true });
+    await rm(`${targetPath}-shm`, { force: true });
+    await rename(partial, targetPath);
+    await fsync(dirname(targetPath), 'r');
+    return contents;
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
