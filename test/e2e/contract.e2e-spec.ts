@@ -69,6 +69,11 @@ interface ContractCase {
 }
 
 let node: EmbeddedNode;
+/** A node with API keys: the 401 and 403 answers. */
+let guarded: EmbeddedNode;
+const READ_KEY = 'contract-read-0123456789';
+const WRITE_KEY = 'contract-write-0123456789';
+const ADMIN_KEY = 'contract-admin-0123456789';
 /** A node that never waits for a position: every read-your-writes wait and every Prefer write answers 504. */
 let impatient: EmbeddedNode;
 let baseUrl: string;
@@ -442,10 +447,77 @@ function casesFor(table: SampleTable): ContractCase[] {
   return cases;
 }
 
+/** 401 without a key on every route of a table, 403 where a lower key is refused. */
+function accessCasesFor(table: SampleTable): ContractCase[] {
+  const list = `/${table}`;
+  const item = `/${table}/{id}`;
+  const as = (test: Test, key: string) =>
+    test.set('Authorization', `Bearer ${key}`);
+  const withoutKey: [HttpMethod, string, () => Test][] = [
+    ['post', list, () => guarded.http.post(list).send(validBody(table))],
+    ['get', list, () => guarded.http.get(list)],
+    ['get', `${list}/_changes`, () => guarded.http.get(`${list}/_changes`)],
+    ['get', item, () => guarded.http.get(`${list}/any`)],
+    ['get', `${item}/history`, () => guarded.http.get(`${list}/any/history`)],
+    ['put', item, () => guarded.http.put(`${list}/any`).send(validBody(table))],
+    [
+      'patch',
+      item,
+      () => guarded.http.patch(`${list}/any`).send(patchBody(table)),
+    ],
+    ['delete', item, () => guarded.http.delete(`${list}/any`)],
+  ];
+  return [
+    ...withoutKey.map(([method, path, send]) =>
+      contractCase(method, path, 401, 'no API key', send),
+    ),
+    contractCase('post', list, 403, 'read key writing', () =>
+      as(guarded.http.post(list), READ_KEY).send(validBody(table)),
+    ),
+    contractCase('put', item, 403, 'read key writing', () =>
+      as(guarded.http.put(`${list}/any`), READ_KEY).send(validBody(table)),
+    ),
+    contractCase('patch', item, 403, 'read key writing', () =>
+      as(guarded.http.patch(`${list}/any`), READ_KEY).send(patchBody(table)),
+    ),
+    contractCase('delete', item, 403, 'read key deleting', () =>
+      as(guarded.http.delete(`${list}/any`), READ_KEY),
+    ),
+    contractCase(
+      'get',
+      `${item}/history`,
+      403,
+      "write key reading a deleted row's history",
+      async () => {
+        const id = uniqueId(table);
+        await as(guarded.http.put(`${list}/${id}`), WRITE_KEY)
+          .set(PREFER)
+          .send(validBody(table));
+        await as(guarded.http.delete(`${list}/${id}`), WRITE_KEY).set(PREFER);
+        return as(guarded.http.get(`${list}/${id}/history`), WRITE_KEY);
+      },
+    ),
+  ];
+}
+
 const CASES: ContractCase[] = [
   ...SAMPLE_TABLES.flatMap(casesFor),
+  ...SAMPLE_TABLES.flatMap(accessCasesFor),
   contractCase('get', '/_cluster/status', 200, 'replica state', () =>
     node.http.get('/_cluster/status'),
+  ),
+  contractCase('get', '/_cluster/status', 401, 'no API key', () =>
+    guarded.http.get('/_cluster/status'),
+  ),
+  contractCase('get', '/_cluster/status', 403, 'write key', () =>
+    guarded.http
+      .get('/_cluster/status')
+      .set('Authorization', `Bearer ${WRITE_KEY}`),
+  ),
+  contractCase('get', '/_cluster/status', 200, 'admin key', () =>
+    guarded.http
+      .get('/_cluster/status')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`),
   ),
 ];
 
@@ -458,6 +530,9 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
       BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb`,
     });
     impatient = await startEmbeddedNode({ READ_WAIT_TIMEOUT_MS: '0' });
+    guarded = await startEmbeddedNode({
+      API_KEYS: `read:${READ_KEY},write:${WRITE_KEY},admin:${ADMIN_KEY}`,
+    });
     await node.app.listen(0, '127.0.0.1');
     baseUrl = await node.app.getUrl();
     document = (await node.http.get('/docs-json').expect(200)).body;
@@ -466,6 +541,7 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
 
   afterAll(async () => {
     await impatient?.close();
+    await guarded?.close();
     await node?.close();
   });
 

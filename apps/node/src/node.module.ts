@@ -13,6 +13,7 @@ import { ProjectionModule } from '@clusterlite/projection';
 import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AccessModule } from './access/access.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { ENTITIES } from './entities/index.js';
 import { HealthController } from './health/health.controller.js';
@@ -33,6 +34,7 @@ export class NodeModule {
       module: NodeModule,
       imports: [
         CoreModule.forRoot(config),
+        AccessModule.register(config),
         RegistryModule.forEntities(entities),
         TypeOrmModule.forRootAsync({
           inject: [EntityRegistry],

@@ -1,10 +1,11 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { NodeConfig } from './config/node-config.js';
+import { ResourceLimits } from './limits/resource-limits.js';
 import { EmbeddedEventLog } from './storage/embedded-event-log.js';
 import { SqliteWriter } from './storage/sqlite-writer.js';
 
 /**
- * The node's configuration and its SQLite writer, for every other module.
+ * The node's configuration, its SQLite writer and its resource limits, for every other module.
  * Needs a TypeORM `DataSource` (TypeOrmModule.forRoot*) beside it.
  */
 @Global()
@@ -17,8 +18,9 @@ export class CoreModule {
         { provide: NodeConfig, useValue: config },
         SqliteWriter,
         EmbeddedEventLog,
+        ResourceLimits,
       ],
-      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog],
+      exports: [NodeConfig, SqliteWriter, EmbeddedEventLog, ResourceLimits],
     };
   }
 }

@@ -1,4 +1,5 @@
 export * from './config/node-config.js';
+export * from './config/api-keys.js';
 export * from './errors/domain-errors.js';
 export * from './events/event-outcome.js';
 export * from './events/log-position.js';
@@ -12,3 +13,5 @@ export * from './storage/sqlite-writer.js';
 export * from './kafka/kafka-options.js';
 export * from './storage/embedded-event-log.js';
 export * from './core.module.js';
+export * from './http/request-principal.js';
+export * from './limits/resource-limits.js';

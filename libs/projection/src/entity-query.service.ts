@@ -209,11 +209,17 @@ export class EntityQueryService extends EntityQueries {
   async history(
     definition: EntityDefinition,
     id: string,
+    page: { limit: number; after: LogPosition | null },
   ): Promise<HistoryEntry[]> {
     const records = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
-        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? ORDER BY "offset"',
-      [definition.table, id],
+        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
+      [
+        definition.table,
+        id,
+        (page.after?.offset ?? -1n).toString(),
+        page.limit,
+      ],
     );
     return records.map((record) => ({
       eventId: record.eventId,

@@ -12,6 +12,7 @@ import {
 
 const HEARTBEAT_MS = 25_000;
 import {
+  AccessDeniedError,
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
   EventRejectedError,
@@ -21,6 +22,7 @@ import {
   LogPosition,
   NodeConfig,
   RequestValidationError,
+  principalOf,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -35,6 +37,7 @@ import {
 } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { validateCreateBody } from './body-validation.js';
+import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
 import {
   EntityCommands,
   EntityQueries,
@@ -239,19 +242,40 @@ export class EntityEndpoints {
     );
   }
 
+  /**
+   * A row's events, a page at a time (`limit`, then `after` from `Link: rel="next"`). With API
+   * keys, the history of a row that no longer exists is for admins only: it is the data the
+   * delete removed.
+   */
   async history(
     definition: EntityDefinition,
     id: string,
     query: Record<string, unknown>,
     request: Request,
+    response: Response,
   ) {
-    await this.waitForRequestedPosition(
-      onlyParameter(query, 'position'),
-      request,
+    const page = parseHistoryQuery(
+      query,
+      this.config.topicFor(definition.table),
     );
-    const entries = await this.queries.history(definition, checkId(id));
-    if (entries.length === 0)
+    await this.waitForRequestedPosition(page.position, request);
+    const entries = await this.queries.history(definition, checkId(id), page);
+    if (entries.length === 0 && !page.after)
       throw new EntityNotFoundError(definition.table, id);
+    const { role } = principalOf(request);
+    if (role !== 'admin' && !(await this.queries.findOne(definition, id))) {
+      throw new AccessDeniedError(
+        'admin',
+        role,
+        `Row "${id}" was deleted; the history of a deleted row is for admin keys only`,
+      );
+    }
+    if (entries.length === page.limit) {
+      response.setHeader(
+        'Link',
+        `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`,
+      );
+    }
     return entries;
   }
 

@@ -63,10 +63,11 @@ export abstract class EntityQueries {
   abstract outcomeOf(eventId: string): Promise<EventOutcome | null>;
   /** The first request made with an `Idempotency-Key`, once this node has applied it. */
   abstract idempotentRequest(key: string): Promise<IdempotentRequest | null>;
-  /** Events that made a row, oldest first, with their outcomes. */
+  /** Events that made a row, oldest first, with their outcomes: at most `limit`, after `after`. */
   abstract history(
     definition: EntityDefinition,
     id: string,
+    page: { limit: number; after: LogPosition | null },
   ): Promise<HistoryEntry[]>;
   /**
    * Every change this node applies to `definition`'s table from now on, with the row after it.

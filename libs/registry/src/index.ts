@@ -10,3 +10,4 @@ export * from './replicated-entity.decorator.js';
 export * from './list-query.js';
 export * from './body-validation.js';
 export * from './validation-docs.js';
+export * from './history-query.js';

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { consolePage } from './console.page.js';
 import { CONSOLE_SCRIPT } from './console.script.js';
 import { CONSOLE_STYLES } from './console.styles.js';
+import { Public } from '../access/access-policy.js';
 
 /** Everything the page loads comes from this node: no CDN, nothing inline. */
 const CONTENT_SECURITY_POLICY = [
@@ -23,6 +24,7 @@ const CONTENT_SECURITY_POLICY = [
  * node under a prefix no table name can take. The page names the node that
  * served it; the script reads everything else from the REST API.
  */
+@Public()
 @ApiExcludeController()
 @Controller()
 export class ConsoleController {

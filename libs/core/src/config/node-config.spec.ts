@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidConfigurationError, NodeConfig } from './node-config.js';
 
 describe(NodeConfig.name, () => {
@@ -42,4 +45,43 @@ describe(NodeConfig.name, () => {
       new RegExp(name),
     );
   });
+
+  it('is open without API_KEYS, and requires keys with it', () => {
+    expect(NodeConfig.fromEnvironment({}).apiKeys.enabled).toBe(false);
+    const config = NodeConfig.fromEnvironment({
+      API_KEYS: 'read:reader-0123456789abcdef, admin:admin-0123456789abcdef',
+    });
+    expect(config.apiKeys.size).toBe(2);
+    expect(config.apiKeys.roleOf('admin-0123456789abcdef')).toBe('admin');
+  });
+
+  it('reads API_KEYS_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clusterlite-keys-'));
+    const file = join(dir, 'keys');
+    writeFileSync(file, 'write:writer-0123456789abcdef\n');
+    expect(
+      NodeConfig.fromEnvironment({ API_KEYS_FILE: file }).apiKeys.roleOf(
+        'writer-0123456789abcdef',
+      ),
+    ).toBe('write');
+    expect(() =>
+      NodeConfig.fromEnvironment({ API_KEYS_FILE: join(dir, 'missing') }),
+    ).toThrow(/API_KEYS_FILE cannot be read: ENOENT/);
+  });
+
+  it('stops on a bad key, naming API_KEYS but not the token', () => {
+    const attempt = () =>
+      NodeConfig.fromEnvironment({ API_KEYS: 'root:secret-0123456789abcdef' });
+    expect(attempt).toThrow(/API_KEYS entry 1/);
+    expect(attempt).not.toThrow(/secret/);
+  });
+
+  it.each(['RATE_LIMIT_RPS', 'MAX_CHANGE_FEEDS', 'MAX_BODY_KEYS', 'MAX_COUNT'])(
+    'stops with a message naming %s when it is not a number',
+    (name) => {
+      expect(() => NodeConfig.fromEnvironment({ [name]: 'lots' })).toThrow(
+        new RegExp(name),
+      );
+    },
+  );
 });

@@ -9,7 +9,9 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKeyStore, parseApiKeys, type Role } from './api-keys.js';
 
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 
@@ -80,6 +82,61 @@ export class EnvironmentVariables {
   @IsString()
   CORS_ORIGIN = '*';
 
+  /** `role:token` entries (read, write, admin), comma-separated. Unset: the node is open. */
+  @IsOptional()
+  @IsString()
+  API_KEYS?: string;
+
+  /** A file with the same entries, one a line. */
+  @IsOptional()
+  @IsString()
+  API_KEYS_FILE?: string;
+
+  /** Requests per second per client (token, else address); 0 turns the limit off. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_RPS = 0;
+
+  /** Open change feeds on this node, all clients together. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_CHANGE_FEEDS = 1_000;
+
+  /** Open change feeds per client (token, else address). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_CHANGE_FEEDS_PER_CLIENT = 32;
+
+  /** Keys per JSON object in a request body. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(100_000)
+  MAX_BODY_KEYS = 256;
+
+  /** Rows `count=true` counts at most; past it X-Total-Count is capped. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  MAX_COUNT = 100_000;
+
+  /** Express `trust proxy`: whose X-Forwarded-For names the client (rate limits, feeds per client). */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY = 'loopback';
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
@@ -107,19 +164,44 @@ export function validateEnvironment(
     exposeDefaultValues: true,
   });
   const errors = validateSync(env, { skipMissingProperties: false });
-  if (errors.length > 0) {
-    throw new InvalidConfigurationError(
-      errors.map((error) => {
-        const given = set[error.property];
-        // The last constraint is the outermost decorator: the type check before the range.
-        const message =
-          Object.values(error.constraints ?? {}).at(-1) ??
-          `${error.property} is invalid`;
-        return `${message} (got ${JSON.stringify(given)})`;
-      }),
-    );
-  }
+  const problems = errors.map((error) => {
+    const given = set[error.property];
+    // The last constraint is the outermost decorator: the type check before the range.
+    const message =
+      Object.values(error.constraints ?? {}).at(-1) ??
+      `${error.property} is invalid`;
+    return `${message} (got ${JSON.stringify(given)})`;
+  });
+  problems.push(...apiKeyProblems(env));
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
+}
+
+/** Checks API_KEYS / API_KEYS_FILE without ever quoting a token. */
+function apiKeyProblems(env: EnvironmentVariables): string[] {
+  if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined)
+    return ['set API_KEYS or API_KEYS_FILE, not both'];
+  return apiKeysOf(env).problems;
+}
+
+function apiKeysOf(env: EnvironmentVariables): {
+  keys: Map<string, Role>;
+  problems: string[];
+} {
+  if (env.API_KEYS !== undefined) return parseApiKeys(env.API_KEYS, 'API_KEYS');
+  if (env.API_KEYS_FILE === undefined) return { keys: new Map(), problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(env.API_KEYS_FILE, 'utf8');
+  } catch (error) {
+    return {
+      keys: new Map(),
+      problems: [
+        `API_KEYS_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (got ${JSON.stringify(env.API_KEYS_FILE)})`,
+      ],
+    };
+  }
+  return parseApiKeys(text, 'API_KEYS_FILE');
 }
 
 export type NodeMode = 'cluster' | 'embedded';
@@ -137,6 +219,14 @@ export class NodeConfig {
   readonly bodyLimit: string;
   readonly corsOrigin: string;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  /** The accepted API keys; none means access control is off. */
+  readonly apiKeys: ApiKeyStore;
+  readonly rateLimitRps: number;
+  readonly maxChangeFeeds: number;
+  readonly maxChangeFeedsPerClient: number;
+  readonly maxBodyKeys: number;
+  readonly maxCount: number;
+  readonly trustProxy: string;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -150,6 +240,13 @@ export class NodeConfig {
     this.bodyLimit = env.BODY_LIMIT;
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;
+    this.apiKeys = new ApiKeyStore(apiKeysOf(env).keys);
+    this.rateLimitRps = env.RATE_LIMIT_RPS;
+    this.maxChangeFeeds = env.MAX_CHANGE_FEEDS;
+    this.maxChangeFeedsPerClient = env.MAX_CHANGE_FEEDS_PER_CLIENT;
+    this.maxBodyKeys = env.MAX_BODY_KEYS;
+    this.maxCount = env.MAX_COUNT;
+    this.trustProxy = env.TRUST_PROXY;
   }
 
   static fromEnvironment(

@@ -95,3 +95,43 @@ export class IdempotencyKeyReusedError extends ClusterLiteError {
     super(`Idempotency-Key "${key}" was already used for a different request`);
   }
 }
+
+/** No credentials, or a token no key has, on a route that needs a role. */
+export class AuthenticationRequiredError extends ClusterLiteError {
+  constructor(readonly tokenGiven: boolean) {
+    super(
+      tokenGiven
+        ? 'The bearer token is not a key of this node'
+        : 'This node requires an API key: send Authorization: Bearer <token>',
+    );
+  }
+}
+
+/** A known key whose role does not include the one the route needs. */
+export class AccessDeniedError extends ClusterLiteError {
+  constructor(
+    readonly required: string,
+    readonly role: string,
+    detail?: string,
+  ) {
+    super(
+      detail ??
+        `This route needs the ${required} role; the key presented has ${role}`,
+    );
+  }
+}
+
+/**
+ * A bounded resource is used up: a client's share (429) or the whole node's
+ * (503). `limit` names the limit, for the problem type and the metric.
+ */
+export class ResourceLimitError extends ClusterLiteError {
+  constructor(
+    readonly limit: string,
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
