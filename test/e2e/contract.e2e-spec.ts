@@ -5,6 +5,7 @@ import {
   startEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
+import { eventually } from '../support/eventually.js';
 import {
   OpenApiContract,
   label,
@@ -74,6 +75,40 @@ let guarded: EmbeddedNode;
 const READ_KEY = 'contract-read-0123456789';
 const WRITE_KEY = 'contract-write-0123456789';
 const ADMIN_KEY = 'contract-admin-0123456789';
+let guardedUrl: string;
+
+/**
+ * Sends `request` while `keys` each hold a change feed of the guarded node open,
+ * then hangs those up. Opening is retried: the slots of earlier cases' feeds
+ * are freed once the node sees them close.
+ */
+async function whileFeedsOpen(
+  table: SampleTable,
+  keys: string[],
+  request: () => Test,
+): Promise<Response> {
+  const held: AbortController[] = [];
+  try {
+    for (const key of keys) {
+      await eventually(async () => {
+        const controller = new AbortController();
+        const response = await fetch(`${guardedUrl}/${table}/_changes`, {
+          headers: {
+            Accept: 'text/event-stream',
+            Authorization: `Bearer ${key}`,
+          },
+          signal: controller.signal,
+        });
+        if (response.status === 200) held.push(controller);
+        else controller.abort();
+        expect(response.status).toBe(200);
+      });
+    }
+    return await request();
+  } finally {
+    for (const controller of held) controller.abort();
+  }
+}
 /** A node that never waits for a position: every read-your-writes wait and every Prefer write answers 504. */
 let impatient: EmbeddedNode;
 let baseUrl: string;
@@ -471,6 +506,26 @@ function accessCasesFor(table: SampleTable): ContractCase[] {
     ...withoutKey.map(([method, path, send]) =>
       contractCase(method, path, 401, 'no API key', send),
     ),
+    contractCase(
+      'get',
+      `${list}/_changes`,
+      429,
+      'a second feed of one client (MAX_CHANGE_FEEDS_PER_CLIENT=1)',
+      () =>
+        whileFeedsOpen(table, [READ_KEY], () =>
+          as(guarded.http.get(`${list}/_changes`), READ_KEY),
+        ),
+    ),
+    contractCase(
+      'get',
+      `${list}/_changes`,
+      503,
+      'a feed past the node total (MAX_CHANGE_FEEDS=2)',
+      () =>
+        whileFeedsOpen(table, [READ_KEY, WRITE_KEY], () =>
+          as(guarded.http.get(`${list}/_changes`), ADMIN_KEY),
+        ),
+    ),
     contractCase('post', list, 403, 'read key writing', () =>
       as(guarded.http.post(list), READ_KEY).send(validBody(table)),
     ),
@@ -532,7 +587,11 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
     impatient = await startEmbeddedNode({ READ_WAIT_TIMEOUT_MS: '0' });
     guarded = await startEmbeddedNode({
       API_KEYS: `read:${READ_KEY},write:${WRITE_KEY},admin:${ADMIN_KEY}`,
+      MAX_CHANGE_FEEDS: '2',
+      MAX_CHANGE_FEEDS_PER_CLIENT: '1',
     });
+    await guarded.app.listen(0, '127.0.0.1');
+    guardedUrl = await guarded.app.getUrl();
     await node.app.listen(0, '127.0.0.1');
     baseUrl = await node.app.getUrl();
     document = (await node.http.get('/docs-json').expect(200)).body;

@@ -87,6 +87,7 @@ export async function configureNode(
       'Link',
       'Retry-After',
       'X-Total-Count',
+      'X-Total-Count-Capped',
       'Idempotent-Replayed',
       POSITION_HEADER,
       'Preference-Applied',

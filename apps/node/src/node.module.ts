@@ -21,6 +21,10 @@ import {
   REPLICATION_METRIC_PROVIDERS,
   ReplicationMetrics,
 } from './metrics/replication-metrics.js';
+import {
+  LIMIT_METRIC_PROVIDERS,
+  LimitMetrics,
+} from './metrics/limit-metrics.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
@@ -62,7 +66,12 @@ export class NodeModule {
         }),
       ],
       controllers: [StatusController, HealthController],
-      providers: [...REPLICATION_METRIC_PROVIDERS, ReplicationMetrics],
+      providers: [
+        ...REPLICATION_METRIC_PROVIDERS,
+        ReplicationMetrics,
+        ...LIMIT_METRIC_PROVIDERS,
+        LimitMetrics,
+      ],
     };
   }
 }

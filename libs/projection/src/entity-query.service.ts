@@ -27,8 +27,7 @@ import {
   defer,
   filter,
   finalize,
-  from,
-  type Observable,
+  Observable,
 } from 'rxjs';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
@@ -61,6 +60,7 @@ export class EntityQueryService extends EntityQueries {
   changes(
     definition: EntityDefinition,
     after: LogPosition | null = null,
+    ready: () => Promise<void> = () => Promise.resolve(),
   ): Observable<EntityChange> {
     const live = this.projection.outcomes$.pipe(
       filter(
@@ -85,24 +85,51 @@ export class EntityQueryService extends EntityQueries {
       const waiting = new ReplaySubject<FeedOutcome>();
       const subscription = live.subscribe(waiting);
       let last = after.offset;
-      return concat(from(this.appliedAfter(definition, after)), waiting).pipe(
-        filter((outcome) => {
-          const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
-          if (offset <= last) return false;
-          last = offset;
-          return true;
-        }),
-        concatMap(toChange),
-        finalize(() => subscription.unsubscribe()),
-      );
+      const unseen = (outcome: FeedOutcome) => {
+        const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
+        if (offset <= last) return false;
+        last = offset;
+        return true;
+      };
+      return concat(
+        this.replay(definition, after, unseen, toChange, ready),
+        waiting.pipe(filter(unseen), concatMap(toChange)),
+      ).pipe(finalize(() => subscription.unsubscribe()));
     });
   }
 
-  /** The applied outcomes of a table after a position, oldest first, read a page at a time. */
+  /**
+   * The changes applied after `after`, one page of the outcomes table at a time: the next
+   * page is read only once the previous one is sent and `ready` says the client took it,
+   * so a long replay never sits in memory whole.
+   */
+  private replay(
+    definition: EntityDefinition,
+    after: LogPosition,
+    unseen: (outcome: FeedOutcome) => boolean,
+    toChange: (outcome: FeedOutcome) => Promise<EntityChange>,
+    ready: () => Promise<void>,
+  ): Observable<EntityChange> {
+    return new Observable<EntityChange>((subscriber) => {
+      const send = async () => {
+        for await (const page of this.appliedAfter(definition, after)) {
+          for (const outcome of page) {
+            if (subscriber.closed) return;
+            if (unseen(outcome)) subscriber.next(await toChange(outcome));
+          }
+          await ready();
+        }
+        subscriber.complete();
+      };
+      send().catch((error: unknown) => subscriber.error(error));
+    });
+  }
+
+  /** The applied outcomes of a table after a position, oldest first, a page at a time. */
   private async *appliedAfter(
     definition: EntityDefinition,
     after: LogPosition,
-  ): AsyncGenerator<FeedOutcome> {
+  ): AsyncGenerator<FeedOutcome[]> {
     let offset = after.offset;
     for (;;) {
       const records = await this.sqlite.read<{
@@ -117,15 +144,13 @@ export class EntityQueryService extends EntityQueries {
           'WHERE "tableName" = ? AND "offset" > ? AND "status" = \'applied\' ORDER BY "offset" LIMIT ?',
         [definition.table, offset.toString(), FEED_PAGE],
       );
-      for (const record of records) {
-        yield {
-          type: record.type,
-          entityId: record.entityId,
-          eventId: record.eventId,
-          position: `${after.topic}:${record.partition}:${record.offset}`,
-          version: record.version,
-        };
-      }
+      yield records.map((record) => ({
+        type: record.type,
+        entityId: record.entityId,
+        eventId: record.eventId,
+        position: `${after.topic}:${record.partition}:${record.offset}`,
+        version: record.version,
+      }));
       if (records.length < FEED_PAGE) return;
       offset = BigInt(records[records.length - 1].offset);
     }
@@ -172,14 +197,15 @@ export class EntityQueryService extends EntityQueries {
     return { rows: records.map((record) => definition.toRow(record)), total };
   }
 
+  /** Counts matching rows up to MAX_COUNT + 1, so a count costs at most that many rows read. */
   private async count(
     definition: EntityDefinition,
     where: string,
     parameters: unknown[],
   ): Promise<number> {
     const [{ total }] = await this.sqlite.read<{ total: number }>(
-      `SELECT COUNT(*) AS total FROM ${definition.quotedTable}${where}`,
-      parameters,
+      `SELECT COUNT(*) AS total FROM (SELECT 1 FROM ${definition.quotedTable}${where} LIMIT ?)`,
+      [...parameters, this.config.maxCount + 1],
     );
     return total;
   }

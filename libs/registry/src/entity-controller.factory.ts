@@ -395,7 +395,11 @@ export function createEntityController(
           false,
         ),
         'X-Total-Count': header(
-          'Number of matching rows, with `count=true`',
+          'Number of matching rows, with `count=true`; at most MAX_COUNT',
+          false,
+        ),
+        'X-Total-Count-Capped': header(
+          '`true` when more rows than MAX_COUNT match: X-Total-Count is then a lower bound',
           false,
         ),
       },
@@ -442,6 +446,16 @@ export function createEntityController(
       },
     })
     @problem(400, 'Not a position of this table, or an unknown query parameter')
+    @problem(
+      429,
+      'This client has MAX_CHANGE_FEEDS_PER_CLIENT feeds open on this node',
+      { 'Retry-After': header('Seconds to wait before retrying') },
+    )
+    @problem(
+      503,
+      'This node serves MAX_CHANGE_FEEDS feeds already; try another node',
+      { 'Retry-After': header('Seconds to wait before retrying') },
+    )
     changes(
       @Query() query: Record<string, unknown>,
       @Req() request: Request,

@@ -1,6 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import {
   endWith,
+  finalize,
   ignoreElements,
   interval,
   map,
@@ -22,6 +23,7 @@ import {
   LogPosition,
   NodeConfig,
   RequestValidationError,
+  ResourceLimits,
   principalOf,
   type EventType,
 } from '@clusterlite/core';
@@ -57,6 +59,7 @@ export class EntityEndpoints {
     private readonly commands: EntityCommands,
     private readonly queries: EntityQueries,
     private readonly config: NodeConfig,
+    private readonly limits: ResourceLimits,
   ) {}
 
   async create(
@@ -166,8 +169,18 @@ export class EntityEndpoints {
       request,
     );
     const page = await this.queries.list(definition, query);
-    if (page.total !== null)
-      response.setHeader('X-Total-Count', String(page.total));
+    if (page.total !== null) {
+      // Counting is bounded: past MAX_COUNT the count says "at least".
+      const capped = page.total > this.config.maxCount;
+      response.setHeader(
+        'X-Total-Count',
+        String(capped ? this.config.maxCount : page.total),
+      );
+      if (capped) {
+        response.setHeader('X-Total-Count-Capped', 'true');
+        this.limits.refuse(new Error('count capped'), 'count-capped');
+      }
+    }
     if (page.rows.length === query.limit) {
       response.setHeader(
         'Link',
@@ -289,20 +302,26 @@ export class EntityEndpoints {
     request: Request,
   ): Observable<MessageEvent> {
     const after = this.feedStart(definition, query, request);
-    const changes = this.queries.changes(definition, after).pipe(
-      map((change): MessageEvent => ({
-        type: 'change',
-        id: change.position,
-        data: change,
-      })),
-      share(),
-    );
+    // Every open feed holds a slot of its client and of the node until it ends, or its
+    // response does (also when the client left before the stream was subscribed).
+    const release = this.limits.openFeed(principalOf(request).client);
+    request.res?.once('close', release);
+    const changes = this.queries
+      .changes(definition, after, () => drained(request.res))
+      .pipe(
+        map((change): MessageEvent => ({
+          type: 'change',
+          id: change.position,
+          data: change,
+        })),
+        share(),
+      );
     // A heartbeat keeps idle feeds open through proxies; it ends with the feed.
     const heartbeats = interval(HEARTBEAT_MS).pipe(
       map((): MessageEvent => ({ type: 'heartbeat', data: {} })),
       takeUntil(changes.pipe(ignoreElements(), endWith(null))),
     );
-    return merge(changes, heartbeats);
+    return merge(changes, heartbeats).pipe(finalize(release));
   }
 
   private async write(
@@ -487,6 +506,21 @@ function uuidFrom(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Resolves once `response` has room for more (its buffer drained), or is gone. */
+function drained(response: Response | undefined): Promise<void> {
+  if (!response?.writableNeedDrain || response.destroyed)
+    return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
 }
 
 function checkId(id: string): string {
