@@ -561,6 +561,16 @@ const CASES: ContractCase[] = [
   contractCase('get', '/_cluster/status', 200, 'replica state', () =>
     node.http.get('/_cluster/status'),
   ),
+  contractCase(
+    'get',
+    '/_cluster/status',
+    200,
+    'checksums verified by a full recomputation',
+    () => node.http.get('/_cluster/status').query({ verify: 'true' }),
+  ),
+  contractCase('get', '/_cluster/status', 400, 'verify=maybe', () =>
+    node.http.get('/_cluster/status').query({ verify: 'maybe' }),
+  ),
   contractCase('get', '/_cluster/status', 401, 'no API key', () =>
     guarded.http.get('/_cluster/status'),
   ),

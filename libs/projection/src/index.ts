@@ -6,3 +6,4 @@ export * from './log-end-offsets.js';
 export * from './projection.module.js';
 export * from './projection.service.js';
 export * from './replica-status.service.js';
+export * from './table-checksums.js';

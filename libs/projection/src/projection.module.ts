@@ -15,6 +15,7 @@ import {
   KafkaLogEndOffsets,
 } from './log-end-offsets.js';
 import { ProjectionService } from './projection.service.js';
+import { TableChecksums } from './table-checksums.js';
 import {
   LogEndOffsets,
   ReplicaStatusService,
@@ -32,6 +33,7 @@ import {
     EntityQueryService,
     { provide: EntityQueries, useExisting: EntityQueryService },
     ReplicaStatusService,
+    TableChecksums,
     {
       provide: LogEndOffsets,
       inject: [NodeConfig, EmbeddedEventLog],

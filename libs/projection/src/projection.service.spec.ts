@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService, type LogMessage } from './projection.service.js';
+import { TableChecksums } from './table-checksums.js';
 import {
   ReplicaStatusService,
   type LogEndOffsets,
@@ -56,6 +57,8 @@ async function newProjection() {
     config,
   );
   await projection.onModuleInit();
+  const checksums = new TableChecksums(writer, registry);
+  await checksums.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };
   const status = new ReplicaStatusService(
     dataSource,
@@ -63,12 +66,13 @@ async function newProjection() {
     positions,
     config,
     noEnds,
+    checksums,
   );
   const rows = (): Promise<Record<string, unknown>[]> =>
     dataSource.query(
       'SELECT "id", "name", "email", "age", "version" FROM "members" ORDER BY "id"',
     );
-  return { projection, positions, status, rows, dataSource };
+  return { projection, positions, status, checksums, rows, dataSource, writer };
 }
 
 function anEvent(overrides: Partial<ReplicationEvent> = {}): ReplicationEvent {

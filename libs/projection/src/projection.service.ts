@@ -18,6 +18,7 @@ import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
+import { RowChangeTracker } from './table-checksums.js';
 
 /** One message of the log, as either transport delivers it. */
 export interface LogMessage {
@@ -232,6 +233,7 @@ export class ProjectionService
       );
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
+      const checksums = await RowChangeTracker.before(tx, decoded);
       // A producer retry can put one event on the log twice; only the first counts.
       const seen = await this.appliedEventIds(
         tx,
@@ -309,6 +311,7 @@ export class ProjectionService
       result.applied = fresh.length;
       if (fresh.length > 0) last = BigInt(fresh[fresh.length - 1].offset);
       await this.recordOutcomes(tx, outcomes);
+      await checksums.after();
       if (last !== null && result.applied > 0) {
         await tx.execute(
           'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +

@@ -1,11 +1,20 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
-import { NodeConfig } from '@clusterlite/core';
+import {
+  NodeConfig,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsDto,
+  RequestValidationError,
+} from '@clusterlite/core';
 import { ReplicaStatusService } from '@clusterlite/projection';
 
 class TopicProgressDto {
@@ -38,10 +47,20 @@ class TableChecksumDto {
   @ApiProperty({ example: 'users' }) table: string;
   @ApiProperty({ example: 3 }) rows: number;
   @ApiProperty({
+    example: '9f2c4e1a0b7d3c55',
     description:
-      'SHA-256 over every row in id order; equal on replicas that applied the same log',
+      'Sum (mod 2^64, hex) of a 64-bit hash of every row, kept up to date as events are applied; equal on replicas that applied the same log',
   })
   checksum: string;
+  @ApiPropertyOptional({
+    description: 'With verify=true: the checksum summed again from every row',
+  })
+  recomputed?: string;
+  @ApiPropertyOptional({
+    description:
+      'With verify=true: whether the kept checksum and row count match the recomputed ones',
+  })
+  matches?: boolean;
 }
 
 class NodeStatusDto {
@@ -64,6 +83,11 @@ class NodeStatusDto {
       'Events the projection rejected (conflict, failed If-Match, missing row)',
   })
   rejectedEvents: number;
+  @ApiPropertyOptional({
+    description:
+      'With verify=true: whether every table matched its full recomputation',
+  })
+  checksumsVerified?: boolean;
 }
 
 /** Replica state of this node, under a prefix no table name can take. */
@@ -79,12 +103,36 @@ export class StatusController {
   @ApiOperation({
     summary:
       'This node: id, mode, applied positions, lag and per-table checksums',
+    description:
+      'Costs the same at any table size: the checksums are kept as events are applied. `verify=true` recomputes them.',
+  })
+  @ApiQuery({
+    name: 'verify',
+    required: false,
+    schema: { type: 'boolean' },
+    description:
+      'true: also sum every row of every table again and say whether the kept checksums match (costs a full read)',
   })
   @ApiOkResponse({ type: NodeStatusDto })
-  async get(): Promise<NodeStatusDto> {
+  @ApiResponse({
+    status: 400,
+    description: 'verify is not true or false',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
+  async get(@Query('verify') verify?: string): Promise<NodeStatusDto> {
+    if (verify !== undefined && verify !== 'true' && verify !== 'false') {
+      throw new RequestValidationError([
+        { field: 'verify', messages: ['verify must be true or false'] },
+      ]);
+    }
+    const verifying = verify === 'true';
     const [topics, tables, deadLetters, rejectedEvents] = await Promise.all([
       this.status.progress(),
-      this.status.checksums(),
+      verifying ? this.status.verifyChecksums() : this.status.checksums(),
       this.status.deadLetterCount(),
       this.status.rejectedCount(),
     ]);
@@ -96,6 +144,13 @@ export class StatusController {
       tables,
       deadLetters,
       rejectedEvents,
+      ...(verifying
+        ? {
+            checksumsVerified: tables.every(
+              (table) => 'matches' in table && table.matches,
+            ),
+          }
+        : {}),
     };
   }
 }
