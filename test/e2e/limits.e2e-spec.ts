@@ -182,3 +182,54 @@ describe('Bounded counts and paged history (MAX_COUNT)', () => {
     expect(tooMany.status).toBe(400);
   });
 });
+
+describe('Change feed replay, page by page', () => {
+  const node = useEmbeddedNode();
+
+  it('replays 1,200 missed changes (three pages of the outcomes table) in log order, then goes live', async () => {
+    const receipts: { id: string; position: string }[] = [];
+    for (const size of [1000, 200]) {
+      const created = await node.http
+        .post('/users')
+        .set('Prefer', 'return=representation')
+        .send(Array.from({ length: size }, () => validBody('users')));
+      expect(created.status).toBe(200);
+      receipts.push(...created.body);
+    }
+    await node.app.listen(0, '127.0.0.1');
+    const url = await node.app.getUrl();
+    const controller = new AbortController();
+    const feed = await fetch(`${url}/users/_changes`, {
+      headers: {
+        Accept: 'text/event-stream',
+        'Last-Event-ID': receipts[0].position,
+      },
+      signal: controller.signal,
+    });
+    expect(feed.status).toBe(200);
+    const reader = feed.body!.getReader();
+    const decoder = new TextDecoder();
+    const ids: string[] = [];
+    let buffer = '';
+    let live: string | undefined;
+    while (ids.length < receipts.length) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      // Only whole lines: the last one may still be arriving.
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('data: ')) continue;
+        const data = JSON.parse(line.slice('data: '.length));
+        if (data.id) ids.push(data.id);
+      }
+      if (ids.length === receipts.length - 1 && !live) {
+        live = (await node.http.post('/users').send(validBody('users'))).body
+          .id;
+      }
+    }
+    controller.abort();
+    expect(ids).toEqual([...receipts.slice(1).map((r) => r.id), live]);
+  });
+});

@@ -1,17 +1,5 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
-import {
-  endWith,
-  finalize,
-  ignoreElements,
-  interval,
-  map,
-  merge,
-  share,
-  takeUntil,
-  type Observable,
-} from 'rxjs';
-
-const HEARTBEAT_MS = 25_000;
+import type { Observable } from 'rxjs';
 import {
   AccessDeniedError,
   ENTITY_ID_PATTERN,
@@ -22,7 +10,6 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
-  RequestValidationError,
   ResourceLimits,
   principalOf,
   type EventType,
@@ -40,6 +27,8 @@ import {
 import { encodeCursor, parseListQuery, type ListQuery } from './list-query.js';
 import { validateCreateBody } from './body-validation.js';
 import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
+import { changeFeed, feedStart } from './change-feed.js';
+import { onlyParameter } from './query-parameters.js';
 import {
   EntityCommands,
   EntityQueries,
@@ -301,27 +290,18 @@ export class EntityEndpoints {
     query: Record<string, unknown>,
     request: Request,
   ): Observable<MessageEvent> {
-    const after = this.feedStart(definition, query, request);
-    // Every open feed holds a slot of its client and of the node until it ends, or its
-    // response does (also when the client left before the stream was subscribed).
-    const release = this.limits.openFeed(principalOf(request).client);
-    request.res?.once('close', release);
-    const changes = this.queries
-      .changes(definition, after, () => drained(request.res))
-      .pipe(
-        map((change): MessageEvent => ({
-          type: 'change',
-          id: change.position,
-          data: change,
-        })),
-        share(),
-      );
-    // A heartbeat keeps idle feeds open through proxies; it ends with the feed.
-    const heartbeats = interval(HEARTBEAT_MS).pipe(
-      map((): MessageEvent => ({ type: 'heartbeat', data: {} })),
-      takeUntil(changes.pipe(ignoreElements(), endWith(null))),
+    return changeFeed(
+      this.queries,
+      this.limits,
+      definition,
+      feedStart(
+        this.config.topicFor(definition.table),
+        definition,
+        query,
+        request,
+      ),
+      request,
     );
-    return merge(changes, heartbeats).pipe(finalize(release));
   }
 
   private async write(
@@ -422,25 +402,6 @@ export class EntityEndpoints {
     return row;
   }
 
-  /** Where a change feed resumes: `after` in the query, else the `Last-Event-ID` header; null for live only. */
-  private feedStart(
-    definition: EntityDefinition,
-    query: Record<string, unknown>,
-    request: Request,
-  ): LogPosition | null {
-    const token =
-      onlyParameter(query, 'after') ?? request.header('last-event-id');
-    if (token === undefined || token === '') return null;
-    const position = LogPosition.parse(token);
-    if (!position) throw new InvalidPositionError(token);
-    if (position.topic !== this.config.topicFor(definition.table)) {
-      throw new BadRequestException(
-        `"${token}" is a position of another table's log, not of ${definition.table}`,
-      );
-    }
-    return position;
-  }
-
   private async waitForRequestedPosition(
     fromQuery: string | undefined,
     request: Request,
@@ -470,24 +431,6 @@ function nextPageUrl(
   return `/${definition.table}?${next.toString()}`;
 }
 
-/** The value of `name`, once, as text, when a route takes no other query parameter. */
-function onlyParameter(
-  query: Record<string, unknown>,
-  name: string,
-): string | undefined {
-  const errors = Object.keys(query)
-    .filter((other) => other !== name)
-    .map((other) => ({
-      field: other,
-      messages: [`property ${other} should not exist`],
-    }));
-  if (query[name] !== undefined && typeof query[name] !== 'string') {
-    errors.push({ field: name, messages: [`${name} must be a string`] });
-  }
-  if (errors.length > 0) throw new RequestValidationError(errors);
-  return query[name] as string | undefined;
-}
-
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function idempotencyKeyOf(request: Request): string | null {
@@ -506,21 +449,6 @@ function uuidFrom(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** Resolves once `response` has room for more (its buffer drained), or is gone. */
-function drained(response: Response | undefined): Promise<void> {
-  if (!response?.writableNeedDrain || response.destroyed)
-    return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.once('drain', done);
-    response.once('close', done);
-  });
 }
 
 function checkId(id: string): string {
