@@ -21,19 +21,23 @@ import {
   type SortKey,
 } from '@clusterlite/registry';
 import {
-  ReplaySubject,
+  Observable,
+  Subject,
   concat,
   concatMap,
   defer,
   filter,
   finalize,
-  Observable,
+  from,
+  takeUntil,
 } from 'rxjs';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 
 /** Missed changes a resuming feed reads from the outcomes table at a time. */
 const FEED_PAGE = 500;
+/** Live changes a resuming feed holds while it replays; past them it ends, to be resumed. */
+export const FEED_BACKLOG = 10_000;
 
 /** What a change feed needs of an outcome. */
 type FeedOutcome = Pick<
@@ -81,9 +85,18 @@ export class EntityQueryService extends EntityQueries {
     });
     if (!after) return live.pipe(concatMap(toChange));
     return defer(() => {
-      // Live outcomes wait here while the missed ones are read; those read twice are dropped.
-      const waiting = new ReplaySubject<FeedOutcome>();
-      const subscription = live.subscribe(waiting);
+      // Live outcomes wait here while the missed ones are read, up to FEED_BACKLOG; then they
+      // pass straight through (a ReplaySubject would keep every one for the feed's lifetime).
+      const backlog: FeedOutcome[] = [];
+      let replaying = true;
+      const handoff = new Subject<FeedOutcome>();
+      const overflow = new Subject<void>();
+      const subscription = live.subscribe((outcome) => {
+        if (!replaying) handoff.next(outcome);
+        else if (backlog.length < FEED_BACKLOG) backlog.push(outcome);
+        // Too much happened meanwhile: end the feed; the client resumes from its last event id.
+        else overflow.next();
+      });
       let last = after.offset;
       const unseen = (outcome: FeedOutcome) => {
         const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
@@ -91,10 +104,17 @@ export class EntityQueryService extends EntityQueries {
         last = offset;
         return true;
       };
+      const afterReplay = defer(() => {
+        replaying = false;
+        return concat(from(backlog.splice(0)), handoff);
+      });
       return concat(
         this.replay(definition, after, unseen, toChange, ready),
-        waiting.pipe(filter(unseen), concatMap(toChange)),
-      ).pipe(finalize(() => subscription.unsubscribe()));
+        afterReplay.pipe(filter(unseen), concatMap(toChange)),
+      ).pipe(
+        takeUntil(overflow),
+        finalize(() => subscription.unsubscribe()),
+      );
     });
   }
 
