@@ -49,7 +49,7 @@ export async function configureNode(
   app.set('etag', false);
   app.disable('x-powered-by');
   // Who the client is behind a proxy (rate limits and feeds per client count by address).
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   // Which node answered, behind any load balancer.
   app.use((_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('X-ClusterLite-Node', config.nodeId);
@@ -194,4 +194,10 @@ function corsOrigins(config: NodeConfig): string[] | '*' | false {
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '' && origin !== '*');
   return listed.length > 0 ? listed : false;
+}
+
+/** TRUST_PROXY as Express takes it: `true`/`false`, a hop count, or addresses and subnet names. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
