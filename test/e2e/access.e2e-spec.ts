@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { useEmbeddedNode } from '../support/embedded-node.js';
 import { validBody } from '../support/sample-bodies.js';
 
@@ -228,5 +229,60 @@ describe('Rate limit (RATE_LIMIT_RPS)', () => {
     expect(other.status).toBe(200);
     // Health probes are never limited.
     expect((await node.http.get('/_cluster/health/live')).status).toBe(200);
+  });
+});
+
+describe('JWT bearer tokens (JWT_SECRET)', () => {
+  const SECRET = 'jwt-secret-0123456789abcdef0123456789';
+  const node = useEmbeddedNode({
+    JWT_SECRET: SECRET,
+    API_KEYS: `read:${READ}`,
+  });
+  const sign = (claims: object, options: object = {}, secret = SECRET) =>
+    new JwtService({ secret }).sign(claims, { algorithm: 'HS256', ...options });
+  const withToken = (method: 'get' | 'post', path: string, token: string) =>
+    node.http[method](path).set('Authorization', `Bearer ${token}`);
+
+  it("grants the token's role claim, beside the API keys", async () => {
+    const writer = sign({ sub: 'app-1', role: 'write' });
+    expect(
+      (await withToken('post', '/users', writer).send(validBody('users')))
+        .status,
+    ).toBe(202);
+    const reader = sign({ sub: 'app-2', role: 'read' });
+    expect((await withToken('get', '/users', reader)).status).toBe(200);
+    const refused = await withToken('post', '/users', reader).send(
+      validBody('users'),
+    );
+    expect(refused.status).toBe(403);
+    expect((await withToken('get', '/_cluster/status', writer)).status).toBe(
+      403,
+    );
+    expect(
+      (await withToken('get', '/_cluster/status', sign({ role: 'admin' })))
+        .status,
+    ).toBe(200);
+    expect((await withToken('get', '/users', READ)).status).toBe(200);
+  });
+
+  it.each([
+    ['expired', () => sign({ role: 'admin' }, { expiresIn: -10 })],
+    [
+      'signed with another secret',
+      () => sign({ role: 'admin' }, {}, 'another-secret-0123456789abcdef0123'),
+    ],
+    ['without a role', () => sign({ sub: 'x' })],
+    ['with an unknown role', () => sign({ role: 'root' })],
+    [
+      'unsigned (alg none)',
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"role":"admin"}').toString('base64url')}.`,
+    ],
+  ])('answers 401 invalid_token for a JWT %s', async (_name, token) => {
+    const response = await withToken('get', '/users', token());
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="clusterlite", error="invalid_token"',
+    );
   });
 });

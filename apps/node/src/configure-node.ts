@@ -161,7 +161,7 @@ function setUpOpenApi(app: INestApplication): void {
           type: 'http',
           scheme: 'bearer',
           description:
-            'An API key of the node (API_KEYS): `read`, `write` or `admin`. Without API_KEYS the node is open.',
+            'An API key of the node (API_KEYS), or a JWT signed with JWT_SECRET (HS256) whose `role` claim is `read`, `write` or `admin`. Without either the node is open.',
         },
         BEARER_SCHEME,
       )
@@ -187,7 +187,7 @@ function setUpOpenApi(app: INestApplication): void {
  * user's key.
  */
 function corsOrigins(config: NodeConfig): string[] | '*' | false {
-  if (!config.apiKeys.enabled)
+  if (!config.accessControl)
     return config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',');
   const listed = config.corsOrigin
     .split(',')

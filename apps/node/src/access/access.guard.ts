@@ -7,60 +7,19 @@ import { Reflector } from '@nestjs/core';
 import {
   AccessDeniedError,
   AuthenticationRequiredError,
-  NodeConfig,
   roleIncludes,
   setPrincipal,
-  type RequestPrincipal,
 } from '@clusterlite/core';
 import type { Request } from 'express';
-import { createHash } from 'node:crypto';
 import {
   REQUIRED_ROLE,
   defaultRequirement,
   type Requirement,
 } from './access-policy.js';
-
-const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
-
-/**
- * Who is calling: the role of the bearer token (null for a missing or unknown
- * one) and the client name per-client limits count by. With no API_KEYS every
- * caller is an admin. Memoized on the request, as both guards ask.
- */
-export function identify(
-  request: Request,
-  config: NodeConfig,
-): { role: RequestPrincipal['role'] | null; client: string; token: boolean } {
-  const cached = (request as Request & { [IDENTITY]?: Identity })[IDENTITY];
-  if (cached) return cached;
-  const address = `address:${request.ip ?? 'unknown'}`;
-  let identity: Identity;
-  if (!config.apiKeys.enabled) {
-    identity = { role: 'admin', client: address, token: false };
-  } else {
-    const header = request.header('authorization');
-    const token =
-      header === undefined ? null : (BEARER.exec(header)?.[1] ?? '');
-    const role = token === null ? null : config.apiKeys.roleOf(token);
-    identity = {
-      role,
-      // A key names its client; an unknown token counts against its address.
-      client:
-        role === null
-          ? address
-          : `key:${createHash('sha256').update(token!).digest('base64url').slice(0, 16)}`,
-      token: header !== undefined,
-    };
-  }
-  (request as Request & { [IDENTITY]?: Identity })[IDENTITY] = identity;
-  return identity;
-}
-
-type Identity = ReturnType<typeof identify>;
-const IDENTITY = Symbol('clusterlite.identity');
+import { Authenticator } from './authenticator.js';
 
 /**
- * API keys with roles (`API_KEYS`): 401 without a known bearer token, 403 when
+ * API keys with roles (`API_KEYS`, or JWTs): 401 without a known bearer token, 403 when
  * its role is below the route's. A global guard, so routes generated at
  * runtime (entity controllers) and routes of libraries (metrics) are covered
  * by the same rule: a route's `@Public()`, else `defaultRequirement`.
@@ -69,7 +28,7 @@ const IDENTITY = Symbol('clusterlite.identity');
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly config: NodeConfig,
+    private readonly authenticator: Authenticator,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -80,10 +39,10 @@ export class AccessGuard implements CanActivate {
         context.getHandler(),
         context.getClass(),
       ]) ?? defaultRequirement(request.method, request.path);
-    const { role, client, token } = identify(request, this.config);
+    const { role, client, tokenGiven } = this.authenticator.identify(request);
     if (role !== null) setPrincipal(request, { role, client });
     if (required === 'none') return true;
-    if (role === null) throw new AuthenticationRequiredError(token);
+    if (role === null) throw new AuthenticationRequiredError(tokenGiven);
     if (!roleIncludes(role, required))
       throw new AccessDeniedError(required, role);
     return true;

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { NodeConfig } from '@clusterlite/core';
 import { AccessGuard } from './access.guard.js';
+import { Authenticator } from './authenticator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 /**
@@ -25,6 +26,7 @@ export class AccessModule {
           ]
         : [],
       providers: [
+        Authenticator,
         ...(limited ? [{ provide: APP_GUARD, useClass: RateLimitGuard }] : []),
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
@@ -34,13 +36,13 @@ export class AccessModule {
   /** Says at startup how this node is protected; an open node says so loudly. */
   static announce(config: NodeConfig): void {
     const logger = new Logger('Access');
-    if (config.apiKeys.enabled) {
+    if (config.accessControl) {
       logger.log(
-        `API keys required: ${config.apiKeys.size} key(s); health, docs and console stay open`,
+        `Bearer token required: ${config.apiKeys.size} API key(s)${config.jwtSecret ? ', or a JWT signed with JWT_SECRET' : ''}; health, docs and console stay open`,
       );
     } else {
       logger.warn(
-        'OPEN NODE: API_KEYS is not set, so anyone who can reach this node can read, change and delete every row ' +
+        'OPEN NODE: neither API_KEYS nor JWT_SECRET is set, so anyone who can reach this node can read, change and delete every row ' +
           'and read its status. Set API_KEYS (or API_KEYS_FILE) to require keys.',
       );
     }

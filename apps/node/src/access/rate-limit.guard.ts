@@ -8,13 +8,9 @@ import {
   type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
 } from '@nestjs/throttler';
-import {
-  NodeConfig,
-  ResourceLimitError,
-  ResourceLimits,
-} from '@clusterlite/core';
+import { ResourceLimitError, ResourceLimits } from '@clusterlite/core';
 import type { Request } from 'express';
-import { identify } from './access.guard.js';
+import { Authenticator } from './authenticator.js';
 
 /**
  * `RATE_LIMIT_RPS` per client through @nestjs/throttler: a known key is one
@@ -28,7 +24,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly nodeConfig: NodeConfig,
+    private readonly authenticator: Authenticator,
     private readonly limits: ResourceLimits,
   ) {
     super(options, storage, reflector);
@@ -38,7 +34,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     request: Record<string, unknown>,
   ): Promise<string> {
     return Promise.resolve(
-      identify(request as unknown as Request, this.nodeConfig).client,
+      this.authenticator.identify(request as unknown as Request).client,
     );
   }
 

@@ -84,4 +84,16 @@ describe(NodeConfig.name, () => {
       );
     },
   );
+
+  it('turns access control on with JWT_SECRET alone, and refuses a short one without quoting it', () => {
+    const config = NodeConfig.fromEnvironment({
+      JWT_SECRET: 'a-secret-of-32-characters-or-more!',
+    });
+    expect(config.accessControl).toBe(true);
+    expect(config.apiKeys.enabled).toBe(false);
+    const attempt = () =>
+      NodeConfig.fromEnvironment({ JWT_SECRET: 'short-secret' });
+    expect(attempt).toThrow(/JWT_SECRET must be at least 32 characters/);
+    expect(attempt).not.toThrow(/short-secret/);
+  });
 });

@@ -92,6 +92,11 @@ export class EnvironmentVariables {
   @IsString()
   API_KEYS_FILE?: string;
 
+  /** HS256 secret of JWTs whose `role` claim grants a role (in addition to API keys). */
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string;
+
   /** Requests per second per client (token, else address); 0 turns the limit off. */
   @IsOptional()
   @Type(() => Number)
@@ -177,11 +182,14 @@ export function validateEnvironment(
   return env;
 }
 
-/** Checks API_KEYS / API_KEYS_FILE without ever quoting a token. */
+/** Checks API_KEYS / API_KEYS_FILE / JWT_SECRET without ever quoting a secret. */
 function apiKeyProblems(env: EnvironmentVariables): string[] {
   if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined)
     return ['set API_KEYS or API_KEYS_FILE, not both'];
-  return apiKeysOf(env).problems;
+  const problems = apiKeysOf(env).problems;
+  if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32)
+    problems.push('JWT_SECRET must be at least 32 characters');
+  return problems;
 }
 
 function apiKeysOf(env: EnvironmentVariables): {
@@ -221,6 +229,8 @@ export class NodeConfig {
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   /** The accepted API keys; none means access control is off. */
   readonly apiKeys: ApiKeyStore;
+  /** HS256 secret for JWT bearer tokens, or null. */
+  readonly jwtSecret: string | null;
   readonly rateLimitRps: number;
   readonly maxChangeFeeds: number;
   readonly maxChangeFeedsPerClient: number;
@@ -241,6 +251,7 @@ export class NodeConfig {
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;
     this.apiKeys = new ApiKeyStore(apiKeysOf(env).keys);
+    this.jwtSecret = env.JWT_SECRET ?? null;
     this.rateLimitRps = env.RATE_LIMIT_RPS;
     this.maxChangeFeeds = env.MAX_CHANGE_FEEDS;
     this.maxChangeFeedsPerClient = env.MAX_CHANGE_FEEDS_PER_CLIENT;
@@ -253,6 +264,11 @@ export class NodeConfig {
     raw: Record<string, unknown> = process.env,
   ): NodeConfig {
     return new NodeConfig(validateEnvironment(raw));
+  }
+
+  /** Whether requests need a bearer token: API keys or a JWT secret are configured. */
+  get accessControl(): boolean {
+    return this.apiKeys.enabled || this.jwtSecret !== null;
   }
 
   get mode(): NodeMode {
