@@ -54,6 +54,8 @@ export interface StartClusterOptions {
   topicPrefix?: string;
   /** Extra environment for every node (NODE_ID, PORT, DB_PATH, KAFKA_BROKERS are always set by the cluster). */
   nodeEnv?: Record<string, string>;
+  /** Make (or reuse) one API key per role in `<dataDir>/api-keys` and require them (default false). */
+  apiKeys?: boolean;
   /** Do not echo node output to the terminal (it still goes to `<dataDir>/node-i/node.log`) and log nothing. */
   quiet?: boolean;
   /** Start nginx in front of the nodes (default true). Without it, `url` is node-1's. */
@@ -153,6 +155,13 @@ export interface Cluster {
   readonly nodes: ClusterNode[];
   readonly broker: ClusterBroker;
   readonly nginx: ClusterNginx | null;
+  /** The keys the nodes require (`apiKeys: true`), or null for an open cluster. */
+  readonly apiKeys: {
+    file: string;
+    read: string;
+    write: string;
+    admin: string;
+  } | null;
   /** Stops nginx, then the nodes, then the broker (if started here). Idempotent: every call returns the same promise. */
   stop(): Promise<void>;
 }

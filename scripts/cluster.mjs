@@ -34,6 +34,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { get as httpsGet } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
@@ -584,6 +585,7 @@ function resolveOptions(options) {
     brokers: brokersOption,
     topicPrefix: options.topicPrefix,
     nodeEnv: options.nodeEnv ?? {},
+    apiKeys: options.apiKeys ?? false,
     quiet: options.quiet ?? false,
     withNginx: options.withNginx ?? true,
     tls: options.tls
@@ -729,6 +731,7 @@ export async function startCluster(options = {}) {
     join(o.dataDir, MARKER_FILE),
     'Data of a local ClusterLite cluster (scripts/cluster.mjs). Safe to delete.\n',
   );
+  const apiKeys = o.apiKeys ? ensureApiKeys(o.dataDir) : null;
 
   const tls =
     o.tls && tlsPort !== undefined
@@ -875,6 +878,7 @@ export async function startCluster(options = {}) {
         PORT: String(port),
         DB_PATH: dbPath,
         KAFKA_BROKERS: broker.brokers,
+        ...(apiKeys ? { API_KEYS: '', API_KEYS_FILE: apiKeys.file } : {}),
         ...(o.topicPrefix !== undefined
           ? { KAFKA_TOPIC_PREFIX: o.topicPrefix }
           : {}),
@@ -1038,6 +1042,7 @@ export async function startCluster(options = {}) {
       nodes,
       broker,
       nginx,
+      apiKeys,
       stop: () => {
         stopped ??= stopAll();
         return stopped;
@@ -1079,6 +1084,37 @@ async function tlsPair(given, port, dataDir, log) {
 }
 
 /**
+ * The cluster's API keys, one per role, in `<dataDir>/api-keys` (mode 600): made on first
+ * start, kept across restarts (until --fresh).
+ * @param {string} dataDir
+ * @returns {{ file: string, read: string, write: string, admin: string }}
+ */
+function ensureApiKeys(dataDir) {
+  const file = join(dataDir, 'api-keys');
+  if (!existsSync(file)) {
+    const token = () => randomBytes(24).toString('base64url');
+    writeFileSync(
+      file,
+      '# API keys of this local cluster (API_KEYS_FILE of every node): role:token\n' +
+        `read:${token()}\nwrite:${token()}\nadmin:${token()}\n`,
+      { mode: 0o600 },
+    );
+  }
+  /** @type {Record<string, string>} */
+  const keys = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^(read|write|admin):(\S+)$/.exec(line.trim());
+    if (match) keys[match[1]] ??= match[2];
+  }
+  if (!keys.read || !keys.write || !keys.admin)
+    throw new ClusterError(
+      'CONFIG',
+      `${file} must hold a read, a write and an admin key (delete it to get new ones)`,
+    );
+  return { file, read: keys.read, write: keys.write, admin: keys.admin };
+}
+
+/**
  * Runs a command to completion, capturing stdout+stderr.
  * @param {string} command @param {string[]} args
  * @returns {Promise<{ code: number | null, output: string }>}
@@ -1110,6 +1146,8 @@ const USAGE = `usage: node scripts/cluster.mjs [--port 8082] [--nodes 3] [--data
   --tls            nginx also serves HTTPS on --tls-port (default 8443); plain HTTP then redirects
                    to it. Certificate and key: TLS_CERT_FILE and TLS_KEY_FILE (PEM), else a
                    self-signed pair made once in <data-dir>/tls by scripts/selfsigned-cert.sh
+  --open           no API keys: anyone who can reach the cluster may do anything
+                   (by default keys are made in DIR/api-keys and required)
 
 KAFKA_BROKERS=host:port[,host:port] uses that broker instead of starting one.
 Needs a build (npm run build), Java + Maven for the broker, and nginx.`;
@@ -1129,6 +1167,7 @@ export async function main(argv = process.argv.slice(2)) {
         'kafka-port': { type: 'string', default: '9092' },
         tls: { type: 'boolean', default: false },
         'tls-port': { type: 'string', default: '8443' },
+        open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -1215,6 +1254,7 @@ export async function main(argv = process.argv.slice(2)) {
         process.env.npm_config_fresh === 'true',
       brokers,
       tls,
+      apiKeys: !values.open,
     });
   } catch (error) {
     clearInterval(keepAlive);
@@ -1247,6 +1287,14 @@ export async function main(argv = process.argv.slice(2)) {
       ),
       `   Kafka broker      ${cluster.broker.brokers}${cluster.broker.external ? ' (external)' : ''}`,
       `   Data dir          ${cluster.dataDir}`,
+      ...(cluster.apiKeys
+        ? [
+            `   API keys          ${cluster.apiKeys.file} (read, write, admin); for example:`,
+            `     curl -H 'Authorization: Bearer ${cluster.apiKeys.read}' http://localhost:${nginxPortShown}/users`,
+            `     curl -H 'Authorization: Bearer ${cluster.apiKeys.admin}' http://localhost:${nginxPortShown}/_cluster/status`,
+            '     Swagger UI: Authorize, then paste a key.',
+          ]
+        : ['   API keys          none (--open): anyone can read and write']),
       ' Ctrl-C stops everything.',
       line,
       '',

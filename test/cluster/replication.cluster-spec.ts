@@ -226,5 +226,13 @@ describe('Replication through a real Kafka broker', () => {
       );
       expect(statusA.topics.every((topic: any) => topic.lag === 0)).toBe(true);
     });
+    // The checksums kept as events were applied are those of the rows now, on each node.
+    for (const node of [a, b]) {
+      const verified = await (
+        await fetch(`${node.url}/_cluster/status?verify=true`)
+      ).json();
+      expect(verified.checksumsVerified).toBe(true);
+      expect(verified.tables.every((table: any) => table.matches)).toBe(true);
+    }
   });
 });

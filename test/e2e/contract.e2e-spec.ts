@@ -5,6 +5,7 @@ import {
   startEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
+import { eventually } from '../support/eventually.js';
 import {
   OpenApiContract,
   label,
@@ -69,6 +70,45 @@ interface ContractCase {
 }
 
 let node: EmbeddedNode;
+/** A node with API keys: the 401 and 403 answers. */
+let guarded: EmbeddedNode;
+const READ_KEY = 'contract-read-0123456789';
+const WRITE_KEY = 'contract-write-0123456789';
+const ADMIN_KEY = 'contract-admin-0123456789';
+let guardedUrl: string;
+
+/**
+ * Sends `request` while `keys` each hold a change feed of the guarded node open,
+ * then hangs those up. Opening is retried: the slots of earlier cases' feeds
+ * are freed once the node sees them close.
+ */
+async function whileFeedsOpen(
+  table: SampleTable,
+  keys: string[],
+  request: () => Test,
+): Promise<Response> {
+  const held: AbortController[] = [];
+  try {
+    for (const key of keys) {
+      await eventually(async () => {
+        const controller = new AbortController();
+        const response = await fetch(`${guardedUrl}/${table}/_changes`, {
+          headers: {
+            Accept: 'text/event-stream',
+            Authorization: `Bearer ${key}`,
+          },
+          signal: controller.signal,
+        });
+        if (response.status === 200) held.push(controller);
+        else controller.abort();
+        expect(response.status).toBe(200);
+      });
+    }
+    return await request();
+  } finally {
+    for (const controller of held) controller.abort();
+  }
+}
 /** A node that never waits for a position: every read-your-writes wait and every Prefer write answers 504. */
 let impatient: EmbeddedNode;
 let baseUrl: string;
@@ -458,10 +498,112 @@ function casesFor(table: SampleTable): ContractCase[] {
   return cases;
 }
 
+/** 401 without a key on every route of a table, 403 where a lower key is refused. */
+function accessCasesFor(table: SampleTable): ContractCase[] {
+  const list = `/${table}`;
+  const item = `/${table}/{id}`;
+  const as = (test: Test, key: string) =>
+    test.set('Authorization', `Bearer ${key}`);
+  const withoutKey: [HttpMethod, string, () => Test][] = [
+    ['post', list, () => guarded.http.post(list).send(validBody(table))],
+    ['get', list, () => guarded.http.get(list)],
+    ['get', `${list}/_changes`, () => guarded.http.get(`${list}/_changes`)],
+    ['get', item, () => guarded.http.get(`${list}/any`)],
+    ['get', `${item}/history`, () => guarded.http.get(`${list}/any/history`)],
+    ['put', item, () => guarded.http.put(`${list}/any`).send(validBody(table))],
+    [
+      'patch',
+      item,
+      () => guarded.http.patch(`${list}/any`).send(patchBody(table)),
+    ],
+    ['delete', item, () => guarded.http.delete(`${list}/any`)],
+    [
+      'get',
+      `${list}/_events/{eventId}`,
+      () => guarded.http.get(`${list}/_events/any`),
+    ],
+  ];
+  return [
+    ...withoutKey.map(([method, path, send]) =>
+      contractCase(method, path, 401, 'no API key', send),
+    ),
+    contractCase(
+      'get',
+      `${list}/_changes`,
+      429,
+      'a second feed of one client (MAX_CHANGE_FEEDS_PER_CLIENT=1)',
+      () =>
+        whileFeedsOpen(table, [READ_KEY], () =>
+          as(guarded.http.get(`${list}/_changes`), READ_KEY),
+        ),
+    ),
+    contractCase(
+      'get',
+      `${list}/_changes`,
+      503,
+      'a feed past the node total (MAX_CHANGE_FEEDS=2)',
+      () =>
+        whileFeedsOpen(table, [READ_KEY, WRITE_KEY], () =>
+          as(guarded.http.get(`${list}/_changes`), ADMIN_KEY),
+        ),
+    ),
+    contractCase('post', list, 403, 'read key writing', () =>
+      as(guarded.http.post(list), READ_KEY).send(validBody(table)),
+    ),
+    contractCase('put', item, 403, 'read key writing', () =>
+      as(guarded.http.put(`${list}/any`), READ_KEY).send(validBody(table)),
+    ),
+    contractCase('patch', item, 403, 'read key writing', () =>
+      as(guarded.http.patch(`${list}/any`), READ_KEY).send(patchBody(table)),
+    ),
+    contractCase('delete', item, 403, 'read key deleting', () =>
+      as(guarded.http.delete(`${list}/any`), READ_KEY),
+    ),
+    contractCase(
+      'get',
+      `${item}/history`,
+      403,
+      "write key reading a deleted row's history",
+      async () => {
+        const id = uniqueId(table);
+        await as(guarded.http.put(`${list}/${id}`), WRITE_KEY)
+          .set(PREFER)
+          .send(validBody(table));
+        await as(guarded.http.delete(`${list}/${id}`), WRITE_KEY).set(PREFER);
+        return as(guarded.http.get(`${list}/${id}/history`), WRITE_KEY);
+      },
+    ),
+  ];
+}
+
 const CASES: ContractCase[] = [
   ...SAMPLE_TABLES.flatMap(casesFor),
+  ...SAMPLE_TABLES.flatMap(accessCasesFor),
   contractCase('get', '/_cluster/status', 200, 'replica state', () =>
     node.http.get('/_cluster/status'),
+  ),
+  contractCase(
+    'get',
+    '/_cluster/status',
+    200,
+    'checksums verified by a full recomputation',
+    () => node.http.get('/_cluster/status').query({ verify: 'true' }),
+  ),
+  contractCase('get', '/_cluster/status', 400, 'verify=maybe', () =>
+    node.http.get('/_cluster/status').query({ verify: 'maybe' }),
+  ),
+  contractCase('get', '/_cluster/status', 401, 'no API key', () =>
+    guarded.http.get('/_cluster/status'),
+  ),
+  contractCase('get', '/_cluster/status', 403, 'write key', () =>
+    guarded.http
+      .get('/_cluster/status')
+      .set('Authorization', `Bearer ${WRITE_KEY}`),
+  ),
+  contractCase('get', '/_cluster/status', 200, 'admin key', () =>
+    guarded.http
+      .get('/_cluster/status')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`),
   ),
 ];
 
@@ -474,6 +616,13 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
       BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb`,
     });
     impatient = await startEmbeddedNode({ READ_WAIT_TIMEOUT_MS: '0' });
+    guarded = await startEmbeddedNode({
+      API_KEYS: `read:${READ_KEY},write:${WRITE_KEY},admin:${ADMIN_KEY}`,
+      MAX_CHANGE_FEEDS: '2',
+      MAX_CHANGE_FEEDS_PER_CLIENT: '1',
+    });
+    await guarded.app.listen(0, '127.0.0.1');
+    guardedUrl = await guarded.app.getUrl();
     await node.app.listen(0, '127.0.0.1');
     baseUrl = await node.app.getUrl();
     document = (await node.http.get('/docs-json').expect(200)).body;
@@ -482,6 +631,7 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
 
   afterAll(async () => {
     await impatient?.close();
+    await guarded?.close();
     await node?.close();
   });
 

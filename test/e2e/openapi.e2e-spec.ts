@@ -109,4 +109,41 @@ describe('OpenAPI document and Swagger UI', () => {
       expect.objectContaining({ name: 'ClusterLite-Position', in: 'header' }),
     );
   });
+
+  it('declares the bearer scheme and, on every operation, its role and security requirement', () => {
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const roleOf = (path: string, method: string) => {
+      const operation = document.paths[path][method];
+      return [operation['x-required-role'], operation.security];
+    };
+    const bearer = [{ bearer: [] }];
+    expect(roleOf('/users', 'get')).toEqual(['read', bearer]);
+    expect(roleOf('/users/{id}/history', 'get')).toEqual(['read', bearer]);
+    expect(roleOf('/users/_changes', 'get')).toEqual(['read', bearer]);
+    expect(roleOf('/users', 'post')).toEqual(['write', bearer]);
+    expect(roleOf('/users/{id}', 'delete')).toEqual(['write', bearer]);
+    expect(roleOf('/_cluster/status', 'get')).toEqual(['admin', bearer]);
+    expect(roleOf('/_cluster/health/live', 'get')).toEqual(['none', []]);
+    expect(roleOf('/_cluster/health/ready', 'get')).toEqual(['none', []]);
+    expect(document.paths['/users'].post.description).toMatch(
+      /Requires the `write` role/,
+    );
+    expect(document.paths['/users'].post.responses).toHaveProperty('401');
+    expect(document.paths['/users'].post.responses).toHaveProperty('403');
+    for (const [path, item] of Object.entries<any>(document.paths))
+      for (const [method, operation] of Object.entries<any>(item))
+        expect([path, method, operation['x-required-role']]).toEqual([
+          path,
+          method,
+          expect.stringMatching(/^(none|read|write|admin)$/),
+        ]);
+  });
+
+  it("keeps the token typed into Swagger UI's Authorize across reloads", async () => {
+    const init = await node.http.get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toMatch(/"persistAuthorization":\s*true/);
+  });
 });

@@ -17,6 +17,8 @@ import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
 import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
 import type { NextFunction, Request, Response } from 'express';
 import { serveConsoleAssets } from './console/console-assets.js';
+import { AccessModule } from './access/access.module.js';
+import { BEARER_SCHEME, declareRoles } from './access/openapi-security.js';
 
 const LEVELS: LogLevel[] = [
   'fatal',
@@ -43,6 +45,8 @@ export async function configureNode(
   // ETags are row versions, set by the entity routes; Express's body hashes would blur that.
   app.set('etag', false);
   app.disable('x-powered-by');
+  // Who the client is behind a proxy (rate limits and feeds per client count by address).
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   // Which node answered, behind any load balancer.
   app.use((_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('X-ClusterLite-Node', config.nodeId);
@@ -75,13 +79,14 @@ export async function configureNode(
     },
   );
   app.enableCors({
-    origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(','),
+    origin: corsOrigins(config),
     exposedHeaders: [
       'Location',
       'ETag',
       'Link',
       'Retry-After',
       'X-Total-Count',
+      'X-Total-Count-Capped',
       'Idempotent-Replayed',
       POSITION_HEADER,
       'Preference-Applied',
@@ -101,6 +106,7 @@ export async function configureNode(
     }),
   );
   setUpOpenApi(app);
+  AccessModule.announce(config);
   app.enableShutdownHooks();
   await app.init();
   const transport = app.get(EventLogTransport);
@@ -148,8 +154,18 @@ function setUpOpenApi(app: INestApplication): void {
           'to read your writes through any node. Errors are RFC 9457 problem details.',
       )
       .setVersion('1')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key of the node (API_KEYS), or a JWT signed with JWT_SECRET (HS256) whose `role` claim is `read`, `write` or `admin`. Without either the node is open.',
+        },
+        BEARER_SCHEME,
+      )
       .build(),
   );
+  declareRoles(document);
   closeRequestSchemas(
     document.components?.schemas,
     app.get(EntityRegistry).all(),
@@ -157,5 +173,29 @@ function setUpOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
+    // The token typed into Authorize survives a reload of the page.
+    swaggerOptions: { persistAuthorization: true },
   });
+}
+
+/**
+ * Origins allowed to call the node from a browser. Open nodes allow any, as the
+ * original did (invariant 8). With API keys only the origins CORS_ORIGIN lists
+ * explicitly; `*` then allows none, so no web page a user visits can use the
+ * user's key.
+ */
+function corsOrigins(config: NodeConfig): string[] | '*' | false {
+  if (!config.accessControl)
+    return config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',');
+  const listed = config.corsOrigin
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '' && origin !== '*');
+  return listed.length > 0 ? listed : false;
+}
+
+/** TRUST_PROXY as Express takes it: `true`/`false`, a hop count, or addresses and subnet names. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

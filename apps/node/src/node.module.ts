@@ -7,6 +7,7 @@ import {
   CoreModule,
   NodeConfig,
   LogStopsModule,
+  ResourceLimitsModule,
   SqliteModule,
   sqliteDataSourceOptions,
 } from '@clusterlite/core';
@@ -17,6 +18,7 @@ import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
 import { ApiModule } from '@clusterlite/api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AccessModule } from './access/access.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { ENTITIES } from './entities/index.js';
 import { HealthController } from './health/health.controller.js';
@@ -25,6 +27,10 @@ import {
   ReplicationMetrics,
 } from './metrics/replication-metrics.js';
 import { SnapshotModule } from './snapshot/snapshot.module.js';
+import {
+  LIMIT_METRIC_PROVIDERS,
+  LimitMetrics,
+} from './metrics/limit-metrics.js';
 import { StatusController } from './status/status.controller.js';
 
 /** One ClusterLite node: the REST API, the command side and the projection. */
@@ -46,6 +52,7 @@ export class NodeModule {
       module: NodeModule,
       imports: [
         CoreModule.forRoot(config),
+        AccessModule.register(config),
         TypeOrmModule.forRootAsync({
           useFactory: () => {
             if (config.dbPath !== ':memory:')
@@ -58,6 +65,7 @@ export class NodeModule {
         }),
         SqliteModule,
         LogStopsModule,
+        ResourceLimitsModule,
         registry,
         eventLog,
         command,
@@ -81,7 +89,12 @@ export class NodeModule {
         }),
       ],
       controllers: [StatusController, HealthController],
-      providers: [...REPLICATION_METRIC_PROVIDERS, ReplicationMetrics],
+      providers: [
+        ...REPLICATION_METRIC_PROVIDERS,
+        ReplicationMetrics,
+        ...LIMIT_METRIC_PROVIDERS,
+        LimitMetrics,
+      ],
     };
   }
 }

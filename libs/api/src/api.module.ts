@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ResourceLimitsModule } from '@clusterlite/core';
 import type { EntityRegistry } from '@clusterlite/registry';
 import { createEntityController } from './entity-controller.factory.js';
 import { EntityEndpoints } from './entity-endpoints.js';
@@ -19,7 +20,7 @@ export class ApiModule {
   ): DynamicModule {
     return {
       module: ApiModule,
-      imports: options.imports ?? [],
+      imports: [ResourceLimitsModule, ...(options.imports ?? [])],
       controllers: registry
         .all()
         .map((definition) => createEntityController(definition)),

@@ -43,6 +43,7 @@ import { JsonBodyGuard } from './json-body.guard.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { EventFateDto } from './event-fate.dto.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
+import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from './history-query.js';
 import {
   BulkItemResultDto,
   EntityChangeDto,
@@ -244,6 +245,28 @@ const ListQueryParameters = (definition: EntityDefinition) => {
   );
 };
 
+const HistoryPageParameters = () =>
+  applyDecorators(
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_HISTORY_PAGE,
+        default: DEFAULT_HISTORY_PAGE,
+      },
+      description: 'Events per page',
+    }),
+    ApiQuery({
+      name: 'after',
+      required: false,
+      schema: { type: 'string' },
+      description:
+        'Events after this position of the row; take it from the `Link: rel="next"` header',
+    }),
+  );
+
 const IdParam = () =>
   ApiParam({
     name: 'id',
@@ -380,7 +403,11 @@ export function createEntityController(
           false,
         ),
         'X-Total-Count': header(
-          'Number of matching rows, with `count=true`',
+          'Number of matching rows, with `count=true`; at most MAX_COUNT',
+          false,
+        ),
+        'X-Total-Count-Capped': header(
+          '`true` when more rows than MAX_COUNT match: X-Total-Count is then a lower bound',
           false,
         ),
       },
@@ -427,6 +454,16 @@ export function createEntityController(
       },
     })
     @problem(400, 'Not a position of this table, or an unknown query parameter')
+    @problem(
+      429,
+      'This client has MAX_CHANGE_FEEDS_PER_CLIENT feeds open on this node',
+      { 'Retry-After': header('Seconds to wait before retrying') },
+    )
+    @problem(
+      503,
+      'This node serves MAX_CHANGE_FEEDS feeds already; try another node',
+      { 'Retry-After': header('Seconds to wait before retrying') },
+    )
     changes(
       @Query() query: Record<string, unknown>,
       @Req() request: Request,
@@ -490,8 +527,9 @@ export function createEntityController(
       @Param('id') id: string,
       @Query() query: Record<string, unknown>,
       @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
     ) {
-      return this.endpoints.history(definition, id, query, request);
+      return this.endpoints.history(definition, id, query, request, response);
     }
 
     @Put(':id')
@@ -610,16 +648,28 @@ export function createEntityController(
       ApiOperation({
         summary: `How a ${label} came to be`,
         description:
-          'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why).',
+          'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why), ' +
+          'a page at a time: follow `Link: rel="next"`. With API keys, the history of a deleted row is for admin keys only.',
       }),
       IdParam(),
+      HistoryPageParameters(),
       ApiResponse({
         status: 200,
         description: 'Events, oldest first',
         type: HistoryEntryDto,
         isArray: true,
+        headers: {
+          Link: header(
+            'Next page, when there may be one: `<...>; rel="next"`',
+            false,
+          ),
+        },
       }),
       problem(404, 'No event ever named this row'),
+      problem(
+        403,
+        'The row was deleted and the key is not an admin key (with API_KEYS)',
+      ),
       ReadsAfterPosition(),
     )(EntityController.prototype, 'history', descriptor);
   }
@@ -630,7 +680,7 @@ export function createEntityController(
     list: [Object, Object, Object],
     changes: [Object, Object],
     // Read queries are checked by the endpoint (one optional parameter; the pipe would cost more than the read).
-    history: [String, Object, Object],
+    history: [String, Object, Object, Object],
     eventFate: [String],
     findOne: [String, Object, Object, Object],
     replace: [String, replaceDto, Object, Object],

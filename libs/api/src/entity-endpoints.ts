@@ -1,17 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import {
-  endWith,
-  ignoreElements,
-  interval,
-  map,
-  merge,
-  share,
-  takeUntil,
-  type Observable,
-} from 'rxjs';
-
-const HEARTBEAT_MS = 25_000;
-import {
+  AccessDeniedError,
   ENTITY_ID_PATTERN,
   EntityNotFoundError,
   EventNotAppliedError,
@@ -23,6 +13,7 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
+  ResourceLimits,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -44,7 +35,10 @@ import {
 } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { validateCreateBody } from './body-validation.js';
-import { RequestValidationError } from './http/request-validation.error.js';
+import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
+import { changeFeed, feedStart } from './change-feed.js';
+import { principalOf } from './http/request-principal.js';
+import { onlyParameter } from './query-parameters.js';
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
 
@@ -59,6 +53,7 @@ export class EntityEndpoints {
     private readonly commands: EntityCommands,
     private readonly queries: EntityQueries,
     private readonly config: NodeConfig,
+    private readonly limits: ResourceLimits,
   ) {}
 
   async create(
@@ -168,8 +163,18 @@ export class EntityEndpoints {
       request,
     );
     const page = await this.queries.list(definition, query);
-    if (page.total !== null)
-      response.setHeader('X-Total-Count', String(page.total));
+    if (page.total !== null) {
+      // Counting is bounded: past MAX_COUNT the count says "at least".
+      const capped = page.total > this.config.maxCount;
+      response.setHeader(
+        'X-Total-Count',
+        String(capped ? this.config.maxCount : page.total),
+      );
+      if (capped) {
+        response.setHeader('X-Total-Count-Capped', 'true');
+        this.limits.refuse(new Error('count capped'), 'count-capped');
+      }
+    }
     if (page.rows.length === query.limit) {
       response.setHeader(
         'Link',
@@ -259,19 +264,40 @@ export class EntityEndpoints {
     );
   }
 
+  /**
+   * A row's events, a page at a time (`limit`, then `after` from `Link: rel="next"`). With API
+   * keys, the history of a row that no longer exists is for admins only: it is the data the
+   * delete removed.
+   */
   async history(
     definition: EntityDefinition,
     id: string,
     query: Record<string, unknown>,
     request: Request,
+    response: Response,
   ) {
-    await this.waitForRequestedPosition(
-      onlyParameter(query, 'position'),
-      request,
+    const page = parseHistoryQuery(
+      query,
+      this.config.topicFor(definition.table),
     );
-    const entries = await this.queries.history(definition, checkId(id));
-    if (entries.length === 0)
+    await this.waitForRequestedPosition(page.position, request);
+    const entries = await this.queries.history(definition, checkId(id), page);
+    if (entries.length === 0 && !page.after)
       throw new EntityNotFoundError(definition.table, id);
+    const { role } = principalOf(request);
+    if (role !== 'admin' && !(await this.queries.findOne(definition, id))) {
+      throw new AccessDeniedError(
+        'admin',
+        role,
+        `Row "${id}" was deleted; the history of a deleted row is for admin keys only`,
+      );
+    }
+    if (entries.length === page.limit) {
+      response.setHeader(
+        'Link',
+        `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`,
+      );
+    }
     return entries;
   }
 
@@ -295,21 +321,18 @@ export class EntityEndpoints {
     query: Record<string, unknown>,
     request: Request,
   ): Observable<MessageEvent> {
-    const after = this.feedStart(definition, query, request);
-    const changes = this.queries.changes(definition, after).pipe(
-      map((change): MessageEvent => ({
-        type: 'change',
-        id: change.position,
-        data: change,
-      })),
-      share(),
+    return changeFeed(
+      this.queries,
+      this.limits,
+      definition,
+      feedStart(
+        this.config.topicFor(definition.table),
+        definition,
+        query,
+        request,
+      ),
+      request,
     );
-    // A heartbeat keeps idle feeds open through proxies; it ends with the feed.
-    const heartbeats = interval(HEARTBEAT_MS).pipe(
-      map((): MessageEvent => ({ type: 'heartbeat', data: {} })),
-      takeUntil(changes.pipe(ignoreElements(), endWith(null))),
-    );
-    return merge(changes, heartbeats);
   }
 
   private async write(
@@ -420,25 +443,6 @@ export class EntityEndpoints {
     return row;
   }
 
-  /** Where a change feed resumes: `after` in the query, else the `Last-Event-ID` header; null for live only. */
-  private feedStart(
-    definition: EntityDefinition,
-    query: Record<string, unknown>,
-    request: Request,
-  ): LogPosition | null {
-    const token =
-      onlyParameter(query, 'after') ?? request.header('last-event-id');
-    if (token === undefined || token === '') return null;
-    const position = LogPosition.parse(token);
-    if (!position) throw new InvalidPositionError(token);
-    if (position.topic !== this.config.topicFor(definition.table)) {
-      throw new BadRequestException(
-        `"${token}" is a position of another table's log, not of ${definition.table}`,
-      );
-    }
-    return position;
-  }
-
   private async waitForRequestedPosition(
     fromQuery: string | undefined,
     request: Request,
@@ -466,24 +470,6 @@ function nextPageUrl(
   }
   next.set('cursor', encodeCursor(query.sort, last));
   return `/${definition.table}?${next.toString()}`;
-}
-
-/** The value of `name`, once, as text, when a route takes no other query parameter. */
-function onlyParameter(
-  query: Record<string, unknown>,
-  name: string,
-): string | undefined {
-  const errors = Object.keys(query)
-    .filter((other) => other !== name)
-    .map((other) => ({
-      field: other,
-      messages: [`property ${other} should not exist`],
-    }));
-  if (query[name] !== undefined && typeof query[name] !== 'string') {
-    errors.push({ field: name, messages: [`${name} must be a string`] });
-  }
-  if (errors.length > 0) throw new RequestValidationError(errors);
-  return query[name] as string | undefined;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -3,7 +3,11 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { UnsupportedMediaTypeError } from '@clusterlite/core';
+import {
+  NodeConfig,
+  ResourceLimits,
+  UnsupportedMediaTypeError,
+} from '@clusterlite/core';
 import { RequestValidationError } from './http/request-validation.error.js';
 import type { Request } from 'express';
 
@@ -15,11 +19,18 @@ export const MAX_BODY_DEPTH = 32;
  * an empty body is a 400 saying so; a body that is not JSON a 415; a JSON value
  * of the wrong kind (`null`, `"x"`, an array where one row is expected) a 400
  * saying what kind is expected; a body nested deeper than any entity allows a
- * 400, before validation recurses into it. A `POST` (create) takes an object,
+ * 400, and an object of more than MAX_BODY_KEYS keys a 400, before validation
+ * walks it (class-transformer's removal of unknown keys takes time quadratic
+ * in their number). A `POST` (create) takes an object,
  * or an array of them for a bulk create; `PUT` and `PATCH` take an object.
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly limits: ResourceLimits,
+  ) {}
+
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
     if (isEmpty(request)) {
@@ -42,13 +53,12 @@ export class JsonBodyGuard implements CanActivate {
         `The request body must be ${expected}; got ${kindOf(body)}`,
       );
     }
-    if (depthOf(body) > MAX_BODY_DEPTH) {
-      throw new RequestValidationError([
-        {
-          field: '(body)',
-          messages: [`the body is nested deeper than ${MAX_BODY_DEPTH} levels`],
-        },
-      ]);
+    const problem = shapeProblem(body, this.config.maxBodyKeys);
+    if (problem) {
+      throw this.limits.refuse(
+        new RequestValidationError([problem.error]),
+        problem.limit,
+      );
     }
     return true;
   }
@@ -71,16 +81,48 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Nesting depth of a parsed JSON value, without recursion. */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+/** The first way `value` is too deep or too wide, walked without recursion. */
+function shapeProblem(
+  value: unknown,
+  maxKeys: number,
+): { limit: string; error: { field: string; messages: string[] } } | null {
+  const stack: [unknown, number, string][] = [[value, 0, '(body)']];
   while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
+    const [current, depth, path] = stack.pop()!;
     if (typeof current !== 'object' || current === null) continue;
-    if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > MAX_BODY_DEPTH) return deepest;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+    if (depth + 1 > MAX_BODY_DEPTH) {
+      return {
+        limit: 'body-depth',
+        error: {
+          field: '(body)',
+          messages: [`the body is nested deeper than ${MAX_BODY_DEPTH} levels`],
+        },
+      };
+    }
+    const keys = Array.isArray(current) ? null : Object.keys(current);
+    if (keys && keys.length > maxKeys) {
+      return {
+        limit: 'body-keys',
+        error: {
+          field: path,
+          messages: [
+            `an object has ${keys.length} keys; at most ${maxKeys} are accepted (MAX_BODY_KEYS)`,
+          ],
+        },
+      };
+    }
+    const children = Array.isArray(current)
+      ? current.map((child, index) => [child, `${path}[${index}]`] as const)
+      : keys!.map(
+          (key) =>
+            [
+              (current as Record<string, unknown>)[key],
+              `${path}.${key}`,
+            ] as const,
+        );
+    for (const [child, childPath] of children)
+      if (typeof child === 'object' && child !== null)
+        stack.push([child, depth + 1, childPath]);
   }
-  return deepest;
+  return null;
 }

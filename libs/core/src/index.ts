@@ -1,5 +1,6 @@
 export * from './config/kafka-security.js';
 export * from './config/node-config.js';
+export * from './config/api-keys.js';
 export * from './errors/domain-errors.js';
 export * from './errors/log-errors.js';
 export * from './events/event-outcome.js';
@@ -15,3 +16,5 @@ export * from './storage/sqlite-writer.js';
 export * from './core.module.js';
 export * from './storage/sqlite.module.js';
 export * from './storage/snapshot-file.js';
+export * from './limits/resource-limits.js';
+export * from './limits/resource-limits.module.js';

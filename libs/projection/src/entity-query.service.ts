@@ -21,20 +21,23 @@ import {
   type SortKey,
 } from '@clusterlite/registry';
 import {
-  ReplaySubject,
+  Observable,
+  Subject,
   concat,
   concatMap,
   defer,
   filter,
   finalize,
   from,
-  type Observable,
+  takeUntil,
 } from 'rxjs';
 import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 
 /** Missed changes a resuming feed reads from the outcomes table at a time. */
 const FEED_PAGE = 500;
+/** Live changes a resuming feed holds while it replays; past them it ends, to be resumed. */
+export const FEED_BACKLOG = 10_000;
 
 /** What a change feed needs of an outcome. */
 type FeedOutcome = Pick<
@@ -61,6 +64,7 @@ export class EntityQueryService extends EntityQueries {
   changes(
     definition: EntityDefinition,
     after: LogPosition | null = null,
+    ready: () => Promise<void> = () => Promise.resolve(),
   ): Observable<EntityChange> {
     const live = this.projection.outcomes$.pipe(
       filter(
@@ -81,28 +85,71 @@ export class EntityQueryService extends EntityQueries {
     });
     if (!after) return live.pipe(concatMap(toChange));
     return defer(() => {
-      // Live outcomes wait here while the missed ones are read; those read twice are dropped.
-      const waiting = new ReplaySubject<FeedOutcome>();
-      const subscription = live.subscribe(waiting);
+      // Live outcomes wait here while the missed ones are read, up to FEED_BACKLOG; then they
+      // pass straight through (a ReplaySubject would keep every one for the feed's lifetime).
+      const backlog: FeedOutcome[] = [];
+      let replaying = true;
+      const handoff = new Subject<FeedOutcome>();
+      const overflow = new Subject<void>();
+      const subscription = live.subscribe((outcome) => {
+        if (!replaying) handoff.next(outcome);
+        else if (backlog.length < FEED_BACKLOG) backlog.push(outcome);
+        // Too much happened meanwhile: end the feed; the client resumes from its last event id.
+        else overflow.next();
+      });
       let last = after.offset;
-      return concat(from(this.appliedAfter(definition, after)), waiting).pipe(
-        filter((outcome) => {
-          const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
-          if (offset <= last) return false;
-          last = offset;
-          return true;
-        }),
-        concatMap(toChange),
+      const unseen = (outcome: FeedOutcome) => {
+        const offset = LogPosition.parse(outcome.position)?.offset ?? -1n;
+        if (offset <= last) return false;
+        last = offset;
+        return true;
+      };
+      const afterReplay = defer(() => {
+        replaying = false;
+        return concat(from(backlog.splice(0)), handoff);
+      });
+      return concat(
+        this.replay(definition, after, unseen, toChange, ready),
+        afterReplay.pipe(filter(unseen), concatMap(toChange)),
+      ).pipe(
+        takeUntil(overflow),
         finalize(() => subscription.unsubscribe()),
       );
     });
   }
 
-  /** The applied outcomes of a table after a position, oldest first, read a page at a time. */
+  /**
+   * The changes applied after `after`, one page of the outcomes table at a time: the next
+   * page is read only once the previous one is sent and `ready` says the client took it,
+   * so a long replay never sits in memory whole.
+   */
+  private replay(
+    definition: EntityDefinition,
+    after: LogPosition,
+    unseen: (outcome: FeedOutcome) => boolean,
+    toChange: (outcome: FeedOutcome) => Promise<EntityChange>,
+    ready: () => Promise<void>,
+  ): Observable<EntityChange> {
+    return new Observable<EntityChange>((subscriber) => {
+      const send = async () => {
+        for await (const page of this.appliedAfter(definition, after)) {
+          for (const outcome of page) {
+            if (subscriber.closed) return;
+            if (unseen(outcome)) subscriber.next(await toChange(outcome));
+          }
+          await ready();
+        }
+        subscriber.complete();
+      };
+      send().catch((error: unknown) => subscriber.error(error));
+    });
+  }
+
+  /** The applied outcomes of a table after a position, oldest first, a page at a time. */
   private async *appliedAfter(
     definition: EntityDefinition,
     after: LogPosition,
-  ): AsyncGenerator<FeedOutcome> {
+  ): AsyncGenerator<FeedOutcome[]> {
     let offset = after.offset;
     for (;;) {
       const records = await this.sqlite.read<{
@@ -117,15 +164,13 @@ export class EntityQueryService extends EntityQueries {
           'WHERE "tableName" = ? AND "offset" > ? AND "status" = \'applied\' ORDER BY "offset" LIMIT ?',
         [definition.table, offset.toString(), FEED_PAGE],
       );
-      for (const record of records) {
-        yield {
-          type: record.type,
-          entityId: record.entityId,
-          eventId: record.eventId,
-          position: `${after.topic}:${record.partition}:${record.offset}`,
-          version: record.version,
-        };
-      }
+      yield records.map((record) => ({
+        type: record.type,
+        entityId: record.entityId,
+        eventId: record.eventId,
+        position: `${after.topic}:${record.partition}:${record.offset}`,
+        version: record.version,
+      }));
       if (records.length < FEED_PAGE) return;
       offset = BigInt(records[records.length - 1].offset);
     }
@@ -172,14 +217,15 @@ export class EntityQueryService extends EntityQueries {
     return { rows: records.map((record) => definition.toRow(record)), total };
   }
 
+  /** Counts matching rows up to MAX_COUNT + 1, so a count costs at most that many rows read. */
   private async count(
     definition: EntityDefinition,
     where: string,
     parameters: unknown[],
   ): Promise<number> {
     const [{ total }] = await this.sqlite.read<{ total: number }>(
-      `SELECT COUNT(*) AS total FROM ${definition.quotedTable}${where}`,
-      parameters,
+      `SELECT COUNT(*) AS total FROM (SELECT 1 FROM ${definition.quotedTable}${where} LIMIT ?)`,
+      [...parameters, this.config.maxCount + 1],
     );
     return total;
   }
@@ -212,11 +258,17 @@ export class EntityQueryService extends EntityQueries {
   async history(
     definition: EntityDefinition,
     id: string,
+    page: { limit: number; after: LogPosition | null },
   ): Promise<HistoryEntry[]> {
     const records = await this.sqlite.read<Record<string, any>>(
       'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
-        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? ORDER BY "offset"',
-      [definition.table, id],
+        'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
+      [
+        definition.table,
+        id,
+        (page.after?.offset ?? -1n).toString(),
+        page.limit,
+      ],
     );
     return records.map((record) => ({
       eventId: record.eventId,

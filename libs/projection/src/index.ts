@@ -5,3 +5,4 @@ export * from './projection.service.js';
 export * from './replica-status.service.js';
 export * from './storage-retry.js';
 export * from './resume-guard.js';
+export * from './table-checksums.js';

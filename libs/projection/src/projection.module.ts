@@ -8,6 +8,7 @@ import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
 import { ResumeGuard } from './resume-guard.js';
 import { StorageRetry } from './storage-retry.js';
+import { TableChecksums } from './table-checksums.js';
 
 /**
  * The read side: consumes the log into this node's SQLite tables and serves
@@ -34,6 +35,7 @@ export class ProjectionModule {
         EntityQueryService,
         { provide: EntityQueries, useExisting: EntityQueryService },
         ReplicaStatusService,
+        TableChecksums,
       ],
       exports: [
         EntityQueries,

@@ -16,6 +16,7 @@ import type { LogEndOffsets, LogMessage } from '@clusterlite/event-log';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
 import { StorageRetry } from './storage-retry.js';
+import { TableChecksums } from './table-checksums.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -58,6 +59,12 @@ async function newProjection() {
     new StorageRetry(),
   );
   await projection.onModuleInit();
+  const checksums = new TableChecksums(
+    writer,
+    new SqliteReader(dataSource),
+    registry,
+  );
+  await checksums.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };
   const status = new ReplicaStatusService(
     new SqliteReader(dataSource),
@@ -66,12 +73,13 @@ async function newProjection() {
     config,
     noEnds,
     new LogStops(),
+    checksums,
   );
   const rows = (): Promise<Record<string, unknown>[]> =>
     dataSource.query(
       'SELECT "id", "name", "email", "age", "version" FROM "members" ORDER BY "id"',
     );
-  return { projection, positions, status, rows, dataSource };
+  return { projection, positions, status, checksums, rows, dataSource, writer };
 }
 
 function anEvent(overrides: Partial<ReplicationEvent> = {}): ReplicationEvent {

@@ -27,6 +27,7 @@ import { AppliedPositions } from './applied-positions.js';
 import { appliedEventIds, recordDuplicates } from './duplicate-events.js';
 import { StorageRetry, type RetryOptions } from './storage-retry.js';
 import { messageFingerprint } from './log-gaps.js';
+import { RowChangeTracker } from './table-checksums.js';
 
 export interface BatchResult {
   applied: number;
@@ -245,6 +246,7 @@ export class ProjectionService
       );
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
+      const checksums = await RowChangeTracker.before(tx, decoded);
       // A producer retry can put one event on the log twice; only the first counts.
       const seen = await appliedEventIds(
         tx,
@@ -328,6 +330,7 @@ export class ProjectionService
       }
       await this.recordOutcomes(tx, outcomes);
       await recordDuplicates(tx, topic, partition, duplicates, this.logger);
+      await checksums.after();
       if (last !== null && result.applied > 0) {
         await tx.execute(
           'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset", "fingerprint") VALUES (?, ?, ?, ?) ' +

@@ -69,19 +69,22 @@ export abstract class EntityQueries {
     definition: EntityDefinition,
     key: string,
   ): Promise<IdempotentRequest | null>;
-  /** Events that made a row, oldest first, with their outcomes. */
+  /** Events that made a row, oldest first, with their outcomes: at most `limit`, after `after`. */
   abstract history(
     definition: EntityDefinition,
     id: string,
+    page: { limit: number; after: LogPosition | null },
   ): Promise<HistoryEntry[]>;
   /**
    * Every change this node applies to `definition`'s table from now on, with the row after it.
    * With `after`, first the changes this node applied after that position (oldest first, each
-   * with the row as it is now), then the live ones, none twice.
+   * with the row as it is now), then the live ones, none twice. The missed ones are read a
+   * page at a time, the next once `ready` resolves (the client took the previous one).
    */
   abstract changes(
     definition: EntityDefinition,
     after?: LogPosition | null,
+    ready?: () => Promise<void>,
   ): Observable<EntityChange>;
 }
 

@@ -107,6 +107,8 @@ function announce(message) {
 /** Calls the REST API; never throws. problem is the RFC 9457 body of a failed call. */
 async function api(method, path, options) {
   const headers = Object.assign({ Accept: 'application/json' }, options && options.headers);
+  const token = sessionStorage.getItem('clusterlite.token');
+  if (token) headers.Authorization = 'Bearer ' + token;
   const init = { method, headers };
   if (options && options.body !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -4,6 +4,7 @@ import { NodeConfig } from '@clusterlite/core';
 import type { Response } from 'express';
 import { setConsoleHeaders } from './console-assets.js';
 import { consolePage } from './console.page.js';
+import { Public } from '../access/access-policy.js';
 
 /**
  * The web console's page, served by every node under a prefix no table name
@@ -11,6 +12,7 @@ import { consolePage } from './console.page.js';
  * are static files (see `serveConsoleAssets`), and the script reads
  * everything else from the REST API.
  */
+@Public()
 @ApiExcludeController()
 @Controller()
 export class ConsoleController {

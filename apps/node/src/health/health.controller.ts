@@ -21,12 +21,15 @@ import {
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/api';
 import { KafkaAccessReport, LogEndOffsets } from '@clusterlite/event-log';
 import { ProjectionService, StorageRetry } from '@clusterlite/projection';
+import { Public } from '../access/access-policy.js';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).
  * Live: the process answers and its SQLite file does. Ready: also the log is
  * reachable, so writes can be accepted, and no topic is stopped (LogStops).
+ * Open even with API keys, and so revealing nothing about the cluster's addresses.
  */
+@Public()
 @ApiTags('cluster')
 @Controller('_cluster/health')
 export class HealthController {
@@ -106,10 +109,8 @@ export class HealthController {
               .catch((error: unknown) => {
                 throw this.access.summarize(error);
               });
-            return {
-              mode: this.config.mode,
-              brokers: this.config.kafkaBrokers.join(',') || null,
-            };
+            // Open to anyone: says which kind of log, never where it is.
+            return { mode: this.config.mode };
           })
           .withTimeout(3_000),
       () => {

@@ -1,10 +1,19 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsDto,
+  RequestValidationError,
+} from '@clusterlite/api';
 import { NodeConfig } from '@clusterlite/core';
 import { ReplicaStatusService, StorageRetry } from '@clusterlite/projection';
 
@@ -46,10 +55,20 @@ class TableChecksumDto {
   @ApiProperty({ example: 'users' }) table: string;
   @ApiProperty({ example: 3 }) rows: number;
   @ApiProperty({
+    example: '9f2c4e1a0b7d3c55',
     description:
-      'SHA-256 over every row in id order; equal on replicas that applied the same log',
+      'Sum (mod 2^64, hex) of a 64-bit hash of every row, kept up to date as events are applied; equal on replicas that applied the same log',
   })
   checksum: string;
+  @ApiPropertyOptional({
+    description: 'With verify=true: the checksum summed again from every row',
+  })
+  recomputed?: string;
+  @ApiPropertyOptional({
+    description:
+      'With verify=true: whether the kept checksum and row count match the recomputed ones',
+  })
+  matches?: boolean;
 }
 
 class StorageStateDto {
@@ -101,6 +120,11 @@ class NodeStatusDto {
   })
   skippedDuplicates: number;
   @ApiProperty({ type: StorageStateDto }) storage: StorageStateDto;
+  @ApiPropertyOptional({
+    description:
+      'With verify=true: whether every table matched its full recomputation',
+  })
+  checksumsVerified?: boolean;
 }
 
 /** Replica state of this node, under a prefix no table name can take. */
@@ -117,13 +141,37 @@ export class StatusController {
   @ApiOperation({
     summary:
       'This node: id, mode, applied positions, lag and per-table checksums',
+    description:
+      'Costs the same at any table size: the checksums are kept as events are applied. `verify=true` recomputes them.',
+  })
+  @ApiQuery({
+    name: 'verify',
+    required: false,
+    schema: { type: 'boolean' },
+    description:
+      'true: also sum every row of every table again and say whether the kept checksums match (costs a full read)',
   })
   @ApiOkResponse({ type: NodeStatusDto })
-  async get(): Promise<NodeStatusDto> {
+  @ApiResponse({
+    status: 400,
+    description: 'verify is not true or false',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
+  async get(@Query('verify') verify?: string): Promise<NodeStatusDto> {
+    if (verify !== undefined && verify !== 'true' && verify !== 'false') {
+      throw new RequestValidationError([
+        { field: 'verify', messages: ['verify must be true or false'] },
+      ]);
+    }
+    const verifying = verify === 'true';
     const [topics, tables, deadLetters, rejectedEvents, skippedDuplicates] =
       await Promise.all([
         this.status.progress(),
-        this.status.checksums(),
+        verifying ? this.status.verifyChecksums() : this.status.checksums(),
         this.status.deadLetterCount(),
         this.status.rejectedCount(),
         this.status.skippedDuplicateCount(),
@@ -144,6 +192,13 @@ export class StatusController {
         since: fault?.since.toISOString() ?? null,
         waiting: fault?.work ?? null,
       },
+      ...(verifying
+        ? {
+            checksumsVerified: tables.every(
+              (table) => 'matches' in table && table.matches,
+            ),
+          }
+        : {}),
     };
   }
 }

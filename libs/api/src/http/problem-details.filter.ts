@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
+  AccessDeniedError,
+  AuthenticationRequiredError,
   EntityNotFoundError,
   EventLogUnavailableError,
   EventNotAppliedError,
@@ -20,6 +22,7 @@ import {
   PreconditionFailedError,
   SnapshotInProgressError,
   SnapshotUnavailableError,
+  ResourceLimitError,
   UnsupportedMediaTypeError,
   EventNotSeenError,
   EventOutcomeUnknownError,
@@ -87,6 +90,37 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.message,
         errors: exception.fieldErrors,
       };
+    }
+    if (exception instanceof AuthenticationRequiredError) {
+      // RFC 6750: the challenge names the scheme; invalid_token when one was sent.
+      response.setHeader(
+        'WWW-Authenticate',
+        `Bearer realm="clusterlite"${exception.tokenGiven ? ', error="invalid_token"' : ''}`,
+      );
+      return problem(
+        HttpStatus.UNAUTHORIZED,
+        'unauthorized',
+        'Unauthorized',
+        exception.message,
+      );
+    }
+    if (exception instanceof AccessDeniedError) {
+      return problem(
+        HttpStatus.FORBIDDEN,
+        'forbidden',
+        'Forbidden',
+        exception.message,
+        { requiredRole: exception.required },
+      );
+    }
+    if (exception instanceof ResourceLimitError) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      return problem(
+        exception.status,
+        exception.limit,
+        exception.status === 429 ? 'Too Many Requests' : 'Service Unavailable',
+        exception.message,
+      );
     }
     if (exception instanceof EntityNotFoundError) {
       return problem(

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   InvalidConfigurationError,
   NodeConfig,
@@ -89,5 +92,56 @@ describe(NodeConfig.name, () => {
     expect(() =>
       NodeConfig.fromEnvironment({ BOOTSTRAP_FROM: 'http://127.0.0.1:8082' }),
     ).toThrow(/BOOTSTRAP_FROM needs KAFKA_BROKERS/);
+  });
+
+  it('is open without API_KEYS, and requires keys with it', () => {
+    expect(NodeConfig.fromEnvironment({}).apiKeys.enabled).toBe(false);
+    const config = NodeConfig.fromEnvironment({
+      API_KEYS: 'read:reader-0123456789abcdef, admin:admin-0123456789abcdef',
+    });
+    expect(config.apiKeys.size).toBe(2);
+    expect(config.apiKeys.roleOf('admin-0123456789abcdef')).toBe('admin');
+  });
+
+  it('reads API_KEYS_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clusterlite-keys-'));
+    const file = join(dir, 'keys');
+    writeFileSync(file, 'write:writer-0123456789abcdef\n');
+    expect(
+      NodeConfig.fromEnvironment({ API_KEYS_FILE: file }).apiKeys.roleOf(
+        'writer-0123456789abcdef',
+      ),
+    ).toBe('write');
+    expect(() =>
+      NodeConfig.fromEnvironment({ API_KEYS_FILE: join(dir, 'missing') }),
+    ).toThrow(/API_KEYS_FILE cannot be read: ENOENT/);
+  });
+
+  it('stops on a bad key, naming API_KEYS but not the token', () => {
+    const attempt = () =>
+      NodeConfig.fromEnvironment({ API_KEYS: 'root:secret-0123456789abcdef' });
+    expect(attempt).toThrow(/API_KEYS entry 1/);
+    expect(attempt).not.toThrow(/secret/);
+  });
+
+  it.each(['RATE_LIMIT_RPS', 'MAX_CHANGE_FEEDS', 'MAX_BODY_KEYS', 'MAX_COUNT'])(
+    'stops with a message naming %s when it is not a number',
+    (name) => {
+      expect(() => NodeConfig.fromEnvironment({ [name]: 'lots' })).toThrow(
+        new RegExp(name),
+      );
+    },
+  );
+
+  it('turns access control on with JWT_SECRET alone, and refuses a short one without quoting it', () => {
+    const config = NodeConfig.fromEnvironment({
+      JWT_SECRET: 'a-secret-of-32-characters-or-more!',
+    });
+    expect(config.accessControl).toBe(true);
+    expect(config.apiKeys.enabled).toBe(false);
+    const attempt = () =>
+      NodeConfig.fromEnvironment({ JWT_SECRET: 'short-secret' });
+    expect(attempt).toThrow(/JWT_SECRET must be at least 32 characters/);
+    expect(attempt).not.toThrow(/short-secret/);
   });
 });

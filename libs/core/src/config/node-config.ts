@@ -10,6 +10,7 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   SECRET_VARIABLES,
@@ -31,6 +32,7 @@ export function durationMs(value: string): number {
     Number(amount) * DURATION_UNIT_MS[unit as keyof typeof DURATION_UNIT_MS]
   );
 }
+import { ApiKeyStore, parseApiKeys, type Role } from './api-keys.js';
 
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 
@@ -163,6 +165,66 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @IsString()
   CORS_ORIGIN = '*';
 
+  /** `role:token` entries (read, write, admin), comma-separated. Unset: the node is open. */
+  @IsOptional()
+  @IsString()
+  API_KEYS?: string;
+
+  /** A file with the same entries, one a line. */
+  @IsOptional()
+  @IsString()
+  API_KEYS_FILE?: string;
+
+  /** HS256 secret of JWTs whose `role` claim grants a role (in addition to API keys). */
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string;
+
+  /** Requests per second per client (token, else address); 0 turns the limit off. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_RPS = 0;
+
+  /** Open change feeds on this node, all clients together. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_CHANGE_FEEDS = 1_000;
+
+  /** Open change feeds per client (token, else address). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_CHANGE_FEEDS_PER_CLIENT = 32;
+
+  /** Keys per JSON object in a request body. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(100_000)
+  MAX_BODY_KEYS = 256;
+
+  /** Rows `count=true` counts at most; past it X-Total-Count is capped. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  MAX_COUNT = 100_000;
+
+  /** Express `trust proxy`: whose X-Forwarded-For names the client (rate limits, feeds per client). */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY = 'loopback';
+
   @IsOptional()
   @IsUrl(
     {
@@ -244,8 +306,39 @@ export function validateEnvironment(
     problems.push(
       'BOOTSTRAP_FROM needs KAFKA_BROKERS: a node built from a snapshot catches up from the log',
     );
+  problems.push(...apiKeyProblems(env));
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
+}
+
+/** Checks API_KEYS / API_KEYS_FILE / JWT_SECRET without ever quoting a secret. */
+function apiKeyProblems(env: EnvironmentVariables): string[] {
+  if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined)
+    return ['set API_KEYS or API_KEYS_FILE, not both'];
+  const problems = apiKeysOf(env).problems;
+  if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32)
+    problems.push('JWT_SECRET must be at least 32 characters');
+  return problems;
+}
+
+function apiKeysOf(env: EnvironmentVariables): {
+  keys: Map<string, Role>;
+  problems: string[];
+} {
+  if (env.API_KEYS !== undefined) return parseApiKeys(env.API_KEYS, 'API_KEYS');
+  if (env.API_KEYS_FILE === undefined) return { keys: new Map(), problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(env.API_KEYS_FILE, 'utf8');
+  } catch (error) {
+    return {
+      keys: new Map(),
+      problems: [
+        `API_KEYS_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (got ${JSON.stringify(env.API_KEYS_FILE)})`,
+      ],
+    };
+  }
+  return parseApiKeys(text, 'API_KEYS_FILE');
 }
 
 export type NodeMode = 'cluster' | 'embedded';
@@ -279,6 +372,16 @@ export class NodeConfig {
   readonly snapshotDir: string | null;
   readonly snapshotIntervalMs: number;
   readonly snapshotKeep: number;
+  /** The accepted API keys; none means access control is off. */
+  readonly apiKeys: ApiKeyStore;
+  /** HS256 secret for JWT bearer tokens, or null. */
+  readonly jwtSecret: string | null;
+  readonly rateLimitRps: number;
+  readonly maxChangeFeeds: number;
+  readonly maxChangeFeedsPerClient: number;
+  readonly maxBodyKeys: number;
+  readonly maxCount: number;
+  readonly trustProxy: string;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -315,12 +418,25 @@ export class NodeConfig {
       durationMs(env.SNAPSHOT_INTERVAL),
     );
     this.snapshotKeep = env.SNAPSHOT_KEEP;
+    this.apiKeys = new ApiKeyStore(apiKeysOf(env).keys);
+    this.jwtSecret = env.JWT_SECRET ?? null;
+    this.rateLimitRps = env.RATE_LIMIT_RPS;
+    this.maxChangeFeeds = env.MAX_CHANGE_FEEDS;
+    this.maxChangeFeedsPerClient = env.MAX_CHANGE_FEEDS_PER_CLIENT;
+    this.maxBodyKeys = env.MAX_BODY_KEYS;
+    this.maxCount = env.MAX_COUNT;
+    this.trustProxy = env.TRUST_PROXY;
   }
 
   static fromEnvironment(
     raw: Record<string, unknown> = process.env,
   ): NodeConfig {
     return new NodeConfig(validateEnvironment(raw));
+  }
+
+  /** Whether requests need a bearer token: API keys or a JWT secret are configured. */
+  get accessControl(): boolean {
+    return this.apiKeys.enabled || this.jwtSecret !== null;
   }
 
   get mode(): NodeMode {

@@ -127,6 +127,17 @@ export class NodeNotReadyError extends ClusterLiteError {
   }
 }
 
+/** No credentials, or a token no key has, on a route that needs a role. */
+export class AuthenticationRequiredError extends ClusterLiteError {
+  constructor(readonly tokenGiven: boolean) {
+    super(
+      tokenGiven
+        ? 'The bearer token is not a key of this node'
+        : 'This node requires an API key: send Authorization: Bearer <token>',
+    );
+  }
+}
+
 /** A snapshot is already being made on this node; one at a time keeps the disk and CPU for applying events. */
 export class SnapshotInProgressError extends ClusterLiteError {
   constructor(readonly retryAfterSeconds: number) {
@@ -136,5 +147,34 @@ export class SnapshotInProgressError extends ClusterLiteError {
   }
 }
 
+/** A known key whose role does not include the one the route needs. */
+export class AccessDeniedError extends ClusterLiteError {
+  constructor(
+    readonly required: string,
+    readonly role: string,
+    detail?: string,
+  ) {
+    super(
+      detail ??
+        `This route needs the ${required} role; the key presented has ${role}`,
+    );
+  }
+}
+
 /** This node cannot make a snapshot of its storage (an in-memory database). */
 export class SnapshotUnavailableError extends ClusterLiteError {}
+
+/**
+ * A bounded resource is used up: a client's share (429) or the whole node's
+ * (503). `limit` names the limit, for the problem type and the metric.
+ */
+export class ResourceLimitError extends ClusterLiteError {
+  constructor(
+    readonly limit: string,
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -92,6 +92,12 @@ export const OutcomeSchema = new EntitySchema<OutcomeRecord>({
     { name: 'IDX_outcome_row', columns: ['tableName', 'entityId', 'offset'] },
     // Change feeds resuming after a position.
     { name: 'IDX_outcome_feed', columns: ['tableName', 'offset'] },
+    // The status's count of rejected events: as cheap with a long log as with a short one.
+    {
+      name: 'IDX_outcome_rejected',
+      columns: ['status'],
+      where: `"status" = 'rejected'`,
+    },
   ],
 });
 
@@ -206,6 +212,33 @@ export const EmbeddedLogSchema = new EntitySchema<EmbeddedLogRecord>({
   },
 });
 
+/**
+ * Per entity table: its row count and an order-independent checksum of its rows,
+ * kept up to date in the transaction that applies each event, so that a status
+ * call costs the same at any table size.
+ */
+export interface TableChecksumRecord {
+  tableName: string;
+  rows: number;
+  checksum: string;
+  /** What the checksum was computed over (the table's columns); another value means recompute. */
+  layout: string;
+}
+
+export const TableChecksumSchema = new EntitySchema<TableChecksumRecord>({
+  name: 'TableChecksum',
+  tableName: '_clusterlite_table_checksums',
+  columns: {
+    tableName: { type: 'text', primary: true },
+    rows: { type: 'integer' },
+    checksum: {
+      type: 'text',
+      comment: 'sum of 64-bit row hashes mod 2^64, hex',
+    },
+    layout: { type: 'text' },
+  },
+});
+
 export const INTERNAL_SCHEMAS = [
   AppliedPositionSchema,
   LogIdentitySchema,
@@ -215,4 +248,5 @@ export const INTERNAL_SCHEMAS = [
   SkippedDuplicateSchema,
   TombstoneSchema,
   EmbeddedLogSchema,
+  TableChecksumSchema,
 ];

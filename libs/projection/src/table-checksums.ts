@@ -1,0 +1,265 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  SqliteReader,
+  SqliteWriter,
+  type SqliteTransaction,
+} from '@clusterlite/core';
+import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
+import { createHash } from 'node:crypto';
+
+const MOD = 1n << 64n;
+/** Ids per `IN (...)` read, well under SQLite's parameter limit. */
+const ID_CHUNK = 500;
+const TABLE = '"_clusterlite_table_checksums"';
+/** Rows a full recomputation reads at a time. */
+const RECOMPUTE_PAGE = 2_000;
+
+/** A table's row count and checksum: the sum of its rows' 64-bit hashes, mod 2^64. */
+export interface TableSum {
+  rows: number;
+  sum: bigint;
+}
+
+/**
+ * The 64-bit hash of one row: the first 8 bytes of the SHA-256 of its canonical
+ * JSON (the API's view of the row: every column, in the definition's order).
+ */
+export function rowHash(
+  definition: EntityDefinition,
+  record: Record<string, unknown>,
+): bigint {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(definition.toRow(record)))
+    .digest();
+  return digest.readBigUInt64BE(0);
+}
+
+/** Hex of a sum, fixed width: what the status shows. */
+export function checksumHex(sum: bigint): string {
+  return (((sum % MOD) + MOD) % MOD).toString(16).padStart(16, '0');
+}
+
+/** What a table's checksum depends on besides its rows: its columns. */
+export function layoutOf(definition: EntityDefinition): string {
+  return JSON.stringify(
+    definition.columns.map((column) => [column.name, column.type]),
+  );
+}
+
+/** Sums the rows of `ids` in `definition`'s table as they are now. */
+async function sumOf(
+  tx: SqliteTransaction,
+  definition: EntityDefinition,
+  ids: string[],
+): Promise<TableSum> {
+  const total: TableSum = { rows: 0, sum: 0n };
+  for (let start = 0; start < ids.length; start += ID_CHUNK) {
+    const chunk = ids.slice(start, start + ID_CHUNK);
+    const records = await tx.rows<Record<string, unknown>>(
+      `SELECT * FROM ${definition.quotedTable} WHERE "id" IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    for (const record of records) {
+      total.rows++;
+      total.sum += rowHash(definition, record);
+    }
+  }
+  return total;
+}
+
+/** The rows an apply transaction is about to touch, and their sums before it. */
+export class RowChangeTracker {
+  private constructor(
+    private readonly tx: SqliteTransaction,
+    private readonly touched: Map<
+      EntityDefinition,
+      { ids: string[]; before: TableSum }
+    >,
+  ) {}
+
+  /**
+   * Reads the rows the events name before they are applied. Rows are compared
+   * before and after, not event by event, so every way the projection writes
+   * (multi-row creates, upserts, rejections) is counted the same.
+   */
+  static async before(
+    tx: SqliteTransaction,
+    items: readonly (
+      | {
+          kind: 'event';
+          definition: EntityDefinition;
+          event: { entityId: string };
+        }
+      | { kind: 'undecodable' }
+    )[],
+  ): Promise<RowChangeTracker> {
+    const ids = new Map<EntityDefinition, Set<string>>();
+    for (const item of items) {
+      if (item.kind !== 'event') continue;
+      const set = ids.get(item.definition) ?? new Set<string>();
+      set.add(item.event.entityId);
+      ids.set(item.definition, set);
+    }
+    const touched = new Map<
+      EntityDefinition,
+      { ids: string[]; before: TableSum }
+    >();
+    for (const [definition, set] of ids) {
+      const list = [...set];
+      touched.set(definition, {
+        ids: list,
+        before: await sumOf(tx, definition, list),
+      });
+    }
+    return new RowChangeTracker(tx, touched);
+  }
+
+  /** Adds each table's change (rows after minus rows before) to its stored checksum. */
+  async after(): Promise<void> {
+    for (const [definition, { ids, before }] of this.touched) {
+      const after = await sumOf(this.tx, definition, ids);
+      if (after.rows === before.rows && after.sum === before.sum) continue;
+      const [stored] = await this.tx.rows<{ rows: number; checksum: string }>(
+        `SELECT "rows", "checksum" FROM ${TABLE} WHERE "tableName" = ?`,
+        [definition.table],
+      );
+      const base = stored
+        ? { rows: stored.rows, sum: BigInt(`0x${stored.checksum}`) }
+        : { rows: 0, sum: 0n };
+      await this.tx.execute(
+        `INSERT INTO ${TABLE} ("tableName", "rows", "checksum", "layout") VALUES (?, ?, ?, ?) ` +
+          'ON CONFLICT ("tableName") DO UPDATE SET "rows" = excluded."rows", "checksum" = excluded."checksum"',
+        [
+          definition.table,
+          base.rows + after.rows - before.rows,
+          checksumHex(base.sum + after.sum - before.sum),
+          layoutOf(definition),
+        ],
+      );
+    }
+  }
+}
+
+export interface TableChecksum {
+  table: string;
+  rows: number;
+  checksum: string;
+}
+
+/**
+ * The per-table checksums kept in `_clusterlite_table_checksums`. At start a
+ * table without one, or whose columns changed since, is summed once in full;
+ * from then on the projection keeps them up to date (RowChangeTracker).
+ */
+@Injectable()
+export class TableChecksums implements OnModuleInit {
+  private readonly logger = new Logger(TableChecksums.name);
+
+  constructor(
+    private readonly writer: SqliteWriter,
+    private readonly reader: SqliteReader,
+    private readonly registry: EntityRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.writer.transaction(async (tx) => {
+      const stored = new Map(
+        (
+          await tx.rows<{ tableName: string; layout: string }>(
+            `SELECT "tableName", "layout" FROM ${TABLE}`,
+          )
+        ).map((row) => [row.tableName, row.layout]),
+      );
+      for (const definition of this.registry.all()) {
+        if (stored.get(definition.table) === layoutOf(definition)) continue;
+        const full = await this.recompute(tx, definition);
+        await tx.execute(
+          `INSERT INTO ${TABLE} ("tableName", "rows", "checksum", "layout") VALUES (?, ?, ?, ?) ` +
+            'ON CONFLICT ("tableName") DO UPDATE SET "rows" = excluded."rows", "checksum" = excluded."checksum", "layout" = excluded."layout"',
+          [
+            definition.table,
+            full.rows,
+            checksumHex(full.sum),
+            layoutOf(definition),
+          ],
+        );
+        this.logger.log(
+          `Checksum of ${definition.table} computed over ${full.rows} rows`,
+        );
+      }
+    });
+  }
+
+  /** The stored checksums: one small read, whatever the size of the tables. */
+  async current(): Promise<TableChecksum[]> {
+    // Committed sums only (the read connection): never those of a batch in flight.
+    const rows = await this.reader.read<{
+      tableName: string;
+      rows: number;
+      checksum: string;
+    }>(`SELECT "tableName", "rows", "checksum" FROM ${TABLE}`);
+    const byTable = new Map(rows.map((row) => [row.tableName, row]));
+    return this.registry.all().map((definition) => {
+      const row = byTable.get(definition.table);
+      return {
+        table: definition.table,
+        rows: row?.rows ?? 0,
+        checksum: row?.checksum ?? checksumHex(0n),
+      };
+    });
+  }
+
+  /**
+   * Sums every row of every table again and compares with the stored checksums,
+   * in one transaction so the projection cannot move in between. Costs a full
+   * read of every table: for admins, on demand.
+   */
+  verify(): Promise<
+    (TableChecksum & { recomputed: string; matches: boolean })[]
+  > {
+    return this.writer.transaction(async (tx) => {
+      const stored = new Map(
+        (
+          await tx.rows<{ tableName: string; rows: number; checksum: string }>(
+            `SELECT "tableName", "rows", "checksum" FROM ${TABLE}`,
+          )
+        ).map((row) => [row.tableName, row]),
+      );
+      const result = [];
+      for (const definition of this.registry.all()) {
+        const full = await this.recompute(tx, definition);
+        const kept = stored.get(definition.table);
+        const recomputed = checksumHex(full.sum);
+        result.push({
+          table: definition.table,
+          rows: kept?.rows ?? 0,
+          checksum: kept?.checksum ?? checksumHex(0n),
+          recomputed,
+          matches: kept?.checksum === recomputed && kept.rows === full.rows,
+        });
+      }
+      return result;
+    });
+  }
+
+  /** Sums a whole table, a page of rows (in id order) at a time. */
+  private async recompute(
+    tx: SqliteTransaction,
+    definition: EntityDefinition,
+  ): Promise<TableSum> {
+    const total: TableSum = { rows: 0, sum: 0n };
+    let after: string | null = null;
+    for (;;) {
+      const records: Record<string, unknown>[] = await tx.rows(
+        `SELECT * FROM ${definition.quotedTable}${after === null ? '' : ' WHERE "id" > ?'} ORDER BY "id" LIMIT ${RECOMPUTE_PAGE}`,
+        after === null ? [] : [after],
+      );
+      for (const record of records) {
+        total.rows++;
+        total.sum += rowHash(definition, record);
+      }
+      if (records.length < RECOMPUTE_PAGE) return total;
+      after = String(records[records.length - 1].id);
+    }
+  }
+}
