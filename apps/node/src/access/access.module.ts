@@ -1,7 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { NodeConfig } from '@clusterlite/core';
+import { ResourceLimitsModule, type NodeConfig } from '@clusterlite/core';
 import { AccessGuard } from './access.guard.js';
 import { Authenticator } from './authenticator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
@@ -16,15 +16,18 @@ export class AccessModule {
     const limited = config.rateLimitRps > 0;
     return {
       module: AccessModule,
-      imports: limited
-        ? [
-            ThrottlerModule.forRoot({
-              throttlers: [
-                { name: 'rps', ttl: 1_000, limit: config.rateLimitRps },
-              ],
-            }),
-          ]
-        : [],
+      imports: [
+        ResourceLimitsModule,
+        ...(limited
+          ? [
+              ThrottlerModule.forRoot({
+                throttlers: [
+                  { name: 'rps', ttl: 1_000, limit: config.rateLimitRps },
+                ],
+              }),
+            ]
+          : []),
+      ],
       providers: [
         Authenticator,
         ...(limited ? [{ provide: APP_GUARD, useClass: RateLimitGuard }] : []),

@@ -16,7 +16,7 @@ import {
   NodeConfig,
   NodeNotReadyError,
   SqliteReader,
-  type FailedCheck,
+  type CheckResult,
 } from '@clusterlite/core';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/api';
 import { KafkaAccessReport, LogEndOffsets } from '@clusterlite/event-log';
@@ -76,25 +76,34 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       throw new NodeNotReadyError(
-        Object.keys(result.error ?? {}).map((name) => this.failedCheck(name)),
+        Object.fromEntries(
+          Object.entries(result.details).map(([name, check]) => [
+            name,
+            this.shown(name, check),
+          ]),
+        ),
       );
     }
   }
 
   /**
-   * What a client learns of a failed check: its name and what it means. The indicators'
-   * own messages stay out (kafkajs names broker addresses in them).
+   * What a client learns of a check. The event log's and SQLite's own failure messages stay
+   * out (kafkajs names broker addresses in them); the log, storage and projection checks say
+   * their reason, which names topics, offsets and SQLite's error, never an address.
    */
-  private failedCheck(name: string): FailedCheck {
-    const messages: Record<string, string> = {
+  private shown(name: string, check: Record<string, unknown>): CheckResult {
+    if (check.status === 'up') return { ...check, status: 'up' };
+    const generic: Record<string, string> = {
       sqlite: 'the SQLite file does not answer',
       eventLog:
         this.config.mode === 'cluster'
           ? 'Kafka is not reachable'
           : 'the embedded event log is not readable',
-      projection: 'not consuming the log',
     };
-    return { name, message: messages[name] ?? 'failed' };
+    const message =
+      generic[name] ??
+      (typeof check.message === 'string' ? check.message : 'failed');
+    return { ...check, status: 'down', message };
   }
 
   private readiness(): Promise<HealthCheckResult> {

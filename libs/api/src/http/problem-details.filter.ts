@@ -289,7 +289,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'not-ready',
         'Node not ready',
         exception.message,
-        { checks: exception.checks },
+        { checks: exception.checks, error: exception.failing },
       );
     }
     if (exception instanceof HttpException) {

@@ -112,18 +112,27 @@ export class IdempotencyKeyReusedError extends ClusterLiteError {
   }
 }
 
-/** One readiness check that failed, as a client may see it (no addresses, no stack). */
-export interface FailedCheck {
-  name: string;
-  message: string;
+/** One readiness check's result, as a client may see it (no addresses, no stack). */
+export interface CheckResult {
+  status: 'up' | 'down';
+  message?: string;
+  [detail: string]: unknown;
 }
 
-/** The node is not ready to serve writes: which checks failed. */
+/** The node is not ready to serve writes: every check's result, and which failed and why. */
 export class NodeNotReadyError extends ClusterLiteError {
-  constructor(readonly checks: FailedCheck[]) {
-    super(
-      `Not ready: ${checks.map((check) => `${check.name} (${check.message})`).join(', ')}`,
+  readonly failing: Record<string, CheckResult>;
+
+  constructor(readonly checks: Record<string, CheckResult>) {
+    const failing = Object.fromEntries(
+      Object.entries(checks).filter(([, result]) => result.status !== 'up'),
     );
+    super(
+      `Failing checks: ${Object.entries(failing)
+        .map(([name, result]) => `${name}: ${result.message ?? result.status}`)
+        .join('; ')}`,
+    );
+    this.failing = failing;
   }
 }
 
