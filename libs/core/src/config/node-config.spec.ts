@@ -22,6 +22,25 @@ describe(NodeConfig.name, () => {
     expect(config.topicFor('users')).toBe('clusterlite.users');
   });
 
+  it('gives a cluster node its own default file: a file belongs to one log', () => {
+    expect(
+      NodeConfig.fromEnvironment({ KAFKA_BROKERS: '127.0.0.1:9092' }).dbPath,
+    ).toBe('data/node-1.cluster.sqlite');
+  });
+
+  it('keeps the log for ever and asks two in-sync replicas of three by default', () => {
+    expect(NodeConfig.fromEnvironment({})).toMatchObject({
+      retentionMs: -1,
+      retentionBytes: -1,
+      maxMessageBytes: 1_000_000,
+      minInsyncReplicas: 1,
+    });
+    expect(
+      NodeConfig.fromEnvironment({ KAFKA_REPLICATION_FACTOR: '3' })
+        .minInsyncReplicas,
+    ).toBe(2);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(
       NodeConfig.fromEnvironment({ KAFKA_BROKERS: '', PORT: '' }),
@@ -34,6 +53,8 @@ describe(NodeConfig.name, () => {
     ['NODE_ID', 'node 1'],
     ['KAFKA_BROKERS', 'localhost'],
     ['WRITE_TIMEOUT_MS', '5'],
+    ['KAFKA_RETENTION_MS', '-2'],
+    ['KAFKA_MAX_MESSAGE_BYTES', '10'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,
