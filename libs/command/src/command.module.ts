@@ -15,6 +15,7 @@ import { EntityCommands } from '@clusterlite/registry';
 import { CommandService, EVENT_LOG_CLIENT } from './command.service.js';
 import { EmbeddedLogClient } from './embedded/embedded-log.client.js';
 import { KafkaTopics } from './kafka/kafka-topics.js';
+import { ProduceAttempts } from './kafka/produce-attempts.js';
 
 /**
  * The write side: HTTP command → event → log. In cluster mode the log is
@@ -25,13 +26,18 @@ import { KafkaTopics } from './kafka/kafka-topics.js';
 @Module({
   providers: [
     KafkaTopics,
+    ProduceAttempts,
     {
       provide: EVENT_LOG_CLIENT,
-      inject: [NodeConfig, EmbeddedEventLog],
-      useFactory: (config: NodeConfig, log: EmbeddedEventLog): ClientProxy =>
+      inject: [NodeConfig, EmbeddedEventLog, ProduceAttempts],
+      useFactory: (
+        config: NodeConfig,
+        log: EmbeddedEventLog,
+        attempts: ProduceAttempts,
+      ): ClientProxy =>
         config.mode === 'cluster'
           ? (new ClientKafka(
-              kafkaProducerOptions(config),
+              kafkaProducerOptions(config, attempts.logCreator),
             ) as unknown as ClientProxy)
           : new EmbeddedLogClient(log),
     },

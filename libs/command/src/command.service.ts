@@ -28,6 +28,7 @@ import {
   encodedBatchBytes,
 } from './kafka/producer-guard.js';
 import type { ProduceFailure } from './kafka/produce-failure.js';
+import { ProduceAttempts } from './kafka/produce-attempts.js';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -105,9 +106,10 @@ export class CommandService extends EntityCommands {
     @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
     private readonly config: NodeConfig,
     private readonly stops: LogStops,
+    attempts: ProduceAttempts,
   ) {
     super();
-    this.producer = new ProducerGuard(client, config.writeTimeoutMs);
+    this.producer = new ProducerGuard(client, config.writeTimeoutMs, attempts);
   }
 
   async submit(

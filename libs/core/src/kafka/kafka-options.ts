@@ -4,6 +4,7 @@ import {
   logLevel,
   type ICustomPartitioner,
   type Message,
+  type logCreator,
 } from 'kafkajs';
 import type { NodeConfig } from '../config/node-config.js';
 
@@ -45,9 +46,11 @@ export function chosenPartition(message: object): number | undefined {
  */
 export function kafkaProducerOptions(
   config: NodeConfig,
+  logCreator?: logCreator,
 ): KafkaTransportOptions {
   return {
     client: {
+      ...(logCreator ? { logCreator } : {}),
       clientId: `clusterlite-${config.nodeId}`,
       brokers: [...config.kafkaBrokers],
       connectionTimeout: 1_000,
