@@ -165,6 +165,53 @@ describe('Gaps in the log and files of another log', () => {
     expect(await names(node)).toEqual(['One', 'Three', 'Two']);
   });
 
+  it('stops a topic whose next event was removed (retention, deleted records), and a new node on a log that lost its beginning', async () => {
+    const topicPrefix = uniqueTopicPrefix('trimmed');
+    const topic = `${topicPrefix}.users`;
+    const behind = await start({ nodeId: 'gap-behind', brokers, topicPrefix });
+    for (const name of ['Kept 1', 'Kept 2']) await createUser(behind, name);
+    await eventually(async () =>
+      expect((await usersTopicOf(behind)).appliedOffset).toBe('1'),
+    );
+    await behind.stop();
+    // Written while it was down, then removed from the log as retention would.
+    const writer = await start({ nodeId: 'gap-writer', brokers, topicPrefix });
+    for (const name of ['Gone 1', 'Gone 2', 'Gone 3', 'Later'])
+      await createUser(writer, name);
+    // The admin learns the new topic's leader first.
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.deleteTopicRecords({
+      topic,
+      partitions: [{ partition: 0, offset: '5' }],
+    });
+
+    await behind.restart({ until: 'live' });
+    await eventually(async () => {
+      const answer = await readiness(behind);
+      expect(answer.status).toBe(503);
+      expect(answer.body.error?.log?.message).toMatch(/below the log start/);
+    }, 60_000);
+    expect((await usersTopicOf(behind)).stopped).toMatch(
+      /offset 2\) is below the log start \(5\)/,
+    );
+    expect(await names(behind)).toEqual(['Kept 1', 'Kept 2']);
+
+    const newcomer = await start({
+      nodeId: 'gap-newcomer',
+      brokers,
+      topicPrefix,
+      until: 'live',
+    });
+    await eventually(async () => {
+      const answer = await readiness(newcomer);
+      expect(answer.status).toBe(503);
+      expect(answer.body.error?.log?.message).toMatch(
+        /offset 0\) is below the log start \(5\)/,
+      );
+    }, 60_000);
+    expect(await names(newcomer)).toEqual([]);
+  });
+
   it('refuses a file of the embedded log in cluster mode: not ready, says what to do, accepts no write it would not apply', async () => {
     const dbPath = join(
       mkdtempSync(join(tmpdir(), 'clusterlite-other-log-')),

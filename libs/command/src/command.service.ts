@@ -31,6 +31,7 @@ import {
   ProducerGuard,
   encodedBatchBytes,
   type ProduceFailure,
+  ProduceAttempts,
 } from '@clusterlite/event-log';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
@@ -107,9 +108,10 @@ export class CommandService extends EntityCommands {
     private readonly config: NodeConfig,
     private readonly stops: LogStops,
     private readonly access: KafkaAccessReport,
+    attempts: ProduceAttempts,
   ) {
     super();
-    this.producer = new ProducerGuard(client, config.writeTimeoutMs);
+    this.producer = new ProducerGuard(client, config.writeTimeoutMs, attempts);
   }
 
   async submit(

@@ -9,6 +9,7 @@ import { EventLogTransport } from './event-log.transport.js';
 import { KafkaAccessReport } from './kafka/kafka-connection.js';
 import { KafkaEventLogTransport } from './kafka/kafka-event-log.transport.js';
 import { kafkaProducerOptions } from './kafka/kafka-options.js';
+import { ProduceAttempts } from './kafka/produce-attempts.js';
 import { KafkaTopics } from './kafka/kafka-topics.js';
 import {
   EmbeddedLogEndOffsets,
@@ -40,6 +41,7 @@ export class EventLogModule {
         LogEndOffsets,
         EventLogTransport,
         KafkaAccessReport,
+        ProduceAttempts,
       ],
     };
   }
@@ -48,11 +50,12 @@ export class EventLogModule {
 const KAFKA_PROVIDERS: Provider[] = [
   KafkaTopics,
   KafkaAccessReport,
+  ProduceAttempts,
   {
     provide: EVENT_LOG_CLIENT,
-    inject: [NodeConfig],
-    useFactory: (config: NodeConfig) =>
-      new ClientKafka(kafkaProducerOptions(config)),
+    inject: [NodeConfig, ProduceAttempts],
+    useFactory: (config: NodeConfig, attempts: ProduceAttempts) =>
+      new ClientKafka(kafkaProducerOptions(config, attempts)),
   },
   { provide: LogEndOffsets, useClass: KafkaLogEndOffsets },
   { provide: EventLogTransport, useClass: KafkaEventLogTransport },
@@ -60,6 +63,8 @@ const KAFKA_PROVIDERS: Provider[] = [
 
 const EMBEDDED_PROVIDERS: Provider[] = [
   EmbeddedEventLog,
+  // Hears no attempts in embedded mode; the command side asks it all the same.
+  ProduceAttempts,
   // Reports nothing in embedded mode; injected where Kafka's refusals are summarised.
   KafkaAccessReport,
   {

@@ -11,6 +11,7 @@ export * from './kafka/kafka-log-creator.js';
 export * from './kafka/kafka-options.js';
 export * from './kafka/kafka-projection.server.js';
 export * from './kafka/kafka-topics.js';
+export * from './kafka/produce-attempts.js';
 export * from './kafka/produce-failure.js';
 export * from './kafka/producer-guard.js';
 export * from './log-end-offsets.js';

@@ -39,6 +39,21 @@ describe(NodeConfig.name, () => {
     expect(config.minInsyncReplicas).toBe(2);
     // Unset: 2 once there are replicas to spare, else 1 (see KAFKA_MIN_INSYNC_REPLICAS).
     expect(NodeConfig.fromEnvironment({}).minInsyncReplicas).toBe(1);
+  });
+
+  it('gives a cluster node its own default file: a file belongs to one log', () => {
+    expect(
+      NodeConfig.fromEnvironment({ KAFKA_BROKERS: '127.0.0.1:9092' }).dbPath,
+    ).toBe('data/node-1.cluster.sqlite');
+  });
+
+  it('keeps the log for ever and asks two in-sync replicas of three by default', () => {
+    expect(NodeConfig.fromEnvironment({})).toMatchObject({
+      retentionMs: -1,
+      retentionBytes: -1,
+      maxMessageBytes: 1_000_000,
+      minInsyncReplicas: 1,
+    });
     expect(
       NodeConfig.fromEnvironment({ KAFKA_REPLICATION_FACTOR: '3' })
         .minInsyncReplicas,
@@ -62,6 +77,8 @@ describe(NodeConfig.name, () => {
     ['BOOTSTRAP_FROM', 'ftp://node-1/'],
     ['SNAPSHOT_INTERVAL', 'hourly'],
     ['SNAPSHOT_KEEP', '0'],
+    ['KAFKA_RETENTION_MS', '-2'],
+    ['KAFKA_MAX_MESSAGE_BYTES', '10'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,

@@ -4,10 +4,12 @@ import {
   logLevel,
   type ICustomPartitioner,
   type Message,
+  type logCreator,
 } from 'kafkajs';
 import type { NodeConfig } from '@clusterlite/core';
 import { isKafkaRefusalLine, kafkaConnection } from './kafka-connection.js';
 import { kafkaLogCreator } from './kafka-log-creator.js';
+import type { ProduceAttempts } from './produce-attempts.js';
 
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 
@@ -47,7 +49,9 @@ export function chosenPartition(message: object): number | undefined {
  */
 export function kafkaProducerOptions(
   config: NodeConfig,
+  attempts?: ProduceAttempts,
 ): KafkaTransportOptions {
+  const log = kafkaLogCreator('ClientKafka', isKafkaRefusalLine);
   return {
     client: {
       ...kafkaConnection(config),
@@ -57,7 +61,7 @@ export function kafkaProducerOptions(
       requestTimeout: config.writeTimeoutMs,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.ERROR,
-      logCreator: kafkaLogCreator('ClientKafka', isKafkaRefusalLine),
+      logCreator: attempts ? attempts.watching(log) : log,
     },
     producer: {
       createPartitioner: recordingPartitioner,

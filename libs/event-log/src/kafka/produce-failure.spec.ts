@@ -1,4 +1,5 @@
 import { classifyProduceFailure } from './produce-failure.js';
+import { ProduceAttempts } from './produce-attempts.js';
 
 const kafkaError = (name: string, message: string, extra: object = {}) =>
   Object.assign(new Error(message), { name, ...extra });
@@ -61,5 +62,22 @@ describe(classifyProduceFailure.name, () => {
         }),
       ),
     ).toBe('unknown');
+  });
+});
+
+describe(ProduceAttempts.name, () => {
+  it('remembers an attempt that timed out or lost its connection, not one that could not connect', () => {
+    const attempts = new ProduceAttempts();
+    const before = Date.now();
+    attempts.heard(
+      'Failed to send messages: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+    );
+    expect(attempts.ambiguousSince(before)).toBe(false);
+    attempts.heard('Failed to send messages: Closed connection');
+    expect(attempts.ambiguousSince(before)).toBe(true);
+    expect(attempts.ambiguousSince(Date.now() + 1)).toBe(false);
+    const later = Date.now();
+    attempts.heard('Request Produce(key: 0, version: 7) timed out');
+    expect(attempts.ambiguousSince(later)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ClientKafka, type ClientProxy } from '@nestjs/microservices';
-import type { Producer } from 'kafkajs';
+import type { ProduceAttempts } from './produce-attempts.js';
 import {
   classifyProduceFailure,
   type ProduceFailure,
@@ -47,12 +47,11 @@ export class ProducerGuard {
   private replaceBeforeNextSend = false;
   private inFlight = 0;
   private drained: (() => void)[] = [];
-  private lastRequestTimeout = 0;
-  private watched: Producer | null = null;
 
   constructor(
     private readonly client: ClientProxy,
     private readonly writeTimeoutMs: number,
+    private readonly attempts: ProduceAttempts,
   ) {}
 
   /** Connects (a new producer after an unknown outcome); throws when the log cannot be reached. */
@@ -67,7 +66,6 @@ export class ProducerGuard {
       }
     }
     await withTimeout(this.client.connect(), this.writeTimeoutMs);
-    if (this.client instanceof ClientKafka) this.watch(this.client.producer);
   }
 
   /** Runs one produce request; on failure throws a ProduceFailedError saying what may be on the log. */
@@ -81,8 +79,8 @@ export class ProducerGuard {
         this.client instanceof ClientKafka
           ? classifyProduceFailure(error)
           : 'not-written';
-      // An earlier attempt of this request timed out: it may have been appended.
-      if (failure === 'not-written' && this.lastRequestTimeout >= startedAt)
+      // An earlier attempt of this request timed out or lost its connection: it may have been appended.
+      if (failure === 'not-written' && this.attempts.ambiguousSince(startedAt))
         failure = 'unknown';
       if (failure === 'unknown') this.replaceBeforeNextSend = true;
       throw new ProduceFailedError(failure, error);
@@ -91,14 +89,6 @@ export class ProducerGuard {
       if (this.inFlight === 0)
         for (const resolve of this.drained.splice(0)) resolve();
     }
-  }
-
-  private watch(producer: Producer): void {
-    if (this.watched === producer) return;
-    this.watched = producer;
-    producer.on(producer.events.REQUEST_TIMEOUT, () => {
-      this.lastRequestTimeout = Date.now();
-    });
   }
 }
 
