@@ -4,7 +4,6 @@ import {
   logLevel,
   type ICustomPartitioner,
   type Message,
-  type logCreator,
 } from 'kafkajs';
 import type { NodeConfig } from '@clusterlite/core';
 import { isKafkaRefusalLine, kafkaConnection } from './kafka-connection.js';
