@@ -201,6 +201,31 @@ describe('Snapshots through a real Kafka broker and real node processes', () => 
     await b.restart();
   });
 
+  it('refuses, and exits at once, to start from the snapshot of an embedded node', async () => {
+    const embedded = await NodeProcess.start({ nodeId: 'solo' });
+    started.push(embedded);
+    await write(embedded, 'PUT', '/users/solo', {
+      name: 'Solo',
+      email: 'solo@example.com',
+    });
+    const refused = await start(
+      'refused',
+      { BOOTSTRAP_FROM: embedded.url },
+      'spawned',
+    );
+    await eventually(
+      async () =>
+        expect(refused.logs()).toMatch(
+          /cannot start this node: it is the file of an embedded node/,
+        ),
+      60_000,
+    );
+    const pid = refused.pid ?? 0;
+    await eventually(async () => expect(() => process.kill(pid, 0)).toThrow());
+    expect(existsSync(refused.dbPath)).toBe(false);
+    expect(existsSync(`${refused.dbPath}.download`)).toBe(false);
+  });
+
   it('restores a backup over a wiped node, which catches up with the writes made after it', async () => {
     const backup = join(
       mkdtempSync(join(tmpdir(), 'clusterlite-backup-')),

@@ -1,11 +1,41 @@
 import { Logger } from '@nestjs/common';
-import { downloadSnapshot, type NodeConfig } from '@clusterlite/core';
+import {
+  downloadSnapshot,
+  type NodeConfig,
+  type SnapshotContents,
+} from '@clusterlite/core';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** How long a new node keeps trying to get a snapshot before it gives up and exits. */
 const BOOTSTRAP_DEADLINE_MS = 10 * 60_000;
 const RETRY_DELAY_MS = 3_000;
+
+/** A whole, verified snapshot that this node must not start from: trying again cannot help. */
+class UnusableSnapshotError extends Error {}
+
+/**
+ * Refuses a snapshot whose positions do not name this node's topics: one of an embedded node
+ * (its positions are offsets of its own log, not of Kafka) or of another topic prefix.
+ */
+function acceptFor(config: NodeConfig) {
+  return ({ positions, checksums }: SnapshotContents): void => {
+    const embeddedLog = checksums.find(
+      (table) => table.table === '_clusterlite_event_log',
+    );
+    if (embeddedLog && embeddedLog.rows > 0)
+      throw new UnusableSnapshotError(
+        'it is the file of an embedded node: its positions are offsets of its own log, not of Kafka',
+      );
+    const foreign = positions
+      .map((position) => String(position.topic))
+      .filter((topic) => !topic.startsWith(`${config.topicPrefix}.`));
+    if (foreign.length > 0)
+      throw new UnusableSnapshotError(
+        `its positions name topics outside KAFKA_TOPIC_PREFIX=${config.topicPrefix} (${foreign.join(', ')})`,
+      );
+  };
+}
 
 async function hasData(path: string): Promise<boolean> {
   const file = await stat(path).catch(() => null);
@@ -37,7 +67,11 @@ export async function bootstrapFromPeerIfNeeded(
     const started = Date.now();
     try {
       logger.log(`Downloading a snapshot from ${from} (attempt ${attempt})`);
-      const { positions } = await downloadSnapshot(from, config.dbPath);
+      const { positions } = await downloadSnapshot(
+        from,
+        config.dbPath,
+        acceptFor(config),
+      );
       logger.log(
         `Installed a verified snapshot of ${from} at ${config.dbPath} in ${Date.now() - started} ms; ` +
           `consuming from ${positions.map((position) => `${String(position.topic)}:${String(position.partition)}@${String(position.offset)}`).join(', ') || 'the start of every topic'}`,
@@ -45,6 +79,12 @@ export async function bootstrapFromPeerIfNeeded(
       return;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof UnusableSnapshotError) {
+        logger.fatal(
+          `The snapshot of ${from} cannot start this node: ${reason}. Nothing was written to ${config.dbPath}.`,
+        );
+        process.exit(1);
+      }
       if (Date.now() + RETRY_DELAY_MS > deadline) {
         logger.fatal(
           `No snapshot could be installed from ${from}: ${reason}. Nothing was written to ${config.dbPath}.`,

@@ -51,8 +51,13 @@ export class SnapshotController {
     try {
       const file = await open(path, 'r');
       // The open handle keeps the data; no copy outlives the response, even if the node dies.
-      await rm(path, { force: true });
-      const { size } = await file.stat();
+      const size = await rm(path, { force: true })
+        .then(() => file.stat())
+        .then((stat) => stat.size)
+        .catch(async (error: unknown) => {
+          await file.close();
+          throw error;
+        });
       const stream = file.createReadStream();
       // Free once the file is read (before the client has the last byte), or when the client
       // goes, even before the stream was piped to it.

@@ -251,13 +251,15 @@ export function snapshotUrl(from: string): URL {
 
 /**
  * Downloads a snapshot from a node (or nginx) to `<targetPath>.download`, flushes it to disk,
- * verifies it, and only then renames it to `targetPath`: a process killed on the way leaves
- * at most the `.download` file, never a half file at `targetPath`. Any SQLite `-wal`/`-shm`
- * files left beside `targetPath` go first: they belong to no file that exists.
+ * verifies it, lets `accept` refuse it (by throwing), and only then renames it to
+ * `targetPath`: a process killed on the way leaves at most the `.download` file, never a half
+ * file at `targetPath`. Any SQLite `-wal`/`-shm` files left beside `targetPath` go first: they
+ * belong to no file that exists.
  */
 export async function downloadSnapshot(
   from: string,
   targetPath: string,
+  accept: (contents: SnapshotContents) => void = () => undefined,
 ): Promise<SnapshotContents> {
   const partial = `${targetPath}.download`;
   await mkdir(dirname(targetPath), { recursive: true });
@@ -284,6 +286,7 @@ export async function downloadSnapshot(
     );
     await fsync(partial, 'r+');
     const contents = await verifySnapshot(partial);
+    accept(contents);
     await rm(`${targetPath}-wal`, { force: true });
     await rm(`${targetPath}-shm`, { force: true });
     await rename(partial, targetPath);
