@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import {
-  EVENT_SCHEMA_VERSION,
   EventLogUnavailableError,
   LogPosition,
   NodeConfig,
@@ -261,7 +260,7 @@ export class CommandService extends EntityCommands {
       expectedVersion: command.expectedVersion,
       occurredAt: new Date().toISOString(),
       origin: this.config.nodeId,
-      schemaVersion: EVENT_SCHEMA_VERSION,
+      schemaVersion: definition.schemaVersion,
       ...(command.idempotency
         ? {
             idempotency: {

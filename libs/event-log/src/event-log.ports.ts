@@ -25,12 +25,16 @@ export abstract class LogConsumer {
   abstract topics(): string[];
   /** Offset of the next message to apply on a partition, or null when nothing was applied yet. */
   abstract nextOffset(topic: string, partition: number): bigint | null;
-  /** Applies messages of one partition, in order; answers those it dead-lettered. */
+  /**
+   * Applies messages of one partition, in order; answers those it dead-lettered,
+   * and `stopped` (the reason) when the partition must not be read further for
+   * now (an event of a newer schema): the server stops fetching it.
+   */
   abstract applyBatch(
     topic: string,
     partition: number,
     messages: LogMessage[],
-  ): Promise<{ deadLetters: DeadLetter[] }>;
+  ): Promise<{ deadLetters: DeadLetter[]; stopped?: string }>;
   /** Told by the server: whether it is receiving the log now. */
   abstract setConsuming(consuming: boolean): void;
 }

@@ -5,6 +5,7 @@ import { AppliedPositions } from './applied-positions.js';
 import { EntityQueryService } from './entity-query.service.js';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 /**
  * The read side: consumes the log into this node's SQLite tables and serves
@@ -28,8 +29,10 @@ export class ProjectionModule {
         EntityQueryService,
         { provide: EntityQueries, useExisting: EntityQueryService },
         ReplicaStatusService,
+        SchemaVersionGate,
       ],
       exports: [
+        SchemaVersionGate,
         EntityQueries,
         ProjectionService,
         ReplicaStatusService,

@@ -13,6 +13,7 @@ import { AppliedPositions } from './applied-positions.js';
 import type { LogEndOffsets, LogMessage } from '@clusterlite/event-log';
 import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -52,6 +53,7 @@ async function newProjection() {
     registry,
     positions,
     config,
+    new SchemaVersionGate(),
   );
   await projection.onModuleInit();
   const noEnds: LogEndOffsets = { endOffsets: async () => new Map() };

@@ -23,16 +23,23 @@ import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 export interface BatchResult {
   applied: number;
   skipped: number;
   outcomes: EventOutcome[];
   deadLetters: DeadLetter[];
+  /** Set when the topic is stopped at an event of a newer schema (schema-versions.ts). */
+  stopped?: string;
 }
 
 type DecodedMessage =
-  | { kind: 'event'; event: ReplicationEvent; definition: EntityDefinition }
+  | {
+      kind: 'event' | 'newer-schema';
+      event: ReplicationEvent;
+      definition: EntityDefinition;
+    }
   | { kind: 'undecodable'; reason: string };
 
 interface OutcomeRow {
@@ -110,6 +117,7 @@ export class ProjectionService
     private readonly registry: EntityRegistry,
     private readonly positions: AppliedPositions,
     private readonly config: NodeConfig,
+    private readonly schemaVersions: SchemaVersionGate,
   ) {}
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
@@ -165,6 +173,16 @@ export class ProjectionService
     partition: number,
     messages: LogMessage[],
   ): Promise<BatchResult> {
+    const stopped = this.schemaVersions.stoppedAt(topic);
+    if (stopped) {
+      return {
+        applied: 0,
+        skipped: 0,
+        outcomes: [],
+        deadLetters: [],
+        stopped: stopped.reason,
+      };
+    }
     for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
       try {
         return await this.applyInTransaction(topic, partition, messages, null);
@@ -182,6 +200,7 @@ export class ProjectionService
       deadLetters: [],
     };
     for (const message of messages) {
+      if (this.schemaVersions.stoppedAt(topic)) break;
       const result = await this.applyInTransaction(
         topic,
         partition,
@@ -216,6 +235,7 @@ export class ProjectionService
       deadLetters: [],
     };
     let last: bigint | null = null;
+    let newer: { offset: string; item: DecodedMessage } | null = null;
     await this.writer.transaction(async (tx) => {
       last = this.positions.get(topic, partition);
       const fresh = messages.filter(
@@ -223,6 +243,14 @@ export class ProjectionService
       );
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
+      // Nothing from an event of a newer schema on: the topic stops there, its position stays.
+      const stop = decoded.findIndex((item) => item.kind === 'newer-schema');
+      newer =
+        stop < 0 ? null : { offset: fresh[stop].offset, item: decoded[stop] };
+      if (stop >= 0) {
+        fresh.splice(stop);
+        decoded.splice(stop);
+      }
       // A producer retry can put one event on the log twice; only the first counts.
       const seen = await this.appliedEventIds(
         tx,
@@ -308,6 +336,16 @@ export class ProjectionService
         );
       }
     });
+    const stoppedAt = newer as { offset: string; item: DecodedMessage } | null;
+    if (stoppedAt?.item.kind === 'newer-schema') {
+      const { event, definition } = stoppedAt.item;
+      result.stopped = this.schemaVersions.stop(
+        topic,
+        stoppedAt.offset,
+        event,
+        definition,
+      ).reason;
+    }
     const applied: bigint | null = last;
     if (applied !== null && result.applied > 0)
       this.positions.advance(topic, partition, applied);
@@ -421,6 +459,8 @@ export class ProjectionService
           `event of table "${event.table}" on topic ${topic}`,
         );
       }
+      if (!this.schemaVersions.canApply(event, definition))
+        return { kind: 'newer-schema', event, definition };
       const problem = definition.problemWithData(event.type, event.data);
       if (problem) throw new UndecodableEventError(problem);
       return { kind: 'event', event, definition };

@@ -158,6 +158,8 @@ export class EntityDefinition<T = unknown> {
   readonly description?: string;
   /** Whether the data of every event is kept for `GET /{table}/{id}/history`. */
   readonly keepsHistory: boolean;
+  /** Carried by every event of the table; a node does not apply events of a newer schema. */
+  readonly schemaVersion: number;
   readonly fields: readonly FieldDefinition[];
   readonly quotedTable: string;
   readonly schema: EntitySchema;
@@ -198,6 +200,7 @@ export class EntityDefinition<T = unknown> {
     this.table = metadata.table;
     this.description = metadata.description;
     this.keepsHistory = metadata.history ?? false;
+    this.schemaVersion = metadata.schemaVersion ?? 1;
     this.fields = fields.map((field) => new FieldDefinition(field));
     this.fieldsByName = new Map(
       this.fields.map((field) => [field.name, field]),

@@ -6,7 +6,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
-import { ReplicaStatusService } from '@clusterlite/projection';
+import {
+  ReplicaStatusService,
+  SchemaVersionGate,
+} from '@clusterlite/projection';
 
 class TopicProgressDto {
   @ApiProperty({ example: 'clusterlite.users' }) topic: string;
@@ -44,6 +47,23 @@ class TableChecksumDto {
   checksum: string;
 }
 
+class StoppedTableDto {
+  @ApiProperty({ example: 'products' }) table: string;
+  @ApiProperty({ example: 'clusterlite.products' }) topic: string;
+  @ApiProperty({
+    example: 2,
+    description:
+      "Schema version of the table the next event needs; this node's code has a lower one",
+  })
+  needs: number;
+  @ApiProperty({
+    example: '41',
+    description: 'Offset of that event, applied once the node runs newer code',
+  })
+  offset: string;
+  @ApiProperty({ example: 'needs schema 2 of products' }) reason: string;
+}
+
 class NodeStatusDto {
   @ApiProperty({ example: 'node-1' }) nodeId: string;
   @ApiProperty({ enum: ['cluster', 'embedded'] }) mode: string;
@@ -54,6 +74,12 @@ class NodeStatusDto {
   replicating: boolean;
   @ApiProperty({ type: [TopicProgressDto] }) topics: TopicProgressDto[];
   @ApiProperty({ type: [TableChecksumDto] }) tables: TableChecksumDto[];
+  @ApiProperty({
+    type: [StoppedTableDto],
+    description:
+      'Tables whose topic this node stopped applying at an event of a newer schema (not ready until upgraded)',
+  })
+  stoppedTables: StoppedTableDto[];
   @ApiProperty({
     description:
       'Messages that were not valid events, set aside on the dead-letter topic',
@@ -73,6 +99,7 @@ export class StatusController {
   constructor(
     private readonly status: ReplicaStatusService,
     private readonly config: NodeConfig,
+    private readonly schemaVersions: SchemaVersionGate,
   ) {}
 
   @Get('status')
@@ -94,6 +121,7 @@ export class StatusController {
       replicating: this.config.mode === 'cluster',
       topics,
       tables,
+      stoppedTables: this.schemaVersions.all(),
       deadLetters,
       rejectedEvents,
     };
