@@ -150,3 +150,53 @@ describe('Rolling upgrade: a new optional field on a running cluster', () => {
     );
   });
 });
+
+describe('A unique constraint over rows that break it', () => {
+  const brokers = inject('kafkaBrokers');
+  const topicPrefix = uniqueTopicPrefix('unique');
+  let node: NodeProcess;
+
+  beforeAll(async () => {
+    node = await NodeProcess.start({ nodeId: 'uq-1', brokers, topicPrefix });
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('is refused at start with the table, the field and the duplicates; the file is left as it was', async () => {
+    for (const [id, sku] of [
+      ['p1', 'U-1'],
+      ['p2', 'U-2'],
+    ]) {
+      expect(
+        (await send(node, 'PUT', `/products/${id}`, cup(sku))).status,
+      ).toBe(202);
+    }
+    // Both rows are named "Cup X-n"; give them one name.
+    expect(
+      (await send(node, 'PATCH', '/products/p2', { name: 'Cup U-1' })).status,
+    ).toBe(202);
+    await eventually(async () => {
+      expect((await send(node, 'GET', '/products/p2')).body).toMatchObject({
+        name: 'Cup U-1',
+      });
+    }, 60_000);
+
+    const refused = await node
+      .restart({ env: { CLUSTERLITE_TEST_ENTITIES: 'unique-name' } })
+      .then(
+        () => null,
+        (error: Error) => error.message,
+      );
+    expect(refused).toContain(
+      'Not started: Cannot add a unique index on products.name: 1 value(s) of "name" are shared by 2 rows of "products"',
+    );
+
+    // The previous build starts on the same file: nothing was changed or recorded.
+    await node.restart({ env: { CLUSTERLITE_TEST_ENTITIES: '' } });
+    const rows = (await send(node, 'GET', '/products?sort=id')).body;
+    expect(rows.map((row: { id: string }) => row.id)).toEqual(['p1', 'p2']);
+    expect((await node.status()).deadLetters).toBe(0);
+  });
+});

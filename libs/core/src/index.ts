@@ -8,3 +8,4 @@ export * from './storage/sqlite-options.js';
 export * from './storage/sqlite-writer.js';
 export * from './core.module.js';
 export * from './storage/sqlite.module.js';
+export * from './storage/migrations/index.js';

@@ -1,22 +1,24 @@
 import type { Type } from '@nestjs/common';
+import type { MigrationClass } from '@clusterlite/core';
+import { MIGRATIONS } from '../migrations/index.js';
 import { Product } from './product.entity.js';
-import { Product as ProductWithColor } from './upgrade-test/product-with-color.entity.js';
+import { TEST_BUILDS } from './upgrade-test/index.js';
 import { User } from './user.entity.js';
 
-/** Every replicated table of this node. Add an entity by listing its class here. */
-const NODE_ENTITIES: readonly Type<unknown>[] = [User, Product];
-
 /**
- * TEST ONLY: the entities of the "next build" of a rolling upgrade
- * (test/cluster/rolling-upgrade.cluster-spec.ts), chosen with
- * `CLUSTERLITE_TEST_ENTITIES=upgrade`. Never set it in production.
+ * TEST ONLY: `CLUSTERLITE_TEST_ENTITIES=<name>` starts the node as a "next build" of
+ * `upgrade-test/` (test/cluster/rolling-upgrade.cluster-spec.ts). Never set it in production.
  */
-const UPGRADE_TEST_ENTITIES: readonly Type<unknown>[] = [
+const testBuild = TEST_BUILDS[process.env.CLUSTERLITE_TEST_ENTITIES ?? ''];
+
+/** Every replicated table of this node. Add an entity by listing its class here. */
+export const ENTITIES: readonly Type<unknown>[] = testBuild?.entities ?? [
   User,
-  ProductWithColor,
+  Product,
 ];
 
-export const ENTITIES =
-  process.env.CLUSTERLITE_TEST_ENTITIES === 'upgrade'
-    ? UPGRADE_TEST_ENTITIES
-    : NODE_ENTITIES;
+/** The migrations of `ENTITIES`, in order (`apps/node/src/migrations`). */
+export const ENTITY_MIGRATIONS: MigrationClass[] = [
+  ...MIGRATIONS,
+  ...(testBuild?.migrations ?? []),
+];
