@@ -23,6 +23,7 @@ import { DataSource } from 'typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConsoleModule } from './console/console.module.js';
+import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
 import { ENTITIES, ENTITY_MIGRATIONS } from './entities/index.js';
 import { HealthController } from './health/health.controller.js';
 import {
@@ -94,7 +95,7 @@ export class NodeModule {
           },
         }),
       ],
-      controllers: [StatusController, HealthController],
+      controllers: [StatusController, HealthController, DeadLettersController],
       providers: [...REPLICATION_METRIC_PROVIDERS, ReplicationMetrics],
     };
   }

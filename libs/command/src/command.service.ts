@@ -97,6 +97,17 @@ export class CommandService extends EntityCommands {
     return this.publish(definition, commands);
   }
 
+  /**
+   * Appends an event made elsewhere (a dead letter re-driven by an admin) to
+   * `topic`, keyed by its entity id; resolves once the log acknowledged it.
+   */
+  async resend(topic: string, event: ReplicationEvent): Promise<LogPosition> {
+    const [position] = await this.append(topic, [
+      { key: event.entityId, value: encodeEvent(event) },
+    ]);
+    return position;
+  }
+
   private async publish(
     definition: EntityDefinition,
     commands: WriteCommand[],

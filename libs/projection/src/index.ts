@@ -4,3 +4,4 @@ export * from './projection.module.js';
 export * from './projection.service.js';
 export * from './replica-status.service.js';
 export * from './schema-versions.js';
+export * from './dead-letter-redrives.js';

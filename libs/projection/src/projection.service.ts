@@ -23,6 +23,7 @@ import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
+import { markRedriven } from './dead-letter-redrives.js';
 import { SchemaVersionGate } from './schema-versions.js';
 
 export interface BatchResult {
@@ -328,6 +329,10 @@ export class ProjectionService
       result.applied = fresh.length;
       if (fresh.length > 0) last = BigInt(fresh[fresh.length - 1].offset);
       await this.recordOutcomes(tx, outcomes);
+      await markRedriven(
+        tx,
+        outcomes.map((row) => row.event),
+      );
       if (last !== null && result.applied > 0) {
         await tx.execute(
           'INSERT INTO "_clusterlite_positions" ("topic", "partition", "offset") VALUES (?, ?, ?) ' +

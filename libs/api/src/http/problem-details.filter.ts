@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
+  DeadLetterRedriveError,
   EntityNotFoundError,
   EventLogUnavailableError,
   EventRejectedError,
@@ -79,6 +80,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.message,
         errors: exception.fieldErrors,
       };
+    }
+    if (exception instanceof DeadLetterRedriveError) {
+      return exception.problem === 'dead-letter-not-found'
+        ? problem(
+            HttpStatus.NOT_FOUND,
+            exception.problem,
+            'Not Found',
+            exception.message,
+          )
+        : problem(
+            HttpStatus.CONFLICT,
+            exception.problem,
+            'Conflict',
+            exception.message,
+          );
     }
     if (exception instanceof EntityNotFoundError) {
       return problem(

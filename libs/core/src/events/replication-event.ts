@@ -34,6 +34,12 @@ export interface ReplicationEvent {
    * and a fingerprint of its request, so every node can answer a retry.
    */
   idempotency?: { key: string; fingerprint: string } | null;
+  /**
+   * Optional: set on an event an admin re-drove from a dead letter
+   * (`POST /_cluster/dead-letters/{id}/retry`): the dead letter's position,
+   * `topic:partition:offset`. Applying it marks that dead letter re-driven.
+   */
+  redriveOf?: string | null;
 }
 
 /** A message on an entity topic that is not a valid event. */
@@ -116,5 +122,7 @@ export function decodeEvent(value: Buffer | string | null): ReplicationEvent {
   ) {
     fail('idempotency');
   }
+  if (event.redriveOf != null && typeof event.redriveOf !== 'string')
+    fail('redriveOf');
   return event as unknown as ReplicationEvent;
 }
