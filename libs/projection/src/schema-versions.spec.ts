@@ -16,6 +16,7 @@ import { SchemaVersionGate } from './schema-versions.js';
 class Gadget {
   @Field() name: string;
   @Field({ optional: true }) color?: string;
+  @Field({ default: 'grey' }) shade: string;
 }
 
 @ReplicatedEntity('widgets')
@@ -79,15 +80,15 @@ const at = (offset: number, event: ReplicationEvent) => ({
 });
 
 describe(SchemaVersionGate.name, () => {
-  it('applies an event of an older schema, missing optional fields stored as null', async () => {
+  it('applies an event of an older schema: missing optional fields stored as null, others take their default', async () => {
     const { projection, dataSource } = await newProjection();
     const result = await projection.applyBatch(GADGETS, 0, [
       at(0, gadget('g1', 1, { name: 'old' })),
     ]);
     expect(result.stopped).toBeUndefined();
     expect(
-      await dataSource.query('SELECT "id", "color" FROM "gadgets"'),
-    ).toEqual([{ id: 'g1', color: null }]);
+      await dataSource.query('SELECT "id", "color", "shade" FROM "gadgets"'),
+    ).toEqual([{ id: 'g1', color: null, shade: 'grey' }]);
   });
 
   it('stops the topic before an event of a newer schema: applies what came before, dead-letters nothing, keeps the position', async () => {

@@ -15,6 +15,7 @@ export function schemaSnapshotOf(
         name: field.name,
         type: String(field.columnOptions().type),
         nullable: field.optional,
+        ...(field.default === undefined ? {} : { default: field.default }),
         ...(field.type === 'string' || field.type === 'string[]'
           ? { maxLength: field.maxLength }
           : {}),

@@ -120,6 +120,29 @@ describe(planMigration.name, () => {
     ]);
   });
 
+  it('adds a new field with a default, which existing rows get', async () => {
+    const next = products({
+      schemaVersion: 2,
+      columns: [
+        ...products().tables.products.columns,
+        { ...column('shade'), default: "it's grey" },
+      ],
+    });
+    const plan = planMigration(products(), next, await ddlOf(next));
+    expect(plan.steps).toEqual([
+      {
+        sql: `ALTER TABLE "products" ADD COLUMN "shade" text NOT NULL DEFAULT 'it''s grey'`,
+      },
+    ]);
+    const file = await migrate(ROWS, plan.steps);
+    expect(
+      await file.query('SELECT "id", "shade" FROM "products" ORDER BY "id"'),
+    ).toEqual([
+      { id: 'p1', shade: "it's grey" },
+      { id: 'p2', shade: "it's grey" },
+    ]);
+  });
+
   it('makes a required field optional by rebuilding the table with every row', async () => {
     const next = products({
       schemaVersion: 2,
@@ -200,7 +223,7 @@ describe(planMigration.name, () => {
         schemaVersion: 2,
         columns: [...products().tables.products.columns, column('color')],
       }),
-      'new required field "products.color": existing rows have no value; make it optional or write an explicit migration that fills it',
+      'new required field "products.color": existing rows have no value; make it optional, give it a default, or write an explicit migration that fills it',
     ],
     [
       'a new field without a new schema version',

@@ -75,16 +75,25 @@ function planTable(
   for (const column of after.columns) {
     const old = before.columns.find((each) => each.name === column.name);
     if (!old) {
-      if (!column.nullable) {
+      if (!column.nullable && column.default === undefined) {
         plan.refusals.push(
-          `new required field "${table}.${column.name}": existing rows have no value; make it optional or write an explicit migration that fills it`,
+          `new required field "${table}.${column.name}": existing rows have no value; make it optional, give it a default, or write an explicit migration that fills it`,
         );
         continue;
       }
       added.push(column);
       needsNewSchema = true;
-      plan.changes.push(`new optional field "${table}.${column.name}"`);
+      plan.changes.push(
+        column.default === undefined
+          ? `new optional field "${table}.${column.name}"`
+          : `new field "${table}.${column.name}" with default ${sqlLiteral(column.default)}`,
+      );
       continue;
+    }
+    if (old.default !== column.default) {
+      plan.refusals.push(
+        `field "${table}.${column.name}" changes its default: nodes would fill events that omit it differently; write an explicit migration`,
+      );
     }
     if (old.type !== column.type) {
       plan.refusals.push(
@@ -156,7 +165,11 @@ function planTable(
   }
   for (const column of added) {
     plan.steps.push({
-      sql: `ALTER TABLE ${quoted} ADD COLUMN ${quote(column.name)} ${SQL_TYPES[column.type] ?? column.type}`,
+      sql:
+        `ALTER TABLE ${quoted} ADD COLUMN ${quote(column.name)} ${SQL_TYPES[column.type] ?? column.type}` +
+        (column.default === undefined
+          ? ''
+          : ` NOT NULL DEFAULT ${sqlLiteral(column.default)}`),
     });
   }
   for (const index of before.indices) {
@@ -192,6 +205,13 @@ function createIndex(table: string, index: IndexSnapshot): string {
     `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(index.name)} ON ${quote(table)} ` +
     `(${index.columns.map(quote).join(', ')})`
   );
+}
+
+/** A default as SQLite stores it (booleans as 1/0, as the projection writes them). */
+function sqlLiteral(value: string | number | boolean): string {
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value === 'number') return String(value);
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function quote(name: string): string {

@@ -9,6 +9,8 @@ export interface ColumnSnapshot {
   /** The TypeORM column type: text, integer, real, boolean or simple-json. */
   type: string;
   nullable: boolean;
+  /** Stored when an event omits the field; existing rows get it when the field is added. */
+  default?: string | number | boolean;
   /** Longest string accepted, for text columns (not enforced by SQLite). */
   maxLength?: number;
 }
