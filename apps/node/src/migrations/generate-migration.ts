@@ -150,13 +150,16 @@ function renderIndex(files: string[]): string {
   ].join('\n');
 }
 
+/** With the repository's own prettier, when it has one; the files are valid either way. */
 function formatWithPrettier(root: string, files: string[]): void {
+  const prettier = join(root, 'node_modules', '.bin', 'prettier');
+  if (!existsSync(prettier)) return;
   try {
-    execFileSync('npx', ['prettier', '--write', ...files], {
+    execFileSync(prettier, ['--write', ...files], {
       cwd: root,
       stdio: 'ignore',
     });
   } catch {
-    // Formatting is a courtesy; the files are valid either way.
+    // Formatting is a courtesy.
   }
 }
