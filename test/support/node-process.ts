@@ -35,7 +35,7 @@ export class NodeProcess {
     readonly port: number,
     readonly dbPath: string,
     readonly logFile: string,
-    private readonly env: Record<string, string>,
+    private env: Record<string, string>,
     private readonly wrapper: string[] = [],
     host = '127.0.0.1',
   ) {
@@ -74,9 +74,15 @@ export class NodeProcess {
     return this.child?.pid;
   }
 
-  /** Stops and starts the node; `until: 'live'` returns once it serves, before it consumes the log. */
-  async restart(options: { until?: Readiness } = {}): Promise<void> {
+  /**
+   * Stops and starts the node; `until: 'live'` returns once it serves, before it consumes the
+   * log. `env` is added to its environment from now on (e.g. to start it as a newer build).
+   */
+  async restart(
+    options: { until?: Readiness; env?: Record<string, string> } = {},
+  ): Promise<void> {
     await this.stop();
+    this.env = { ...this.env, ...options.env };
     await this.launch(options.until);
   }
 

@@ -22,6 +22,8 @@ export async function createNodeApp(
     NodeModule.register(config),
     {
       bodyParser: false,
+      // Throw start-up errors (e.g. a refused migration) to the caller instead of aborting.
+      abortOnError: false,
       // Shut down promptly: idle keep-alive connections must not hold the process.
       forceCloseConnections: true,
       logger:

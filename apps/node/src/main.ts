@@ -1,7 +1,13 @@
 import 'reflect-metadata';
-import { InvalidConfigurationError, NodeConfig } from '@clusterlite/core';
+import {
+  InvalidConfigurationError,
+  MigrationRefusedError,
+  NodeConfig,
+} from '@clusterlite/core';
 import { announceNode } from './configure-node.js';
 import { createNodeApp } from './create-node-app.js';
+import { ENTITIES } from './entities/index.js';
+import { generateMigration } from './migrations/generate-migration.js';
 import { bootstrapFromPeerIfNeeded } from './snapshot/bootstrap-from-peer.js';
 
 function loadConfig(): NodeConfig {
@@ -17,9 +23,28 @@ function loadConfig(): NodeConfig {
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   await bootstrapFromPeerIfNeeded(config);
-  const app = await createNodeApp(config);
-  await app.listen(config.port);
+  try {
+    const app = await createNodeApp(config);
+    await app.listen(config.port);
+  } catch (error) {
+    // A refused migration leaves the file as it was: say why and do not start.
+    if (!(error instanceof MigrationRefusedError)) throw error;
+    process.stderr.write(`Not started: ${error.message}\n`);
+    process.exit(1);
+  }
   announceNode(config, config.port);
 }
 
-await bootstrap();
+/** `npm run migration:generate -- <Name>` runs the built node with these arguments. */
+async function migrationGenerate(name: string | undefined): Promise<void> {
+  const { file, messages } = await generateMigration(name, ENTITIES);
+  process.stdout.write(`${messages.join('\n')}\n`);
+  if (!file && messages[0] !== 'No changes in the entity classes.')
+    process.exitCode = 1;
+}
+
+if (process.argv[2] === 'migration:generate') {
+  await migrationGenerate(process.argv[3]);
+} else {
+  await bootstrap();
+}

@@ -9,18 +9,26 @@ import {
   LogStopsModule,
   ResourceLimitsModule,
   SqliteModule,
+  assertSchemaApplied,
   sqliteDataSourceOptions,
+  type MigrationClass,
 } from '@clusterlite/core';
 import { CommandModule } from '@clusterlite/command';
 import { EventLogModule } from '@clusterlite/event-log';
 import { ProjectionModule } from '@clusterlite/projection';
-import { EntityRegistry, RegistryModule } from '@clusterlite/registry';
+import {
+  EntityRegistry,
+  RegistryModule,
+  schemaSnapshotOf,
+} from '@clusterlite/registry';
 import { ApiModule } from '@clusterlite/api';
+import { DataSource } from 'typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AccessModule } from './access/access.module.js';
 import { ConsoleModule } from './console/console.module.js';
-import { ENTITIES } from './entities/index.js';
+import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
+import { ENTITIES, ENTITY_MIGRATIONS } from './entities/index.js';
 import { HealthController } from './health/health.controller.js';
 import {
   REPLICATION_METRIC_PROVIDERS,
@@ -39,6 +47,7 @@ export class NodeModule {
   static register(
     config: NodeConfig,
     entities: readonly Type<unknown>[] = ENTITIES,
+    migrations: MigrationClass[] = ENTITY_MIGRATIONS,
   ): DynamicModule {
     const entityRegistry = new EntityRegistry(entities);
     // Each module below is imported, by reference, wherever it is used.
@@ -57,10 +66,24 @@ export class NodeModule {
           useFactory: () => {
             if (config.dbPath !== ':memory:')
               mkdirSync(dirname(config.dbPath), { recursive: true });
-            return sqliteDataSourceOptions(
-              config.dbPath,
-              entityRegistry.all().map((definition) => definition.schema),
+            return {
+              ...sqliteDataSourceOptions(
+                config.dbPath,
+                entityRegistry.all().map((definition) => definition.schema),
+                migrations,
+              ),
+              // A refused migration is not transient: stop at once with its message.
+              retryAttempts: 1,
+            };
+          },
+          // The pending migrations run in initialize(); then the file must hold every field.
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await assertSchemaApplied(
+              dataSource,
+              schemaSnapshotOf(entityRegistry.all()),
             );
+            return dataSource;
           },
         }),
         SqliteModule,
@@ -88,7 +111,7 @@ export class NodeModule {
           },
         }),
       ],
-      controllers: [StatusController, HealthController],
+      controllers: [StatusController, HealthController, DeadLettersController],
       providers: [
         ...REPLICATION_METRIC_PROVIDERS,
         ReplicationMetrics,

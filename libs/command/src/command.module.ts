@@ -23,7 +23,7 @@ export class CommandModule {
         CommandService,
         { provide: EntityCommands, useExisting: CommandService },
       ],
-      exports: [EntityCommands],
+      exports: [EntityCommands, CommandService],
     };
   }
 }

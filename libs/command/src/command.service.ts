@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import {
-  EVENT_SCHEMA_VERSION,
   EventLogUnavailableError,
   LogPosition,
   NodeConfig,
@@ -128,6 +127,20 @@ export class CommandService extends EntityCommands {
     commands: WriteCommand[],
   ): Promise<WriteReceipt[]> {
     return this.publish(definition, commands);
+  }
+
+  /**
+   * Appends an event made elsewhere (a dead letter re-driven by an admin) to
+   * `topic`, keyed by its entity id; resolves once the log acknowledged it.
+   */
+  async resend(topic: string, event: ReplicationEvent): Promise<LogPosition> {
+    const [position] = await this.append(
+      topic,
+      event.table,
+      [event.eventId],
+      [{ key: event.entityId, value: encodeEvent(event) }],
+    );
+    return position;
   }
 
   private async publish(
@@ -345,7 +358,7 @@ export class CommandService extends EntityCommands {
       expectedVersion: command.expectedVersion,
       occurredAt: new Date().toISOString(),
       origin: this.config.nodeId,
-      schemaVersion: EVENT_SCHEMA_VERSION,
+      schemaVersion: definition.schemaVersion,
       ...(command.idempotency
         ? {
             idempotency: {

@@ -18,3 +18,4 @@ export * from './storage/sqlite.module.js';
 export * from './storage/snapshot-file.js';
 export * from './limits/resource-limits.js';
 export * from './limits/resource-limits.module.js';
+export * from './storage/migrations/index.js';

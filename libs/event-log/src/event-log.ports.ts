@@ -26,15 +26,17 @@ export abstract class LogConsumer {
   /** Offset of the next message to apply on a partition, or null when nothing was applied yet. */
   abstract nextOffset(topic: string, partition: number): bigint | null;
   /**
-   * Applies messages of one partition, in order; answers those it dead-lettered.
-   * A fault of the node's storage is waited out while `keepGoing()` is true.
+   * Applies messages of one partition, in order; answers those it dead-lettered,
+   * and `stopped` (the reason) when the partition must not be read further for
+   * now (an event of a newer schema): the server stops fetching it. A fault of
+   * the node's storage is waited out while `keepGoing()` is true.
    */
   abstract applyBatch(
     topic: string,
     partition: number,
     messages: LogMessage[],
     options?: { keepGoing?: () => boolean },
-  ): Promise<{ deadLetters: DeadLetter[] }>;
+  ): Promise<{ deadLetters: DeadLetter[]; stopped?: string }>;
   /** Told by the server: whether it is receiving the log now. */
   abstract setConsuming(consuming: boolean): void;
 }

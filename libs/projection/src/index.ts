@@ -6,3 +6,5 @@ export * from './replica-status.service.js';
 export * from './storage-retry.js';
 export * from './resume-guard.js';
 export * from './table-checksums.js';
+export * from './schema-versions.js';
+export * from './dead-letter-redrives.js';

@@ -9,6 +9,7 @@ import { ReplicaStatusService } from './replica-status.service.js';
 import { ResumeGuard } from './resume-guard.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums } from './table-checksums.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 /**
  * The read side: consumes the log into this node's SQLite tables and serves
@@ -36,8 +37,10 @@ export class ProjectionModule {
         { provide: EntityQueries, useExisting: EntityQueryService },
         ReplicaStatusService,
         TableChecksums,
+        SchemaVersionGate,
       ],
       exports: [
+        SchemaVersionGate,
         EntityQueries,
         ProjectionService,
         ReplicaStatusService,

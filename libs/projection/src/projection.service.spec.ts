@@ -17,6 +17,7 @@ import { ProjectionService } from './projection.service.js';
 import { ReplicaStatusService } from './replica-status.service.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums } from './table-checksums.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -57,6 +58,7 @@ async function newProjection() {
     positions,
     config,
     new StorageRetry(),
+    new SchemaVersionGate(),
   );
   await projection.onModuleInit();
   const checksums = new TableChecksums(

@@ -28,16 +28,24 @@ import { appliedEventIds, recordDuplicates } from './duplicate-events.js';
 import { StorageRetry, type RetryOptions } from './storage-retry.js';
 import { messageFingerprint } from './log-gaps.js';
 import { RowChangeTracker } from './table-checksums.js';
+import { markRedriven } from './dead-letter-redrives.js';
+import { SchemaVersionGate } from './schema-versions.js';
 
 export interface BatchResult {
   applied: number;
   skipped: number;
   outcomes: EventOutcome[];
   deadLetters: DeadLetter[];
+  /** Set when the topic is stopped at an event of a newer schema (schema-versions.ts). */
+  stopped?: string;
 }
 
 type DecodedMessage =
-  | { kind: 'event'; event: ReplicationEvent; definition: EntityDefinition }
+  | {
+      kind: 'event' | 'newer-schema';
+      event: ReplicationEvent;
+      definition: EntityDefinition;
+    }
   | { kind: 'undecodable'; reason: string };
 
 interface OutcomeRow {
@@ -118,6 +126,7 @@ export class ProjectionService
     private readonly positions: AppliedPositions,
     private readonly config: NodeConfig,
     private readonly storage: StorageRetry,
+    private readonly schemaVersions: SchemaVersionGate,
   ) {}
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
@@ -184,6 +193,16 @@ export class ProjectionService
     messages: LogMessage[],
     options: RetryOptions = {},
   ): Promise<BatchResult> {
+    const stopped = this.schemaVersions.stoppedAt(topic);
+    if (stopped) {
+      return {
+        applied: 0,
+        skipped: 0,
+        outcomes: [],
+        deadLetters: [],
+        stopped: stopped.reason,
+      };
+    }
     const stream = `${topic}:${partition}`;
     const untilStored = <T>(work: () => Promise<T>) =>
       this.storage.run(stream, work, options);
@@ -204,6 +223,7 @@ export class ProjectionService
       deadLetters: [],
     };
     for (const message of messages) {
+      if (this.schemaVersions.stoppedAt(topic)) break;
       const result = await untilStored(() =>
         this.applyInTransaction(topic, partition, [message], null).catch(
           (error: unknown) => {
@@ -221,6 +241,7 @@ export class ProjectionService
       total.skipped += result.skipped;
       total.outcomes.push(...result.outcomes);
       total.deadLetters.push(...result.deadLetters);
+      if (result.stopped) total.stopped = result.stopped;
     }
     return total;
   }
@@ -239,6 +260,7 @@ export class ProjectionService
     };
     let last: bigint | null = null;
     let fingerprint: string | null = null;
+    let newer: { offset: string; item: DecodedMessage } | null = null;
     await this.writer.transaction(async (tx) => {
       last = this.positions.get(topic, partition);
       const fresh = messages.filter(
@@ -246,6 +268,14 @@ export class ProjectionService
       );
       result.skipped = messages.length - fresh.length;
       const decoded = fresh.map((message) => this.decode(topic, message));
+      // Nothing from an event of a newer schema on: the topic stops there, its position stays.
+      const stop = decoded.findIndex((item) => item.kind === 'newer-schema');
+      newer =
+        stop < 0 ? null : { offset: fresh[stop].offset, item: decoded[stop] };
+      if (stop >= 0) {
+        fresh.splice(stop);
+        decoded.splice(stop);
+      }
       const checksums = await RowChangeTracker.before(tx, decoded);
       // A producer retry can put one event on the log twice; only the first counts.
       const seen = await appliedEventIds(
@@ -330,6 +360,10 @@ export class ProjectionService
       }
       await this.recordOutcomes(tx, outcomes);
       await recordDuplicates(tx, topic, partition, duplicates, this.logger);
+      await markRedriven(
+        tx,
+        outcomes.map((row) => row.event),
+      );
       await checksums.after();
       if (last !== null && result.applied > 0) {
         await tx.execute(
@@ -339,6 +373,16 @@ export class ProjectionService
         );
       }
     });
+    const stoppedAt = newer as { offset: string; item: DecodedMessage } | null;
+    if (stoppedAt?.item.kind === 'newer-schema') {
+      const { event, definition } = stoppedAt.item;
+      result.stopped = this.schemaVersions.stop(
+        topic,
+        stoppedAt.offset,
+        event,
+        definition,
+      ).reason;
+    }
     const applied: bigint | null = last;
     if (applied !== null && result.applied > 0)
       this.positions.advance(topic, partition, applied, fingerprint);
@@ -454,6 +498,8 @@ export class ProjectionService
           `event of table "${event.table}" on topic ${topic}`,
         );
       }
+      if (!this.schemaVersions.canApply(event, definition))
+        return { kind: 'newer-schema', event, definition };
       const problem = definition.problemWithData(event.type, event.data);
       if (problem) throw new UndecodableEventError(problem);
       return { kind: 'event', event, definition };

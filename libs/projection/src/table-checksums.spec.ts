@@ -12,6 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppliedPositions } from './applied-positions.js';
 import type { LogMessage } from '@clusterlite/event-log';
 import { ProjectionService } from './projection.service.js';
+import { SchemaVersionGate } from './schema-versions.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums, checksumHex } from './table-checksums.js';
 
@@ -49,6 +50,7 @@ async function newReplica() {
     new AppliedPositions(),
     config,
     new StorageRetry(),
+    new SchemaVersionGate(),
   );
   await projection.onModuleInit();
   const checksums = new TableChecksums(

@@ -86,7 +86,7 @@ export class RowChangeTracker {
     tx: SqliteTransaction,
     items: readonly (
       | {
-          kind: 'event';
+          kind: 'event' | 'newer-schema';
           definition: EntityDefinition;
           event: { entityId: string };
         }

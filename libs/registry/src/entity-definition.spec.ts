@@ -188,4 +188,24 @@ describe(EntityDefinition.name, () => {
     }
     expect(() => new EntityDefinition(Clash)).toThrow(/system column/);
   });
+
+  it('lets a field with a default be omitted but not null, and stores the default for it', async () => {
+    @ReplicatedEntity('shaded', { schemaVersion: 2 })
+    class Shaded {
+      @Field() name: string;
+      @Field({ default: 'grey' }) shade: string;
+    }
+    const shaded = new EntityDefinition(Shaded);
+    expect(shaded.schemaVersion).toBe(2);
+    expect(await errorsOf(shaded.createDto, { name: 'a' })).toEqual([]);
+    expect(
+      await errorsOf(shaded.createDto, { name: 'a', shade: null }),
+    ).toEqual(['shade']);
+    expect(shaded.problemWithData('created', { name: 'a' })).toBeNull();
+    expect(shaded.field('shade')!.toColumn(undefined)).toBe('grey');
+    expect(shaded.schema.options.columns.shade).toMatchObject({
+      nullable: false,
+      default: 'grey',
+    });
+  });
 });

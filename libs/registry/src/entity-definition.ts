@@ -60,6 +60,8 @@ export class FieldDefinition {
   readonly unique: boolean;
   readonly index: boolean;
   readonly maxLength: number;
+  /** Stored when an event omits the field (`@Field({ default })`). */
+  readonly default: string | number | boolean | undefined;
   /** The column name quoted for SQL; it comes from the class, never from a request. */
   readonly column: string;
 
@@ -70,11 +72,14 @@ export class FieldDefinition {
     this.unique = metadata.options.unique ?? false;
     this.index = metadata.options.index ?? false;
     this.maxLength = metadata.options.maxLength ?? DEFAULT_MAX_LENGTH;
+    this.default = metadata.options.default;
     this.column = quoteIdentifier(this.name);
   }
 
   /** Value as stored in SQLite (the same encoding TypeORM uses for the column type). */
   toColumn(value: unknown): unknown {
+    if (value === undefined && this.default !== undefined)
+      return this.toColumn(this.default);
     if (value === undefined || value === null) return null;
     switch (this.type) {
       case 'boolean':
@@ -139,7 +144,11 @@ export class FieldDefinition {
       boolean: 'boolean',
       'string[]': 'simple-json',
     } as const;
-    return { type: type[this.type], nullable: this.optional };
+    return {
+      type: type[this.type],
+      nullable: this.optional,
+      ...(this.default === undefined ? {} : { default: this.default }),
+    };
   }
 }
 
@@ -158,6 +167,8 @@ export class EntityDefinition<T = unknown> {
   readonly description?: string;
   /** Whether the data of every event is kept for `GET /{table}/{id}/history`. */
   readonly keepsHistory: boolean;
+  /** Carried by every event of the table; a node does not apply events of a newer schema. */
+  readonly schemaVersion: number;
   readonly fields: readonly FieldDefinition[];
   readonly quotedTable: string;
   readonly schema: EntitySchema;
@@ -198,6 +209,7 @@ export class EntityDefinition<T = unknown> {
     this.table = metadata.table;
     this.description = metadata.description;
     this.keepsHistory = metadata.history ?? false;
+    this.schemaVersion = metadata.schemaVersion ?? 1;
     this.fields = fields.map((field) => new FieldDefinition(field));
     this.fieldsByName = new Map(
       this.fields.map((field) => [field.name, field]),
@@ -265,7 +277,11 @@ export class EntityDefinition<T = unknown> {
     for (const field of this.fields) {
       const value = data[field.name];
       if (value === undefined) {
-        if (type !== 'patched' && !field.optional)
+        if (
+          type !== 'patched' &&
+          !field.optional &&
+          field.default === undefined
+        )
           return `missing field "${field.name}"`;
         continue;
       }

@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   buildMessage,
   type ValidationOptions,
 } from 'class-validator';
@@ -24,6 +25,12 @@ export interface FieldOptions {
   type?: FieldType;
   /** May be omitted or null. Default: required. */
   optional?: boolean;
+  /**
+   * Stored when a write (or an event of an older schema) omits the field; the
+   * field may then be omitted but not null. Existing rows get it when a
+   * migration adds the field.
+   */
+  default?: string | number | boolean;
   description?: string;
   example?: unknown;
   /** OpenAPI format shown in the docs, e.g. `email` or `uri`. */
@@ -84,11 +91,16 @@ export function Field(options: FieldOptions = {}): PropertyDecorator {
       target.constructor,
     );
     applyDecorators(
-      optional ? IsOptional() : IsDefined(),
+      optional
+        ? IsOptional()
+        : options.default !== undefined
+          ? ValidateIf((_, value) => value !== undefined)
+          : IsDefined(),
       ...validatorsFor(type, options.maxLength ?? DEFAULT_MAX_LENGTH),
       ApiProperty({
         ...(openApiType(type) as { type: 'string' }),
-        required: !optional,
+        required: !optional && options.default === undefined,
+        default: options.default,
         nullable: optional || undefined,
         description: options.description,
         example: options.example,

@@ -6,3 +6,4 @@ export * from './registry.module.js';
 export * from './replicated-entity.decorator.js';
 export * from './list-query.model.js';
 export * from './validation-docs.js';
+export * from './schema-snapshot.js';

@@ -6,6 +6,13 @@ export interface ReplicatedEntityOptions {
    * row came to be. Default: false (outcomes are recorded either way).
    */
   history?: boolean;
+  /**
+   * The table's schema version, carried by every event of the table. Raise it
+   * (with a migration) when a change adds something old code cannot store, such
+   * as a field: a node on older code then stops that table's topic, without
+   * dead-lettering, until it is upgraded. Default 1.
+   */
+  schemaVersion?: number;
 }
 
 export interface ReplicatedEntityMetadata extends ReplicatedEntityOptions {
@@ -35,6 +42,14 @@ export function ReplicatedEntity(
   if (!TABLE_NAME_PATTERN.test(table)) {
     throw new Error(
       `@ReplicatedEntity('${table}'): a table name is 1-63 lower-case letters, digits or "_", starting with a letter`,
+    );
+  }
+  if (
+    options.schemaVersion !== undefined &&
+    !(Number.isSafeInteger(options.schemaVersion) && options.schemaVersion >= 1)
+  ) {
+    throw new Error(
+      `@ReplicatedEntity('${table}'): schemaVersion must be a positive integer`,
     );
   }
   return (target) => {

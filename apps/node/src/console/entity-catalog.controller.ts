@@ -44,7 +44,7 @@ function describe(definition: EntityDefinition): EntityDescriptionDto {
       return {
         name: field.name,
         type: field.type,
-        required: !field.optional,
+        required: !field.optional && field.default === undefined,
         unique: field.unique,
         maxLength:
           field.type === 'string' || field.type === 'string[]'

@@ -20,13 +20,18 @@ import {
 } from '@clusterlite/core';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from '@clusterlite/api';
 import { KafkaAccessReport, LogEndOffsets } from '@clusterlite/event-log';
-import { ProjectionService, StorageRetry } from '@clusterlite/projection';
+import {
+  ProjectionService,
+  SchemaVersionGate,
+  StorageRetry,
+} from '@clusterlite/projection';
 import { Public } from '../access/access-policy.js';
 
 /**
  * Liveness and readiness for orchestrators and load balancers (Terminus).
  * Live: the process answers and its SQLite file does. Ready: also the log is
- * reachable, so writes can be accepted, and no topic is stopped (LogStops).
+ * reachable, so writes can be accepted, no topic is stopped (LogStops) and none
+ * waits at an event of a newer schema than this node's code.
  * Open even with API keys, and so revealing nothing about the cluster's addresses.
  */
 @Public()
@@ -43,6 +48,7 @@ export class HealthController {
     private readonly storage: StorageRetry,
     private readonly stops: LogStops,
     private readonly access: KafkaAccessReport,
+    private readonly schemaVersions: SchemaVersionGate,
   ) {}
 
   @Get('live')
@@ -152,6 +158,16 @@ export class HealthController {
               attempts: fault.attempts,
             })
           : storage.up();
+      },
+      () => {
+        const stopped = this.schemaVersions.all();
+        const schemas = this.indicators.check('schemas');
+        return stopped.length === 0
+          ? schemas.up()
+          : schemas.down({
+              message: stopped.map((table) => table.reason).join('; '),
+              stoppedTables: stopped,
+            });
       },
     ]);
   }

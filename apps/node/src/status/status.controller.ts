@@ -15,7 +15,11 @@ import {
   RequestValidationError,
 } from '@clusterlite/api';
 import { NodeConfig } from '@clusterlite/core';
-import { ReplicaStatusService, StorageRetry } from '@clusterlite/projection';
+import {
+  ReplicaStatusService,
+  SchemaVersionGate,
+  StorageRetry,
+} from '@clusterlite/projection';
 
 class TopicProgressDto {
   @ApiProperty({ example: 'clusterlite.users' }) topic: string;
@@ -94,6 +98,23 @@ class StorageStateDto {
   waiting: string | null;
 }
 
+class StoppedTableDto {
+  @ApiProperty({ example: 'products' }) table: string;
+  @ApiProperty({ example: 'clusterlite.products' }) topic: string;
+  @ApiProperty({
+    example: 2,
+    description:
+      "Schema version of the table the next event needs; this node's code has a lower one",
+  })
+  needs: number;
+  @ApiProperty({
+    example: '41',
+    description: 'Offset of that event, applied once the node runs newer code',
+  })
+  offset: string;
+  @ApiProperty({ example: 'needs schema 2 of products' }) reason: string;
+}
+
 class NodeStatusDto {
   @ApiProperty({ example: 'node-1' }) nodeId: string;
   @ApiProperty({ enum: ['cluster', 'embedded'] }) mode: string;
@@ -104,6 +125,12 @@ class NodeStatusDto {
   replicating: boolean;
   @ApiProperty({ type: [TopicProgressDto] }) topics: TopicProgressDto[];
   @ApiProperty({ type: [TableChecksumDto] }) tables: TableChecksumDto[];
+  @ApiProperty({
+    type: [StoppedTableDto],
+    description:
+      'Tables whose topic this node stopped applying at an event of a newer schema (not ready until upgraded)',
+  })
+  stoppedTables: StoppedTableDto[];
   @ApiProperty({
     description:
       'Messages that were not valid events, set aside on the dead-letter topic',
@@ -135,6 +162,7 @@ export class StatusController {
     private readonly status: ReplicaStatusService,
     private readonly config: NodeConfig,
     private readonly storage: StorageRetry,
+    private readonly schemaVersions: SchemaVersionGate,
   ) {}
 
   @Get('status')
@@ -183,6 +211,7 @@ export class StatusController {
       replicating: this.config.mode === 'cluster',
       topics,
       tables,
+      stoppedTables: this.schemaVersions.all(),
       deadLetters,
       rejectedEvents,
       skippedDuplicates,

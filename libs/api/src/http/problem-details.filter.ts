@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import {
   AccessDeniedError,
   AuthenticationRequiredError,
+  DeadLetterRedriveError,
   EntityNotFoundError,
   EventLogUnavailableError,
   EventNotAppliedError,
@@ -121,6 +122,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         exception.status === 429 ? 'Too Many Requests' : 'Service Unavailable',
         exception.message,
       );
+    }
+    if (exception instanceof DeadLetterRedriveError) {
+      return exception.problem === 'dead-letter-not-found'
+        ? problem(
+            HttpStatus.NOT_FOUND,
+            exception.problem,
+            'Not Found',
+            exception.message,
+          )
+        : problem(
+            HttpStatus.CONFLICT,
+            exception.problem,
+            'Conflict',
+            exception.message,
+          );
     }
     if (exception instanceof EntityNotFoundError) {
       return problem(

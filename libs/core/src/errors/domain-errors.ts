@@ -105,6 +105,19 @@ export class UnsupportedMediaTypeError extends ClusterLiteError {
   }
 }
 
+/** A dead letter that cannot be re-driven: unknown (404), already re-driven or not an event (409). */
+export class DeadLetterRedriveError extends ClusterLiteError {
+  constructor(
+    readonly problem:
+      | 'dead-letter-not-found'
+      | 'dead-letter-already-redriven'
+      | 'dead-letter-not-an-event',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An `Idempotency-Key` sent again with a different request. */
 export class IdempotencyKeyReusedError extends ClusterLiteError {
   constructor(readonly key: string) {

@@ -22,11 +22,17 @@ describe('decodeEvent', () => {
     expect(decodeEvent(encodeEvent(event))).toEqual(event);
   });
 
+  it('keeps the schema version of the table, which the projection checks', () => {
+    const newer = { ...event, schemaVersion: 2 };
+    expect(decodeEvent(encodeEvent(newer)).schemaVersion).toBe(2);
+  });
+
   it.each([
     ['empty', ''],
     ['not JSON', '{'],
     ['an array', '[]'],
-    ['another schema version', JSON.stringify({ ...event, schemaVersion: 2 })],
+    ['schema version 0', JSON.stringify({ ...event, schemaVersion: 0 })],
+    ['a text schema version', JSON.stringify({ ...event, schemaVersion: '2' })],
     ['an unknown type', JSON.stringify({ ...event, type: 'upserted' })],
     ['a bad entity id', JSON.stringify({ ...event, entityId: '../etc' })],
     ['a delete with data', JSON.stringify({ ...event, type: 'deleted' })],

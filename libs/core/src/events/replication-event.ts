@@ -1,5 +1,3 @@
-export const EVENT_SCHEMA_VERSION = 1;
-
 export const EVENT_TYPES = [
   'created',
   'replaced',
@@ -12,9 +10,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const ENTITY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
- * The event envelope (schema version 1). Every value a projection stores is
- * decided here, by the node that accepted the write, so that applying the same
- * log gives identical rows on every node.
+ * The event envelope. Every value a projection stores is decided here, by the
+ * node that accepted the write, so that applying the same log gives identical
+ * rows on every node.
  */
 export interface ReplicationEvent {
   eventId: string;
@@ -25,12 +23,23 @@ export interface ReplicationEvent {
   expectedVersion: number | null;
   occurredAt: string;
   origin: string;
+  /**
+   * The schema version of the event's table on the node that accepted the write
+   * (`@ReplicatedEntity({ schemaVersion })`, default 1). A node whose own version
+   * of the table is lower does not apply it; see `SchemaVersionGate`.
+   */
   schemaVersion: number;
   /**
-   * Optional (added within schema version 1): the client's `Idempotency-Key`
+   * Optional (added to the envelope after its first release): the client's `Idempotency-Key`
    * and a fingerprint of its request, so every node can answer a retry.
    */
   idempotency?: { key: string; fingerprint: string } | null;
+  /**
+   * Optional: set on an event an admin re-drove from a dead letter
+   * (`POST /_cluster/dead-letters/{id}/retry`): the dead letter's position,
+   * `topic:partition:offset`. Applying it marks that dead letter re-driven.
+   */
+  redriveOf?: string | null;
 }
 
 /** A message on an entity topic that is not a valid event. */
@@ -66,7 +75,11 @@ export function decodeEvent(value: Buffer | string | null): ReplicationEvent {
   const fail = (field: string) => {
     throw new UndecodableEventError(`invalid or missing "${field}"`);
   };
-  if (event.schemaVersion !== EVENT_SCHEMA_VERSION) fail('schemaVersion');
+  if (
+    !Number.isSafeInteger(event.schemaVersion) ||
+    (event.schemaVersion as number) < 1
+  )
+    fail('schemaVersion');
   if (typeof event.eventId !== 'string' || !UUID.test(event.eventId))
     fail('eventId');
   if (!EVENT_TYPES.includes(event.type as EventType)) fail('type');
@@ -109,5 +122,7 @@ export function decodeEvent(value: Buffer | string | null): ReplicationEvent {
   ) {
     fail('idempotency');
   }
+  if (event.redriveOf != null && typeof event.redriveOf !== 'string')
+    fail('redriveOf');
   return event as unknown as ReplicationEvent;
 }

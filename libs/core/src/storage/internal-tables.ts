@@ -107,6 +107,8 @@ export interface DeadLetterRecord {
   offset: string;
   reason: string;
   payload: string | null;
+  /** The event that re-drove it through the log, once applied (migration AddDeadLetterRedrive). */
+  redrivenBy: string | null;
 }
 
 export const DeadLetterSchema = new EntitySchema<DeadLetterRecord>({
@@ -118,6 +120,7 @@ export const DeadLetterSchema = new EntitySchema<DeadLetterRecord>({
     offset: { type: 'integer', primary: true },
     reason: { type: 'text' },
     payload: { type: 'text', nullable: true },
+    redrivenBy: { type: 'text', nullable: true },
   },
 });
 

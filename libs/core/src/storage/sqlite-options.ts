@@ -1,6 +1,13 @@
 import sqlite3 from 'sqlite3';
-import type { DataSourceOptions, EntitySchema } from 'typeorm';
+import type {
+  DataSourceOptions,
+  EntitySchema,
+  MigrationInterface,
+} from 'typeorm';
 import { INTERNAL_SCHEMAS } from './internal-tables.js';
+
+/** A migration class, as TypeORM takes them. */
+export type MigrationClass = new () => MigrationInterface;
 
 /**
  * The pragmas of the original ClusterLite. WAL lets readers run beside the one
@@ -24,16 +31,30 @@ export const SQLITE_PRAGMAS = [
  */
 const QUIET_SQLITE3 = { verbose: () => sqlite3 };
 
+/**
+ * With `migrations` (a node), the file's schema is changed only by them: they run at start, in
+ * order, each in its own transaction, recorded in `_clusterlite_migrations`. Without (unit tests
+ * on a fresh database), TypeORM's `synchronize` creates the tables.
+ */
 export function sqliteDataSourceOptions(
   dbPath: string,
   entitySchemas: EntitySchema[],
+  migrations?: MigrationClass[],
 ): DataSourceOptions {
   return {
     type: 'sqlite',
     driver: QUIET_SQLITE3,
     database: dbPath,
     entities: [...INTERNAL_SCHEMAS, ...entitySchemas],
-    synchronize: true,
+    synchronize: migrations === undefined,
+    ...(migrations === undefined
+      ? {}
+      : {
+          migrations,
+          migrationsRun: true,
+          migrationsTransactionMode: 'each' as const,
+          migrationsTableName: '_clusterlite_migrations',
+        }),
     enableWAL: true,
     busyTimeout: 5000,
     logging: ['error'],

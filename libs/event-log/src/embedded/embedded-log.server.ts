@@ -72,7 +72,7 @@ export class EmbeddedLogServer
           READ_BATCH,
         );
         if (entries.length > 0) {
-          await this.projection.applyBatch(
+          const result = await this.projection.applyBatch(
             topic,
             0,
             entries.map((entry) => ({
@@ -81,6 +81,10 @@ export class EmbeddedLogServer
             })),
             { keepGoing: () => this.running },
           );
+          if (result.stopped !== undefined) {
+            this.logger.warn(`Stopped reading ${topic}: ${result.stopped}`);
+            return;
+          }
           continue;
         }
       } catch (error) {

@@ -234,6 +234,14 @@ export class KafkaProjectionServer extends ServerKafka {
         .finally(() => clearInterval(alive));
       if (result.deadLetters.length > 0)
         await this.publishDeadLetters(result.deadLetters);
+      if (result.stopped !== undefined) {
+        // Stopped by the projection (newer schema): fetch no more of it; a restart seeks back.
+        consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+        this.logger.warn(
+          `${batch.topic}:${batch.partition}: paused, ${result.stopped}`,
+        );
+        return;
+      }
       payload.resolveOffset(slice[slice.length - 1].offset);
       await payload.heartbeat();
     }
