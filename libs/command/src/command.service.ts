@@ -301,10 +301,12 @@ export class CommandService extends EntityCommands {
     try {
       await this.producer.ready();
     } catch (error) {
-      // Nothing left: the producer could not even connect.
+      // Nothing left: the producer could not even connect. A refused login or certificate
+      // is said once (KafkaAccessReport), not with every write.
+      const cause = this.access.summarize(error);
       for (const pending of batch) {
         if (pending.state === 'taken') pending.state = 'sent';
-        pending.failed(error, 'not-written');
+        pending.failed(cause, 'not-written');
       }
       return;
     }

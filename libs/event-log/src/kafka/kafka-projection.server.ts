@@ -168,9 +168,11 @@ export class KafkaProjectionServer extends ServerKafka {
         ]),
       );
     } catch (error) {
-      this.logger.warn(
-        `Could not read the offsets of ${topic} (${String(error)}); resuming from the stored position`,
-      );
+      // A refused login or certificate is said once (KafkaAccessReport), not per topic.
+      if (!this.access.report(error))
+        this.logger.warn(
+          `Could not read the offsets of ${topic} (${String(error)}); resuming from the stored position`,
+        );
       return null;
     }
   }

@@ -121,10 +121,12 @@ export class KafkaTopics implements OnApplicationShutdown {
                   .join(', ')})`,
               );
           }
-          await this.warnAboutRetention(admin, topics).catch((error: unknown) =>
-            this.logger.warn(
-              `Could not read the retention of ${topics.join(', ')}: ${String(error)}`,
-            ),
+          await this.warnAboutRetention(admin, topics).catch(
+            (error: unknown) =>
+              this.access.report(error) ||
+              this.logger.warn(
+                `Could not read the retention of ${topics.join(', ')}: ${String(error)}`,
+              ),
           );
         } finally {
           await admin.disconnect();
