@@ -5,6 +5,9 @@
 //
 //   npm run backup -- --from http://127.0.0.1:8082 --to backups/clusterlite.sqlite
 //
+// A node with API keys needs an admin key: CLUSTERLITE_TOKEN=<admin key> in the environment
+// (not a flag, so it stays out of the process list and shell history).
+//
 // Restore: start a node with DB_PATH on a copy of the file; it catches up from the log.
 // The snapshot code is the node's own (TypeScript, run through Node's type stripping).
 import { parseArgs } from 'node:util';
@@ -24,6 +27,8 @@ try {
   const { positions, checksums } = await downloadSnapshot(
     values.from,
     values.to,
+    undefined,
+    process.env.CLUSTERLITE_TOKEN || null,
   );
   process.stdout.write(
     `Backup of ${values.from} verified and written to ${values.to} in ${Date.now() - started} ms\n` +

@@ -1,4 +1,4 @@
-import { verifySnapshot } from '@clusterlite/core';
+import { downloadSnapshot, verifySnapshot } from '@clusterlite/core';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -190,5 +190,44 @@ describe('Scheduled snapshots, embedded mode', () => {
     expect(
       readdirSync(folder).filter((name) => name.endsWith('.partial')),
     ).toEqual([]);
+  });
+});
+
+describe('GET /_cluster/snapshot with API keys', () => {
+  const ADMIN = 'admin-0123456789abcdef';
+  const node = useEmbeddedNode({
+    NODE_ID: 'snap-keys',
+    API_KEYS: `read:reader-0123456789abcdef,admin:${ADMIN}`,
+  });
+  let url: string;
+
+  beforeAll(async () => {
+    await node.app.listen(0, '127.0.0.1');
+    const address = node.app.getHttpServer().address() as { port: number };
+    url = `http://127.0.0.1:${address.port}`;
+  });
+
+  it('is downloaded with an admin key (BOOTSTRAP_TOKEN, CLUSTERLITE_TOKEN), refused without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapshot-keys-'));
+    await expect(
+      downloadSnapshot(url, join(dir, 'none.sqlite')),
+    ).rejects.toThrow(/answered 401/);
+    await expect(
+      downloadSnapshot(
+        url,
+        join(dir, 'read.sqlite'),
+        undefined,
+        'reader-0123456789abcdef',
+      ),
+    ).rejects.toThrow(/answered 403/);
+    const { checksums } = await downloadSnapshot(
+      url,
+      join(dir, 'admin.sqlite'),
+      undefined,
+      ADMIN,
+    );
+    expect(checksums.map((checksum) => checksum.table)).toEqual(
+      expect.arrayContaining(['products', 'users']),
+    );
   });
 });

@@ -71,6 +71,7 @@ export async function bootstrapFromPeerIfNeeded(
         from,
         config.dbPath,
         acceptFor(config),
+        config.bootstrapToken,
       );
       logger.log(
         `Installed a verified snapshot of ${from} at ${config.dbPath} in ${Date.now() - started} ms; ` +

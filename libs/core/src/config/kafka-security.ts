@@ -8,7 +8,10 @@ export const SASL_MECHANISMS = [
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 /** Variables whose values are never repeated in a message. */
-export const SECRET_VARIABLES = new Set(['KAFKA_SASL_PASSWORD']);
+export const SECRET_VARIABLES = new Set([
+  'KAFKA_SASL_PASSWORD',
+  'BOOTSTRAP_TOKEN',
+]);
 
 /** The security variables as they come from the environment (validated by `kafkaSecurityProblems`). */
 export interface KafkaSecurityVariables {

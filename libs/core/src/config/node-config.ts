@@ -239,6 +239,11 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   )
   BOOTSTRAP_FROM?: string;
 
+  /** An admin key of the peer BOOTSTRAP_FROM names, when it requires API keys. */
+  @IsOptional()
+  @IsString()
+  BOOTSTRAP_TOKEN?: string;
+
   @IsOptional()
   @IsString()
   SNAPSHOT_DIR?: string;
@@ -368,6 +373,8 @@ export class NodeConfig {
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   /** Base URL of a peer (or nginx) to copy a snapshot from when this node has no file yet. */
   readonly bootstrapFrom: string | null;
+  /** Sent as `Authorization: Bearer` to BOOTSTRAP_FROM (its `/_cluster/snapshot` is admin-only). */
+  readonly bootstrapToken: string | null;
   /** Folder of scheduled snapshots, or null when the node takes none on its own. */
   readonly snapshotDir: string | null;
   readonly snapshotIntervalMs: number;
@@ -412,6 +419,7 @@ export class NodeConfig {
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;
     this.bootstrapFrom = env.BOOTSTRAP_FROM ?? null;
+    this.bootstrapToken = env.BOOTSTRAP_TOKEN ?? null;
     this.snapshotDir = env.SNAPSHOT_DIR ?? null;
     this.snapshotIntervalMs = Math.max(
       1_000,

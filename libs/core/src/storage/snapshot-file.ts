@@ -260,13 +260,18 @@ export async function downloadSnapshot(
   from: string,
   targetPath: string,
   accept: (contents: SnapshotContents) => void = () => undefined,
+  /** An admin key of the peer, when it requires API keys (`/_cluster/*` is admin-only). */
+  token: string | null = null,
 ): Promise<SnapshotContents> {
   const partial = `${targetPath}.download`;
   await mkdir(dirname(targetPath), { recursive: true });
   await rm(partial, { force: true });
   const url = snapshotUrl(from);
   const response = await fetch(url, {
-    headers: { Accept: SNAPSHOT_CONTENT_TYPE },
+    headers: {
+      Accept: SNAPSHOT_CONTENT_TYPE,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
   }).catch((error: unknown) => {
     const cause = error instanceof Error ? error.cause : undefined;
     throw new InvalidSnapshotError(
