@@ -28,7 +28,7 @@ import { dirname } from 'node:path';
 import { AccessModule } from './access/access.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
-import { ENTITIES, ENTITY_MIGRATIONS } from './entities/index.js';
+import { NODE_ENTITIES, NODE_MIGRATIONS } from './node-entities.js';
 import { HealthController } from './health/health.controller.js';
 import {
   REPLICATION_METRIC_PROVIDERS,
@@ -46,8 +46,8 @@ import { StatusController } from './status/status.controller.js';
 export class NodeModule {
   static register(
     config: NodeConfig,
-    entities: readonly Type<unknown>[] = ENTITIES,
-    migrations: MigrationClass[] = ENTITY_MIGRATIONS,
+    entities: readonly Type<unknown>[] = NODE_ENTITIES,
+    migrations: MigrationClass[] = NODE_MIGRATIONS,
   ): DynamicModule {
     const entityRegistry = new EntityRegistry(entities);
     // Each module below is imported, by reference, wherever it is used.
