@@ -151,6 +151,16 @@ export class OpenApiContract {
     }
     const schema = content[mediaType].schema;
     if (!schema || options.bodyless) return problems;
+    // A text media type (Prometheus metrics) is checked as text.
+    if (!mediaType.endsWith('json')) {
+      const errors = this.validate(schema, response.text ?? '');
+      return errors
+        ? [
+            ...problems,
+            `${where}: body does not match the ${mediaType} schema: ${errors}`,
+          ]
+        : problems;
+    }
     let body: unknown;
     try {
       body = JSON.parse(response.text ?? '');

@@ -31,7 +31,7 @@ import {
   getSchemaPath,
   type HeaderObject,
 } from '@nestjs/swagger';
-import { FILTER_OPERATORS, type EntityDefinition } from '@clusterlite/registry';
+import type { EntityDefinition } from '@clusterlite/registry';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { EntityEndpoints } from './entity-endpoints.js';
@@ -43,6 +43,20 @@ import { JsonBodyGuard } from './json-body.guard.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { EventFateDto } from './event-fate.dto.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
+import {
+  cursorSchema,
+  entityTagListSchema,
+  feedStartSchema,
+  fieldsSchema,
+  filterSchema,
+  idSchema,
+  idempotencyKeySchema,
+  positionSchema,
+  sortSchema,
+  sortableColumns,
+  versionEtagSchema,
+  type TableTopics,
+} from './parameter-schemas.js';
 import {
   BulkItemResultDto,
   EntityChangeDto,
@@ -94,18 +108,19 @@ const representationHeaders = (status: 200 | 201) => ({
   'Preference-Applied': header('`return=representation`'),
 });
 
-const ReadsAfterPosition = () =>
+const ReadsAfterPosition = (topics: TableTopics) =>
   applyDecorators(
     ApiQuery({
       name: 'position',
       required: false,
-      schema: { type: 'string' },
+      schema: positionSchema(topics),
       description:
         'Wait until this node has applied this log position (from a write response) before reading',
     }),
     ApiHeader({
       name: POSITION_HEADER,
       required: false,
+      schema: positionSchema(topics),
       description:
         'A position from a write response: the node answers only once it has applied it (read-your-writes). Same as the `position` query parameter.',
     }),
@@ -118,8 +133,10 @@ const WriteHeaders = (conditional: boolean) =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
+      schema: idempotencyKeySchema,
       description:
-        'A unique key per logical request: a retry with the same key gets the first answer (header `Idempotent-Replayed: true`) and no second event, on any node; reusing it for a different request is a 422.',
+        'A unique key per logical request: a retry with the same key gets the first answer (header `Idempotent-Replayed: true`) and no second event, on any node; reusing it for a different request is a 422. ' +
+        'Not with a bulk create (an array body): that is a 400.',
     }),
     problem(422, 'Idempotency-Key reused for a different request'),
     ApiHeader({
@@ -133,6 +150,7 @@ const WriteHeaders = (conditional: boolean) =>
           ApiHeader({
             name: 'If-Match',
             required: false,
+            schema: versionEtagSchema,
             description:
               'ETag of the version this write expects, e.g. `"3"`; decided in log order on every node',
           }),
@@ -163,9 +181,7 @@ const Accepted = (what: string) =>
 
 /** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
 const ListQueryParameters = (definition: EntityDefinition) => {
-  const sortable = definition.columns
-    .filter((column) => column.type !== 'string[]')
-    .map((column) => column.name);
+  const sortable = sortableColumns(definition).map((column) => column.name);
   const all = definition.columns.map((column) => column.name);
   return applyDecorators(
     ApiQuery({
@@ -183,32 +199,33 @@ const ListQueryParameters = (definition: EntityDefinition) => {
       name: 'sort',
       required: false,
       schema: {
-        type: 'string',
+        ...sortSchema(definition),
         example: sortable
           .slice(1, 3)
           .map((name, i) => (i ? `-${name}` : name))
           .join(','),
       },
-      description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}. Ties are broken by id.`,
+      description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}; each at most once. Ties are broken by id. Not with \`after\`.`,
     }),
     ApiQuery({
       name: 'fields',
       required: false,
-      schema: { type: 'string', example: 'id,' + all[1] },
+      schema: { ...fieldsSchema(definition), example: 'id,' + all[1] },
       description: `Comma-separated fields to return. Fields: ${all.join(', ')}`,
     }),
     ApiQuery({
       name: 'cursor',
       required: false,
-      schema: { type: 'string' },
+      schema: cursorSchema,
       description:
-        'Keyset cursor of the next page; take it from the `Link: rel="next"` header',
+        'Keyset cursor of the next page; take it from the `Link: rel="next"` header (it belongs to the `sort` it was made with). Not with `after`.',
     }),
     ApiQuery({
       name: 'after',
       required: false,
-      schema: { type: 'string' },
-      description: 'Rows whose id sorts after this one (id order only)',
+      schema: idSchema,
+      description:
+        'Rows whose id sorts after this one (id order only: not with `sort` or `cursor`)',
     }),
     ApiQuery({
       name: 'count',
@@ -217,23 +234,13 @@ const ListQueryParameters = (definition: EntityDefinition) => {
       description:
         'true: the number of matching rows in the `X-Total-Count` header',
     }),
-    ApiQuery({
-      name: 'position',
-      required: false,
-      schema: { type: 'string' },
-      description:
-        'Wait until this node has applied this log position (from a write) before reading',
-    }),
     ...definition.columns.map((column) =>
       ApiQuery({
         name: column.name,
         required: false,
-        schema: {
-          type: 'string',
-          pattern: `^(${FILTER_OPERATORS.join('|')})\\..*$`,
-        },
+        schema: filterSchema(column),
         description:
-          `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable. ` +
+          `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable (all must hold). ` +
           (column.type === 'string[]'
             ? 'Operators: contains, is (null|notnull).'
             : column.type === 'boolean'
@@ -248,7 +255,7 @@ const IdParam = () =>
   ApiParam({
     name: 'id',
     description: 'Row id',
-    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' },
+    schema: idSchema,
   });
 
 /**
@@ -258,6 +265,7 @@ const IdParam = () =>
  */
 export function createEntityController(
   definition: EntityDefinition,
+  topics: TableTopics,
 ): Type<unknown> {
   const { table, createDto, replaceDto, patchDto, rowDto } = definition;
   const label = definition.target.name;
@@ -385,7 +393,7 @@ export function createEntityController(
         ),
       },
     })
-    @ReadsAfterPosition()
+    @ReadsAfterPosition(topics)
     @ListQueryParameters(definition)
     list(
       @Query() query: Record<string, unknown>,
@@ -407,15 +415,16 @@ export function createEntityController(
     @ApiQuery({
       name: 'after',
       required: false,
-      schema: { type: 'string', example: `clusterlite.${table}:0:41` },
+      schema: feedStartSchema(topics),
       description:
-        'Start after this position (an event id of this feed); overrides `Last-Event-ID`',
+        "Start after this position (an event id of this feed, a position of this table's topic); overrides `Last-Event-ID`; empty: live changes only",
     })
     @ApiHeader({
       name: 'Last-Event-ID',
       required: false,
+      schema: feedStartSchema(topics),
       description:
-        'Start after this event id (a position), as EventSource sends it on reconnect',
+        "Start after this event id (a position of this table's topic), as EventSource sends it on reconnect",
     })
     @ApiResponse({
       status: 200,
@@ -443,7 +452,7 @@ export function createEntityController(
     @ApiParam({
       name: 'eventId',
       description: 'The `eventId` of a write answer or of a 504 problem',
-      schema: { type: 'string' },
+      schema: idSchema,
     })
     @ApiResponse({
       status: 200,
@@ -462,7 +471,9 @@ export function createEntityController(
     @ApiHeader({
       name: 'If-None-Match',
       required: false,
-      description: 'ETag held by the client; 304 if unchanged',
+      schema: entityTagListSchema,
+      description:
+        'ETags held by the client (or `*`); 304 if one names the current version (weak comparison)',
     })
     @ApiResponse({
       status: 200,
@@ -476,7 +487,7 @@ export function createEntityController(
       headers: { ETag: header('Row version, e.g. `"3"`') },
     })
     @problem(404, 'No such row')
-    @ReadsAfterPosition()
+    @ReadsAfterPosition(topics)
     findOne(
       @Param('id') id: string,
       @Query() query: Record<string, unknown>,
@@ -620,7 +631,7 @@ export function createEntityController(
         isArray: true,
       }),
       problem(404, 'No event ever named this row'),
-      ReadsAfterPosition(),
+      ReadsAfterPosition(topics),
     )(EntityController.prototype, 'history', descriptor);
   }
 

@@ -45,8 +45,11 @@ import {
 import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { validateCreateBody } from './body-validation.js';
 import { RequestValidationError } from './http/request-validation.error.js';
-
-const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
+import {
+  ENTITY_TAG_LIST,
+  IDEMPOTENCY_KEY,
+  VERSION_ETAG,
+} from './parameter-schemas.js';
 
 /**
  * What every generated entity controller does, for any table: turns HTTP
@@ -135,6 +138,9 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<EntityRow | undefined> {
+    const ifNoneMatch = request.header('if-none-match');
+    if (ifNoneMatch !== undefined && !ENTITY_TAG_LIST.test(ifNoneMatch))
+      throw new InvalidPreconditionError('If-None-Match');
     await this.waitForRequestedPosition(
       onlyParameter(query, 'position'),
       request,
@@ -143,12 +149,13 @@ export class EntityEndpoints {
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
     response.setHeader('ETag', etag);
-    const ifNoneMatch = request.header('if-none-match');
+    // If-None-Match compares weakly (RFC 9110): W/"3" names version 3 too.
     if (
-      ifNoneMatch &&
+      ifNoneMatch !== undefined &&
       ifNoneMatch
         .split(',')
-        .some((tag) => tag.trim() === etag || tag.trim() === '*')
+        .map((tag) => tag.trim().replace(/^W\//, ''))
+        .some((tag) => tag === etag || tag === '*')
     ) {
       response.status(304);
       return undefined;
@@ -444,7 +451,7 @@ export class EntityEndpoints {
     request: Request,
   ): Promise<void> {
     const token = fromQuery ?? request.header(POSITION_HEADER);
-    if (!token) return;
+    if (token === undefined) return;
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
     await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
@@ -485,8 +492,6 @@ function onlyParameter(
   if (errors.length > 0) throw new RequestValidationError(errors);
   return query[name] as string | undefined;
 }
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function idempotencyKeyOf(request: Request): string | null {
   const key = request.header('idempotency-key');
@@ -531,7 +536,7 @@ function dataOf(
 function expectedVersionOf(request: Request): number | null {
   const header = request.header('if-match');
   if (header === undefined) return null;
-  const match = ETAG.exec(header.trim());
+  const match = VERSION_ETAG.exec(header.trim());
   if (!match) throw new InvalidPreconditionError('If-Match');
   return Number(match[1]);
 }
