@@ -125,13 +125,22 @@ export class OpenApiContract {
       return [`${where}: status is not documented (documented: ${statuses})`];
     }
     const problems: string[] = [];
-    for (const [name, header] of Object.entries(documented.headers ?? {})) {
-      if (
-        header.required &&
-        response.headers[name.toLowerCase()] === undefined
-      ) {
-        problems.push(`${where}: required header ${name} is missing`);
+    for (const [name, documentedHeader] of Object.entries(
+      documented.headers ?? {},
+    )) {
+      const value = header(response, name.toLowerCase());
+      if (value === undefined) {
+        if (documentedHeader.required)
+          problems.push(`${where}: required header ${name} is missing`);
+        continue;
       }
+      const errors =
+        documentedHeader.schema &&
+        this.validate(documentedHeader.schema, value);
+      if (errors)
+        problems.push(
+          `${where}: header ${name} does not match its schema: ${errors.replace(/^body/, name)}`,
+        );
     }
     const contentType = header(response, 'content-type');
     const mediaType = contentType?.split(';')[0].trim().toLowerCase();

@@ -30,6 +30,7 @@ import {
   PartialType,
   getSchemaPath,
   type HeaderObject,
+  type SchemaObject,
 } from '@nestjs/swagger';
 import type { EntityDefinition } from '@clusterlite/registry';
 import type { Request, Response } from 'express';
@@ -52,6 +53,7 @@ import {
   idSchema,
   idempotencyKeySchema,
   positionSchema,
+  responseHeaderSchemas,
   sortSchema,
   sortableColumns,
   versionEtagSchema,
@@ -81,31 +83,49 @@ const problem = (
     },
   });
 
-const header = (description: string, required = true): HeaderObject => ({
-  description,
-  required,
-  schema: { type: 'string' },
-});
+const header = (
+  description: string,
+  required = true,
+  schema: SchemaObject = { type: 'string' },
+): HeaderObject => ({ description, required, schema });
 
 /** Headers of every write answer: its log position, and whether it replays an earlier request. */
 const writeHeaders = {
   [POSITION_HEADER]: header(
     'Log position of the event (of the last one, for a bulk create)',
+    true,
+    responseHeaderSchemas.position,
   ),
   'Idempotent-Replayed': header(
     '`true` when this answers a retry with the same Idempotency-Key',
     false,
+    { type: 'string', enum: ['true'] },
   ),
 };
 
 /** Headers of a write answered with `Prefer: return=representation`. */
 const representationHeaders = (status: 200 | 201) => ({
   ...writeHeaders,
-  ETag: header('Row version, e.g. `"3"`'),
+  ETag: header('Row version, e.g. `"3"`', true, responseHeaderSchemas.etag),
   ...(status === 201
-    ? { Location: header('URL of the row') }
-    : { 'Content-Location': header('URL of the row') }),
-  'Preference-Applied': header('`return=representation`'),
+    ? {
+        Location: header(
+          'URL of the row',
+          true,
+          responseHeaderSchemas.location,
+        ),
+      }
+    : {
+        'Content-Location': header(
+          'URL of the row',
+          true,
+          responseHeaderSchemas.location,
+        ),
+      }),
+  'Preference-Applied': header('`return=representation`', true, {
+    type: 'string',
+    enum: ['return=representation'],
+  }),
 });
 
 const ReadsAfterPosition = (topics: TableTopics) =>
@@ -160,7 +180,11 @@ const WriteHeaders = (conditional: boolean) =>
       503,
       'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.',
       {
-        'Retry-After': header('Seconds to wait before retrying'),
+        'Retry-After': header(
+          'Seconds to wait before retrying',
+          true,
+          responseHeaderSchemas.seconds,
+        ),
       },
     ),
     problem(
@@ -176,7 +200,10 @@ const Accepted = (what: string) =>
     status: 202,
     description: `${what} accepted by the log; it is applied on every node shortly`,
     type: WriteAcceptedDto,
-    headers: { Location: header('URL of the row'), ...writeHeaders },
+    headers: {
+      Location: header('URL of the row', true, responseHeaderSchemas.location),
+      ...writeHeaders,
+    },
   });
 
 /** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
@@ -321,7 +348,11 @@ export function createEntityController(
         ],
       },
       headers: {
-        Location: header('URL of the row (not for a bulk create)', false),
+        Location: header(
+          'URL of the row (not for a bulk create)',
+          false,
+          responseHeaderSchemas.location,
+        ),
         ...writeHeaders,
       },
     })
@@ -339,7 +370,10 @@ export function createEntityController(
       isArray: true,
       headers: {
         ...writeHeaders,
-        'Preference-Applied': header('`return=representation`'),
+        'Preference-Applied': header('`return=representation`', true, {
+          type: 'string',
+          enum: ['return=representation'],
+        }),
       },
     })
     @WriteHeaders(false)
@@ -386,10 +420,12 @@ export function createEntityController(
         Link: header(
           'Next page, when there may be one: `<...>; rel="next"`',
           false,
+          responseHeaderSchemas.nextLink,
         ),
         'X-Total-Count': header(
           'Number of matching rows, with `count=true`',
           false,
+          responseHeaderSchemas.count,
         ),
       },
     })
@@ -479,12 +515,24 @@ export function createEntityController(
       status: 200,
       description: 'The row',
       type: rowDto,
-      headers: { ETag: header('Row version, e.g. `"3"`') },
+      headers: {
+        ETag: header(
+          'Row version, e.g. `"3"`',
+          true,
+          responseHeaderSchemas.etag,
+        ),
+      },
     })
     @ApiResponse({
       status: 304,
       description: 'Not modified since the If-None-Match ETag',
-      headers: { ETag: header('Row version, e.g. `"3"`') },
+      headers: {
+        ETag: header(
+          'Row version, e.g. `"3"`',
+          true,
+          responseHeaderSchemas.etag,
+        ),
+      },
     })
     @problem(404, 'No such row')
     @ReadsAfterPosition(topics)
@@ -595,7 +643,10 @@ export function createEntityController(
       description: 'Deleted (with Prefer: return=representation)',
       headers: {
         ...writeHeaders,
-        'Preference-Applied': header('`return=representation`'),
+        'Preference-Applied': header('`return=representation`', true, {
+          type: 'string',
+          enum: ['return=representation'],
+        }),
       },
     })
     @WriteHeaders(true)

@@ -140,3 +140,16 @@ export const filterSchema = (column: FieldDefinition): SchemaObject => {
     minItems: 1,
   };
 };
+
+/** Values of the headers the node answers with. */
+export const responseHeaderSchemas = {
+  position: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9._-]{1,249}:\\d{1,5}:\\d{1,19}$',
+  },
+  etag: { type: 'string', pattern: '^"\\d{1,15}"$' },
+  location: { type: 'string', pattern: '^/[^/?#]+/[^/?#]+$' },
+  nextLink: { type: 'string', pattern: '^<[^>]+>; rel="next"$' },
+  count: { type: 'string', pattern: '^\\d{1,16}$' },
+  seconds: { type: 'string', pattern: '^\\d{1,6}$' },
+} satisfies Record<string, SchemaObject>;
