@@ -19,7 +19,7 @@ import {
   type ObservedResponse,
   type OpenApiDocument,
 } from '../support/openapi-contract.js';
-import type { Schema } from '../support/schema-arbitrary.js';
+import { arbitraryOf, type Schema } from '../support/schema-arbitrary.js';
 import { productLifecycle } from '../support/product-lifecycle.js';
 
 /**
@@ -36,6 +36,7 @@ export const SEED = 20_261_130;
 const VALID_RUNS = 12;
 const INVALID_RUNS = 6;
 const PROBLEM = 'application/problem+json';
+const PREFER = { Prefer: 'return=representation' };
 
 let node: EmbeddedNode;
 /** The lifecycle's node: its Prefer writes wait as long as a real client's (READ_WAIT_TIMEOUT_MS default). */
@@ -300,6 +301,110 @@ describe('requests generated from /docs-json', () => {
     }
     expect(failures).toEqual([]);
   });
+});
+
+describe("following the document's links", () => {
+  it('name operations of the document', () => {
+    const ids = new Set(operations.map((operation) => operation.operationId));
+    const named = operations.flatMap((operation) =>
+      Object.values(
+        contract.operation(operation.method, operation.path).responses,
+      )
+        .flatMap((response) => Object.values(response.links ?? {}))
+        .map((link) => link.operationId),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it.each(['users', 'products'])(
+    'lead from a create of %s to reading, updating, replacing and deleting the row, each answer as documented',
+    async (table) => {
+      const create = operations.find(
+        (one) => one.method === 'post' && one.path === `/${table}`,
+      )!;
+      const links = contract.operation('post', `/${table}`).responses['201']
+        .links!;
+      const byId = (id: string) =>
+        operations.find((one) => one.operationId === id)!;
+      const bodyOf = (operation: GeneratedOperation) =>
+        arbitraryOf(
+          operation.body!.oneOf?.[0] ?? operation.body!,
+          components,
+        ) as fc.Arbitrary<Record<string, unknown>>;
+      let skus = 0;
+      const fresh = (body: Record<string, unknown>) =>
+        body.sku === undefined
+          ? body
+          : { ...body, sku: `${(body.sku as string).slice(0, 50)}-${++skus}` };
+      // Each step: the link to follow, and the status the document gives for it on an existing (or, last, deleted) row.
+      const steps: [string, number][] = [
+        ['GetRow', 200],
+        ['UpdateRow', 200],
+        ['ReplaceRow', 200],
+        ['GetRow', 200],
+        ['DeleteRow', 204],
+        ['GetRow', 404],
+      ];
+      const cases = fc.tuple(
+        bodyOf(create),
+        bodyOf(byId(links.UpdateRow.operationId)),
+        bodyOf(byId(links.ReplaceRow.operationId)),
+      );
+      const failures = await counterexamples(
+        cases,
+        4,
+        async ([created, patched, replaced]) => {
+          const first = await patient.http
+            .post(`/${table}`)
+            .set(PREFER)
+            .send(fresh(created));
+          const trail = [
+            `POST /${table} → ${first.status}`,
+            ...contract.problemsWith('post', `/${table}`, first),
+          ];
+          if (first.status !== 201) return trail.join('\n  ');
+          for (const [name, status] of steps) {
+            const operation = byId(links[name].operationId);
+            const pathParameters = Object.fromEntries(
+              Object.entries(links[name].parameters).map(
+                ([parameter, expression]) => [
+                  parameter,
+                  String(
+                    first.body[expression.replace('$response.body#/', '')],
+                  ),
+                ],
+              ),
+            );
+            const body =
+              operation.method === 'patch'
+                ? fresh(patched)
+                : operation.method === 'put'
+                  ? fresh(replaced)
+                  : undefined;
+            let test = patient.http[operation.method](
+              urlOf({ ...operation, pathParameters, query: {}, headers: {} }),
+            ).set(PREFER);
+            if (body) test = test.send(body);
+            const response = await test;
+            const problems = contract.problemsWith(
+              operation.method,
+              operation.path,
+              response,
+            );
+            trail.push(
+              `${name}: ${operation.method.toUpperCase()} ${operation.path} → ${response.status}`,
+              ...problems,
+            );
+            if (response.status !== status || problems.length > 0)
+              return `${trail.join('\n  ')}\n  expected ${status}: ${response.text}`;
+          }
+          return null;
+        },
+      );
+      expect(failures).toEqual([]);
+    },
+  );
 });
 
 describe('a product from create to delete, driven by a model of the table', () => {

@@ -14,6 +14,7 @@ export interface Parameter {
 
 /** One operation of the document, with what a request to it needs. */
 export interface GeneratedOperation {
+  operationId?: string;
   method: HttpMethod;
   path: string;
   parameters: Parameter[];
@@ -38,6 +39,7 @@ interface DocumentLike {
       Record<
         HttpMethod,
         {
+          operationId?: string;
           parameters?: Parameter[];
           requestBody?: { content: Record<string, { schema?: Schema }> };
         }
@@ -51,6 +53,7 @@ interface DocumentLike {
 export function operationsOf(document: DocumentLike): GeneratedOperation[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     (Object.keys(item) as HttpMethod[]).map((method) => ({
+      operationId: item[method]!.operationId,
       method,
       path,
       parameters: item[method]!.parameters ?? [],

@@ -26,8 +26,15 @@ interface HeaderObject {
   schema?: SchemaObject;
 }
 
+/** An OpenAPI link: an operation, and its parameters as runtime expressions (`$response.body#/id`). */
+export interface LinkObject {
+  operationId: string;
+  parameters: Record<string, string>;
+}
+
 export interface ResponseObject {
   description: string;
+  links?: Record<string, LinkObject>;
   headers?: Record<string, HeaderObject>;
   content?: Record<string, MediaTypeObject>;
 }

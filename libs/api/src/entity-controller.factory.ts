@@ -43,6 +43,7 @@ import {
 import { JsonBodyGuard } from './json-body.guard.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { EventFateDto } from './event-fate.dto.js';
+import { rowLinks } from './row-links.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import {
   cursorSchema,
@@ -347,6 +348,8 @@ export function createEntityController(
           { type: 'array', items: { $ref: getSchemaPath(WriteAcceptedDto) } },
         ],
       },
+      // For a single create; a bulk create's receipts are an array.
+      links: rowLinks(label, { eventId: true }),
       headers: {
         Location: header(
           'URL of the row (not for a bulk create)',
@@ -361,6 +364,7 @@ export function createEntityController(
       description: 'Created (with Prefer: return=representation)',
       type: rowDto,
       headers: representationHeaders(201),
+      links: rowLinks(label),
     })
     @ApiResponse({
       status: 200,
