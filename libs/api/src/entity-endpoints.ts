@@ -140,7 +140,10 @@ export class EntityEndpoints {
   ): Promise<EntityRow | undefined> {
     const ifNoneMatch = request.header('if-none-match');
     if (ifNoneMatch !== undefined && !ENTITY_TAG_LIST.test(ifNoneMatch))
-      throw new InvalidPreconditionError('If-None-Match');
+      throw new InvalidPreconditionError(
+        'If-None-Match',
+        '* or entity tags such as "3" or W/"3", separated by commas',
+      );
     await this.waitForRequestedPosition(
       onlyParameter(query, 'position'),
       request,
