@@ -25,14 +25,15 @@ import { productLifecycle } from '../support/product-lifecycle.js';
 /**
  * Property-based contract test: requests generated from /docs-json (fast-check,
  * fixed seed), valid and invalid, against an embedded node; every answer must
- * be one the document gives for that operation (status, content type, required
- * headers, body schema). What the document calls valid is accepted (no 400 or
- * 422), what it calls invalid is a 400 problem, a method a path does not have
- * is a 405 with `Allow`, and a product's create → read → update → delete
- * sequence keeps to the document and to a model of the table.
+ * be one the document gives for that operation (status, content type, headers
+ * and their values, body schema). What the document calls valid is accepted (no
+ * 400 or 422), what it calls invalid is a 400 problem, a method a path does not
+ * have is a 405 with `Allow`, the document's links lead from a create to the
+ * row's other operations, and random create → read → update → delete sequences
+ * of products keep to the document and to a model of the table.
  */
 
-export const SEED = 20_261_130;
+const SEED = 20_261_130;
 const VALID_RUNS = 12;
 const INVALID_RUNS = 6;
 const PROBLEM = 'application/problem+json';
