@@ -775,6 +775,14 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
         { ...created, headers: { 'content-type': 'application/json' } },
         /required header ClusterLite-Position is missing/,
       ],
+      [
+        'a header value off its schema',
+        {
+          ...created,
+          headers: { ...created.headers, 'clusterlite-position': 'p' },
+        },
+        /header ClusterLite-Position does not match its schema/,
+      ],
     ])(
       'reports %s, naming the operation and status',
       (_, response, message) => {
@@ -793,7 +801,7 @@ describe('OpenAPI contract: real responses match /docs-json', () => {
         contract.problemsWith('delete', '/users/{id}', {
           status: 204,
           headers: {
-            'clusterlite-position': 'p',
+            'clusterlite-position': 'clusterlite.users:0:1',
             'preference-applied': 'return=representation',
           },
           text: '{}',

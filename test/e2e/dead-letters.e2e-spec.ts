@@ -95,16 +95,21 @@ describe('Dead letters re-driven through the log, embedded mode', () => {
     });
   });
 
-  it('answers 404 for an unknown id and 409 for a message that is not an event', async () => {
-    for (const id of ['clusterlite.users:0:99999', 'nothing-like-an-id']) {
-      const unknown = await node.http
-        .post(`/_cluster/dead-letters/${id}/retry`)
-        .expect(404);
-      expect(unknown.headers['content-type']).toMatch(PROBLEM);
-      expect(unknown.body.type).toBe(
-        'urn:clusterlite:problem:dead-letter-not-found',
-      );
-    }
+  it('answers 400 for an id that is no position, 404 for an unknown one and 409 for a message that is not an event', async () => {
+    const malformed = await node.http
+      .post('/_cluster/dead-letters/nothing-like-an-id/retry')
+      .expect(400);
+    expect(malformed.headers['content-type']).toMatch(PROBLEM);
+    expect(malformed.body.errors).toEqual([
+      { field: 'id', messages: ['id must be topic:partition:offset'] },
+    ]);
+    const unknown = await node.http
+      .post('/_cluster/dead-letters/clusterlite.users:0:99999/retry')
+      .expect(404);
+    expect(unknown.headers['content-type']).toMatch(PROBLEM);
+    expect(unknown.body.type).toBe(
+      'urn:clusterlite:problem:dead-letter-not-found',
+    );
     const bad = await node.http
       .post(`/_cluster/dead-letters/${notAnEvent}/retry`)
       .expect(409);

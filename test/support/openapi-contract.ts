@@ -26,8 +26,15 @@ interface HeaderObject {
   schema?: SchemaObject;
 }
 
+/** An OpenAPI link: an operation, and its parameters as runtime expressions (`$response.body#/id`). */
+export interface LinkObject {
+  operationId: string;
+  parameters: Record<string, string>;
+}
+
 export interface ResponseObject {
   description: string;
+  links?: Record<string, LinkObject>;
   headers?: Record<string, HeaderObject>;
   content?: Record<string, MediaTypeObject>;
 }
@@ -125,13 +132,22 @@ export class OpenApiContract {
       return [`${where}: status is not documented (documented: ${statuses})`];
     }
     const problems: string[] = [];
-    for (const [name, header] of Object.entries(documented.headers ?? {})) {
-      if (
-        header.required &&
-        response.headers[name.toLowerCase()] === undefined
-      ) {
-        problems.push(`${where}: required header ${name} is missing`);
+    for (const [name, documentedHeader] of Object.entries(
+      documented.headers ?? {},
+    )) {
+      const value = header(response, name.toLowerCase());
+      if (value === undefined) {
+        if (documentedHeader.required)
+          problems.push(`${where}: required header ${name} is missing`);
+        continue;
       }
+      const errors =
+        documentedHeader.schema &&
+        this.validate(documentedHeader.schema, value);
+      if (errors)
+        problems.push(
+          `${where}: header ${name} does not match its schema: ${errors.replace(/^body/, name)}`,
+        );
     }
     const contentType = header(response, 'content-type');
     const mediaType = contentType?.split(';')[0].trim().toLowerCase();
@@ -151,6 +167,16 @@ export class OpenApiContract {
     }
     const schema = content[mediaType].schema;
     if (!schema || options.bodyless) return problems;
+    // A text media type (Prometheus metrics) is checked as text.
+    if (!mediaType.endsWith('json')) {
+      const errors = this.validate(schema, response.text ?? '');
+      return errors
+        ? [
+            ...problems,
+            `${where}: body does not match the ${mediaType} schema: ${errors}`,
+          ]
+        : problems;
+    }
     let body: unknown;
     try {
       body = JSON.parse(response.text ?? '');

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { register } from 'prom-client';
 import {
   CoreModule,
@@ -95,6 +96,7 @@ export class NodeModule {
         projection,
         ApiModule.forEntities(entityRegistry, {
           imports: [registry, command, projection],
+          topicFor: (table) => config.topicFor(table),
         }),
         ConsoleModule.register({ imports: [registry] }),
         SnapshotModule,
@@ -103,6 +105,7 @@ export class NodeModule {
         TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({
           path: '/_cluster/metrics',
+          controller: MetricsController,
           // prom-client's registry is per process; a second node in one process (tests) reuses it.
           defaultMetrics: {
             enabled:

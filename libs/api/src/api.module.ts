@@ -7,23 +7,33 @@ import { EntityEndpoints } from './entity-endpoints.js';
 /**
  * Serves the REST routes of every registered entity. The imported modules
  * provide the `EntityRegistry`, the `EntityCommands` and the `EntityQueries`
- * the routes use.
+ * the routes use; `topicFor` names each table's log topic, which the document
+ * states as the form of the position tokens a route takes.
  *
  * @example
- * ApiModule.forEntities(registry, { imports: [registryModule, commandModule, projectionModule] })
+ * ApiModule.forEntities(registry, { imports: [registryModule, commandModule, projectionModule], topicFor: (table) => config.topicFor(table) })
  */
 @Module({})
 export class ApiModule {
   static forEntities(
     registry: EntityRegistry,
-    options: { imports?: DynamicModule['imports'] } = {},
+    options: {
+      imports?: DynamicModule['imports'];
+      topicFor: (table: string) => string;
+    },
   ): DynamicModule {
+    const topics = registry
+      .all()
+      .map((definition) => options.topicFor(definition.table));
     return {
       module: ApiModule,
       imports: [ResourceLimitsModule, ...(options.imports ?? [])],
-      controllers: registry
-        .all()
-        .map((definition) => createEntityController(definition)),
+      controllers: registry.all().map((definition) =>
+        createEntityController(definition, {
+          own: options.topicFor(definition.table),
+          all: topics,
+        }),
+      ),
       providers: [EntityEndpoints],
     };
   }

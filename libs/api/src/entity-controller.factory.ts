@@ -30,8 +30,9 @@ import {
   PartialType,
   getSchemaPath,
   type HeaderObject,
+  type SchemaObject,
 } from '@nestjs/swagger';
-import { FILTER_OPERATORS, type EntityDefinition } from '@clusterlite/registry';
+import type { EntityDefinition } from '@clusterlite/registry';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { EntityEndpoints } from './entity-endpoints.js';
@@ -42,8 +43,25 @@ import {
 import { JsonBodyGuard } from './json-body.guard.js';
 import { MAX_BULK_ITEMS } from './body-validation.js';
 import { EventFateDto } from './event-fate.dto.js';
+import { rowLinks } from './row-links.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from './history-query.js';
+import {
+  cursorSchema,
+  entityTagListSchema,
+  feedStartSchema,
+  ownPositionSchema,
+  fieldsSchema,
+  filterSchema,
+  idSchema,
+  idempotencyKeySchema,
+  positionSchema,
+  responseHeaderSchemas,
+  sortSchema,
+  sortableColumns,
+  versionEtagSchema,
+  type TableTopics,
+} from './parameter-schemas.js';
 import {
   BulkItemResultDto,
   EntityChangeDto,
@@ -68,45 +86,64 @@ const problem = (
     },
   });
 
-const header = (description: string, required = true): HeaderObject => ({
-  description,
-  required,
-  schema: { type: 'string' },
-});
+const header = (
+  description: string,
+  required = true,
+  schema: SchemaObject = { type: 'string' },
+): HeaderObject => ({ description, required, schema });
 
 /** Headers of every write answer: its log position, and whether it replays an earlier request. */
 const writeHeaders = {
   [POSITION_HEADER]: header(
     'Log position of the event (of the last one, for a bulk create)',
+    true,
+    responseHeaderSchemas.position,
   ),
   'Idempotent-Replayed': header(
     '`true` when this answers a retry with the same Idempotency-Key',
     false,
+    { type: 'string', enum: ['true'] },
   ),
 };
 
 /** Headers of a write answered with `Prefer: return=representation`. */
 const representationHeaders = (status: 200 | 201) => ({
   ...writeHeaders,
-  ETag: header('Row version, e.g. `"3"`'),
+  ETag: header('Row version, e.g. `"3"`', true, responseHeaderSchemas.etag),
   ...(status === 201
-    ? { Location: header('URL of the row') }
-    : { 'Content-Location': header('URL of the row') }),
-  'Preference-Applied': header('`return=representation`'),
+    ? {
+        Location: header(
+          'URL of the row',
+          true,
+          responseHeaderSchemas.location,
+        ),
+      }
+    : {
+        'Content-Location': header(
+          'URL of the row',
+          true,
+          responseHeaderSchemas.location,
+        ),
+      }),
+  'Preference-Applied': header('`return=representation`', true, {
+    type: 'string',
+    enum: ['return=representation'],
+  }),
 });
 
-const ReadsAfterPosition = () =>
+const ReadsAfterPosition = (topics: TableTopics) =>
   applyDecorators(
     ApiQuery({
       name: 'position',
       required: false,
-      schema: { type: 'string' },
+      schema: positionSchema(topics),
       description:
         'Wait until this node has applied this log position (from a write response) before reading',
     }),
     ApiHeader({
       name: POSITION_HEADER,
       required: false,
+      schema: positionSchema(topics),
       description:
         'A position from a write response: the node answers only once it has applied it (read-your-writes). Same as the `position` query parameter.',
     }),
@@ -119,8 +156,10 @@ const WriteHeaders = (conditional: boolean) =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
+      schema: idempotencyKeySchema,
       description:
-        'A unique key per logical request: a retry with the same key gets the first answer (header `Idempotent-Replayed: true`) and no second event, on any node; reusing it for a different request is a 422.',
+        'A unique key per logical request: a retry with the same key gets the first answer (header `Idempotent-Replayed: true`) and no second event, on any node; reusing it for a different request is a 422. ' +
+        'Not with a bulk create (an array body): that is a 400.',
     }),
     problem(422, 'Idempotency-Key reused for a different request'),
     ApiHeader({
@@ -134,6 +173,7 @@ const WriteHeaders = (conditional: boolean) =>
           ApiHeader({
             name: 'If-Match',
             required: false,
+            schema: versionEtagSchema,
             description:
               'ETag of the version this write expects, e.g. `"3"`; decided in log order on every node',
           }),
@@ -143,7 +183,11 @@ const WriteHeaders = (conditional: boolean) =>
       503,
       'The event log (Kafka) did not acknowledge the write; nothing was accepted. See Retry-After.',
       {
-        'Retry-After': header('Seconds to wait before retrying'),
+        'Retry-After': header(
+          'Seconds to wait before retrying',
+          true,
+          responseHeaderSchemas.seconds,
+        ),
       },
     ),
     problem(
@@ -159,14 +203,15 @@ const Accepted = (what: string) =>
     status: 202,
     description: `${what} accepted by the log; it is applied on every node shortly`,
     type: WriteAcceptedDto,
-    headers: { Location: header('URL of the row'), ...writeHeaders },
+    headers: {
+      Location: header('URL of the row', true, responseHeaderSchemas.location),
+      ...writeHeaders,
+    },
   });
 
 /** Paging, sorting, field selection and one filter parameter per column, as OpenAPI query parameters. */
 const ListQueryParameters = (definition: EntityDefinition) => {
-  const sortable = definition.columns
-    .filter((column) => column.type !== 'string[]')
-    .map((column) => column.name);
+  const sortable = sortableColumns(definition).map((column) => column.name);
   const all = definition.columns.map((column) => column.name);
   return applyDecorators(
     ApiQuery({
@@ -184,32 +229,33 @@ const ListQueryParameters = (definition: EntityDefinition) => {
       name: 'sort',
       required: false,
       schema: {
-        type: 'string',
+        ...sortSchema(definition),
         example: sortable
           .slice(1, 3)
           .map((name, i) => (i ? `-${name}` : name))
           .join(','),
       },
-      description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}. Ties are broken by id.`,
+      description: `Comma-separated sort keys, \`-\` for descending. Fields: ${sortable.join(', ')}; each at most once. Ties are broken by id. Not with \`after\`.`,
     }),
     ApiQuery({
       name: 'fields',
       required: false,
-      schema: { type: 'string', example: 'id,' + all[1] },
+      schema: { ...fieldsSchema(definition), example: 'id,' + all[1] },
       description: `Comma-separated fields to return. Fields: ${all.join(', ')}`,
     }),
     ApiQuery({
       name: 'cursor',
       required: false,
-      schema: { type: 'string' },
+      schema: cursorSchema,
       description:
-        'Keyset cursor of the next page; take it from the `Link: rel="next"` header',
+        'Keyset cursor of the next page; take it from the `Link: rel="next"` header (it belongs to the `sort` it was made with). Not with `after`.',
     }),
     ApiQuery({
       name: 'after',
       required: false,
-      schema: { type: 'string' },
-      description: 'Rows whose id sorts after this one (id order only)',
+      schema: idSchema,
+      description:
+        'Rows whose id sorts after this one (id order only: not with `sort` or `cursor`)',
     }),
     ApiQuery({
       name: 'count',
@@ -218,23 +264,13 @@ const ListQueryParameters = (definition: EntityDefinition) => {
       description:
         'true: the number of matching rows in the `X-Total-Count` header',
     }),
-    ApiQuery({
-      name: 'position',
-      required: false,
-      schema: { type: 'string' },
-      description:
-        'Wait until this node has applied this log position (from a write) before reading',
-    }),
     ...definition.columns.map((column) =>
       ApiQuery({
         name: column.name,
         required: false,
-        schema: {
-          type: 'string',
-          pattern: `^(${FILTER_OPERATORS.join('|')})\\..*$`,
-        },
+        schema: filterSchema(column),
         description:
-          `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable. ` +
+          `Filter on ${column.name} (${column.type}): \`<operator>.<value>\`, repeatable (all must hold). ` +
           (column.type === 'string[]'
             ? 'Operators: contains, is (null|notnull).'
             : column.type === 'boolean'
@@ -245,7 +281,7 @@ const ListQueryParameters = (definition: EntityDefinition) => {
   );
 };
 
-const HistoryPageParameters = () =>
+const HistoryPageParameters = (topics: TableTopics) =>
   applyDecorators(
     ApiQuery({
       name: 'limit',
@@ -261,7 +297,7 @@ const HistoryPageParameters = () =>
     ApiQuery({
       name: 'after',
       required: false,
-      schema: { type: 'string' },
+      schema: ownPositionSchema(topics),
       description:
         'Events after this position of the row; take it from the `Link: rel="next"` header',
     }),
@@ -271,7 +307,7 @@ const IdParam = () =>
   ApiParam({
     name: 'id',
     description: 'Row id',
-    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' },
+    schema: idSchema,
   });
 
 /**
@@ -281,6 +317,7 @@ const IdParam = () =>
  */
 export function createEntityController(
   definition: EntityDefinition,
+  topics: TableTopics,
 ): Type<unknown> {
   const { table, createDto, replaceDto, patchDto, rowDto } = definition;
   const label = definition.target.name;
@@ -335,8 +372,14 @@ export function createEntityController(
           { type: 'array', items: { $ref: getSchemaPath(WriteAcceptedDto) } },
         ],
       },
+      // For a single create; a bulk create's receipts are an array.
+      links: rowLinks(label, { eventId: true }),
       headers: {
-        Location: header('URL of the row (not for a bulk create)', false),
+        Location: header(
+          'URL of the row (not for a bulk create)',
+          false,
+          responseHeaderSchemas.location,
+        ),
         ...writeHeaders,
       },
     })
@@ -345,6 +388,7 @@ export function createEntityController(
       description: 'Created (with Prefer: return=representation)',
       type: rowDto,
       headers: representationHeaders(201),
+      links: rowLinks(label),
     })
     @ApiResponse({
       status: 200,
@@ -354,7 +398,10 @@ export function createEntityController(
       isArray: true,
       headers: {
         ...writeHeaders,
-        'Preference-Applied': header('`return=representation`'),
+        'Preference-Applied': header('`return=representation`', true, {
+          type: 'string',
+          enum: ['return=representation'],
+        }),
       },
     })
     @WriteHeaders(false)
@@ -401,6 +448,7 @@ export function createEntityController(
         Link: header(
           'Next page, when there may be one: `<...>; rel="next"`',
           false,
+          responseHeaderSchemas.nextLink,
         ),
         'X-Total-Count': header(
           'Number of matching rows, with `count=true`; at most MAX_COUNT',
@@ -409,10 +457,11 @@ export function createEntityController(
         'X-Total-Count-Capped': header(
           '`true` when more rows than MAX_COUNT match: X-Total-Count is then a lower bound',
           false,
+          responseHeaderSchemas.count,
         ),
       },
     })
-    @ReadsAfterPosition()
+    @ReadsAfterPosition(topics)
     @ListQueryParameters(definition)
     list(
       @Query() query: Record<string, unknown>,
@@ -434,15 +483,16 @@ export function createEntityController(
     @ApiQuery({
       name: 'after',
       required: false,
-      schema: { type: 'string', example: `clusterlite.${table}:0:41` },
+      schema: feedStartSchema(topics),
       description:
-        'Start after this position (an event id of this feed); overrides `Last-Event-ID`',
+        "Start after this position (an event id of this feed, a position of this table's topic); overrides `Last-Event-ID`; empty: live changes only",
     })
     @ApiHeader({
       name: 'Last-Event-ID',
       required: false,
+      schema: feedStartSchema(topics),
       description:
-        'Start after this event id (a position), as EventSource sends it on reconnect',
+        "Start after this event id (a position of this table's topic), as EventSource sends it on reconnect",
     })
     @ApiResponse({
       status: 200,
@@ -480,7 +530,7 @@ export function createEntityController(
     @ApiParam({
       name: 'eventId',
       description: 'The `eventId` of a write answer or of a 504 problem',
-      schema: { type: 'string' },
+      schema: idSchema,
     })
     @ApiResponse({
       status: 200,
@@ -499,21 +549,35 @@ export function createEntityController(
     @ApiHeader({
       name: 'If-None-Match',
       required: false,
-      description: 'ETag held by the client; 304 if unchanged',
+      schema: entityTagListSchema,
+      description:
+        'ETags held by the client (or `*`); 304 if one names the current version (weak comparison)',
     })
     @ApiResponse({
       status: 200,
       description: 'The row',
       type: rowDto,
-      headers: { ETag: header('Row version, e.g. `"3"`') },
+      headers: {
+        ETag: header(
+          'Row version, e.g. `"3"`',
+          true,
+          responseHeaderSchemas.etag,
+        ),
+      },
     })
     @ApiResponse({
       status: 304,
       description: 'Not modified since the If-None-Match ETag',
-      headers: { ETag: header('Row version, e.g. `"3"`') },
+      headers: {
+        ETag: header(
+          'Row version, e.g. `"3"`',
+          true,
+          responseHeaderSchemas.etag,
+        ),
+      },
     })
     @problem(404, 'No such row')
-    @ReadsAfterPosition()
+    @ReadsAfterPosition(topics)
     findOne(
       @Param('id') id: string,
       @Query() query: Record<string, unknown>,
@@ -622,7 +686,10 @@ export function createEntityController(
       description: 'Deleted (with Prefer: return=representation)',
       headers: {
         ...writeHeaders,
-        'Preference-Applied': header('`return=representation`'),
+        'Preference-Applied': header('`return=representation`', true, {
+          type: 'string',
+          enum: ['return=representation'],
+        }),
       },
     })
     @WriteHeaders(true)
@@ -652,7 +719,7 @@ export function createEntityController(
           'a page at a time: follow `Link: rel="next"`. With API keys, the history of a deleted row is for admin keys only.',
       }),
       IdParam(),
-      HistoryPageParameters(),
+      HistoryPageParameters(topics),
       ApiResponse({
         status: 200,
         description: 'Events, oldest first',
@@ -670,7 +737,7 @@ export function createEntityController(
         403,
         'The row was deleted and the key is not an admin key (with API_KEYS)',
       ),
-      ReadsAfterPosition(),
+      ReadsAfterPosition(topics),
     )(EntityController.prototype, 'history', descriptor);
   }
 

@@ -39,8 +39,11 @@ import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
 import { changeFeed, feedStart } from './change-feed.js';
 import { principalOf } from './http/request-principal.js';
 import { onlyParameter } from './query-parameters.js';
-
-const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
+import {
+  ENTITY_TAG_LIST,
+  IDEMPOTENCY_KEY,
+  VERSION_ETAG,
+} from './parameter-schemas.js';
 
 /**
  * What every generated entity controller does, for any table: turns HTTP
@@ -130,6 +133,12 @@ export class EntityEndpoints {
     request: Request,
     response: Response,
   ): Promise<EntityRow | undefined> {
+    const ifNoneMatch = request.header('if-none-match');
+    if (ifNoneMatch !== undefined && !ENTITY_TAG_LIST.test(ifNoneMatch))
+      throw new InvalidPreconditionError(
+        'If-None-Match',
+        '* or entity tags such as "3" or W/"3", separated by commas',
+      );
     await this.waitForRequestedPosition(
       onlyParameter(query, 'position'),
       request,
@@ -138,12 +147,13 @@ export class EntityEndpoints {
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
     response.setHeader('ETag', etag);
-    const ifNoneMatch = request.header('if-none-match');
+    // If-None-Match compares weakly (RFC 9110): W/"3" names version 3 too.
     if (
-      ifNoneMatch &&
+      ifNoneMatch !== undefined &&
       ifNoneMatch
         .split(',')
-        .some((tag) => tag.trim() === etag || tag.trim() === '*')
+        .map((tag) => tag.trim().replace(/^W\//, ''))
+        .some((tag) => tag === etag || tag === '*')
     ) {
       response.status(304);
       return undefined;
@@ -448,7 +458,7 @@ export class EntityEndpoints {
     request: Request,
   ): Promise<void> {
     const token = fromQuery ?? request.header(POSITION_HEADER);
-    if (!token) return;
+    if (token === undefined) return;
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
     await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
@@ -471,8 +481,6 @@ function nextPageUrl(
   next.set('cursor', encodeCursor(query.sort, last));
   return `/${definition.table}?${next.toString()}`;
 }
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function idempotencyKeyOf(request: Request): string | null {
   const key = request.header('idempotency-key');
@@ -517,7 +525,7 @@ function dataOf(
 function expectedVersionOf(request: Request): number | null {
   const header = request.header('if-match');
   if (header === undefined) return null;
-  const match = ETAG.exec(header.trim());
+  const match = VERSION_ETAG.exec(header.trim());
   if (!match) throw new InvalidPreconditionError('If-Match');
   return Number(match[1]);
 }

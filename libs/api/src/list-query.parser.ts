@@ -10,6 +10,8 @@ import {
 } from '@clusterlite/registry';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './entity-http.dto.js';
 import { RequestValidationError } from './http/request-validation.error.js';
+import { ENTITY_ID_PATTERN } from '@clusterlite/core';
+import { INTEGER_LITERAL, NUMBER_LITERAL } from './parameter-schemas.js';
 
 type RawQuery = Record<string, unknown>;
 
@@ -93,6 +95,7 @@ export function parseListQuery(
         'after',
         'after pages by id; with sort, follow the Link header (cursor)',
       );
+    if (!ENTITY_ID_PATTERN.test(after)) fail('after', 'after takes a row id');
     cursor = [after];
   }
   if (cursorText !== undefined) {
@@ -182,7 +185,7 @@ function parseFilter(
 }
 
 function splitList(text: string): string[] | null {
-  const match = /^\((.*)\)$/.exec(text);
+  const match = /^\(([\s\S]*)\)$/.exec(text);
   if (!match || match[1] === '') return null;
   return match[1].split(',');
 }
@@ -190,13 +193,9 @@ function splitList(text: string): string[] | null {
 function parseValue(column: FieldDefinition, text: string): unknown {
   switch (column.type) {
     case 'integer':
-      return /^-?\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text))
-        ? Number(text)
-        : undefined;
+      return INTEGER_LITERAL.test(text) ? Number(text) : undefined;
     case 'number':
-      return text.trim() !== '' && Number.isFinite(Number(text))
-        ? Number(text)
-        : undefined;
+      return NUMBER_LITERAL.test(text) ? Number(text) : undefined;
     case 'boolean':
       return text === 'true' ? 1 : text === 'false' ? 0 : undefined;
     default:

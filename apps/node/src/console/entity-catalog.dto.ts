@@ -20,7 +20,9 @@ export class FieldDescriptionDto {
   })
   unique: boolean;
 
+  // OpenAPI 3.0: a nullable property names its type, or the document says `type: object`.
   @ApiProperty({
+    type: 'integer',
     nullable: true,
     example: 200,
     description:
@@ -29,19 +31,26 @@ export class FieldDescriptionDto {
   maxLength: number | null;
 
   @ApiProperty({
+    type: String,
     nullable: true,
     example: 'email',
     description: 'OpenAPI format, e.g. email or uri',
   })
   format: string | null;
 
-  @ApiProperty({ nullable: true, example: 'Email address' }) description:
-    string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Email address' })
+  description: string | null;
 
+  // A value of the field's type, or null: each branch but the first refuses null, so null matches once.
   @ApiProperty({
-    nullable: true,
+    oneOf: [
+      { type: 'string', nullable: true },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', items: { type: 'string' } },
+    ],
     example: 'john@example.com',
-    description: 'A sample value',
+    description: 'A sample value of the field, or null',
   })
   example: unknown;
 }
@@ -57,6 +66,7 @@ export class EntityDescriptionDto {
   name: string;
 
   @ApiProperty({
+    type: String,
     nullable: true,
     example: 'People, as in the original ClusterLite',
   })

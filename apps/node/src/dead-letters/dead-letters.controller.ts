@@ -1,13 +1,19 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProperty,
+  ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsDto,
+  RequestValidationError,
+} from '@clusterlite/api';
 import {
   DeadLetterRedriveError,
   NodeConfig,
@@ -19,6 +25,9 @@ import { parseDeadLetterId } from '@clusterlite/projection';
 import { EntityRegistry } from '@clusterlite/registry';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+
+/** A dead letter's id: its position on the log, `topic:partition:offset`. */
+const DEAD_LETTER_ID = /^[A-Za-z0-9._-]+:\d{1,9}:\d{1,15}$/;
 
 class DeadLetterDto {
   @ApiProperty({
@@ -84,11 +93,44 @@ export class DeadLettersController {
       'Sends a dead-lettered event back through the log as a new event, to the topic of its table',
   })
   @ApiAcceptedResponse({ type: RedriveReceiptDto })
-  @ApiNotFoundResponse({ description: 'No dead letter with this id' })
-  @ApiConflictResponse({
+  @ApiParam({
+    name: 'id',
+    description:
+      'The dead letter, as `GET /_cluster/dead-letters` names it: topic:partition:offset',
+    schema: { type: 'string', pattern: DEAD_LETTER_ID.source },
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'The id is not topic:partition:offset',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 404,
+    description: 'No dead letter with this id',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 409,
     description: 'Already re-driven, or the message is not an event',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
   })
   async retry(@Param('id') id: string): Promise<RedriveReceiptDto> {
+    if (!DEAD_LETTER_ID.test(id))
+      throw new RequestValidationError([
+        { field: 'id', messages: ['id must be topic:partition:offset'] },
+      ]);
     const source = parseDeadLetterId(id);
     const [row]: DeadLetterRecord[] = source
       ? await this.dataSource.query(

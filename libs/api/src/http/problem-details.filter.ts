@@ -5,6 +5,7 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
@@ -32,6 +33,7 @@ import {
 } from '@clusterlite/core';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto } from './problem-details.js';
 import { RequestValidationError } from './request-validation.error.js';
+import { allowedMethods } from './allowed-methods.js';
 
 type Problem = ProblemDetailsDto & Record<string, unknown>;
 
@@ -73,13 +75,33 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const problem = this.toProblem(exception, response);
+    const problem =
+      this.methodNotAllowed(exception, request, response) ??
+      this.toProblem(exception, response);
     problem.instance = request.originalUrl ?? request.url;
     if (response.headersSent) return;
     response
       .status(problem.status)
       .type(PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify(problem));
+  }
+
+  /** No route matched, but the path has routes for other methods: 405 with `Allow`, not 404. */
+  private methodNotAllowed(
+    exception: unknown,
+    request: Request,
+    response: Response,
+  ): Problem | null {
+    if (!(exception instanceof NotFoundException) || request.route) return null;
+    const allowed = allowedMethods(request);
+    if (allowed.length === 0) return null;
+    response.setHeader('Allow', allowed.join(', '));
+    return problem(
+      HttpStatus.METHOD_NOT_ALLOWED,
+      'method-not-allowed',
+      'Method Not Allowed',
+      `${request.method} is not a method of ${request.path}; it takes ${allowed.join(', ')}`,
+    );
   }
 
   private toProblem(exception: unknown, response: Response): Problem {

@@ -78,8 +78,11 @@ export class EventNotAppliedError extends ClusterLiteError {
 
 /** An `If-Match` that can never hold (not a version ETag). */
 export class InvalidPreconditionError extends ClusterLiteError {
-  constructor(readonly header: string) {
-    super(`${header} must be a version ETag such as "3"`);
+  constructor(
+    readonly header: string,
+    expected = 'a version ETag such as "3"',
+  ) {
+    super(`${header} must be ${expected}`);
   }
 }
 
