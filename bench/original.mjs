@@ -38,7 +38,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
-import { findNginx, renderNginxConf } from '../scripts/cluster.mjs';
+import { killNow, supervise } from '../tools/supervisor/children.mjs';
+import { findNginx, renderNginxConf } from '../tools/supervisor/nginx.mjs';
 import {
   ensureKafkaJars,
   findFreePort,
@@ -123,8 +124,15 @@ class UserCounter {
   }
 }
 
-/** @type {import('node:child_process').ChildProcess[]} */
+/** The processes this run starts, each under the supervisor (tools/supervisor). */
+/** @type {Array<{ child: import('node:child_process').ChildProcess, exited: Promise<unknown> }>} */
 const children = [];
+
+/** @param {import('node:child_process').ChildProcess} child */
+function supervised(child) {
+  children.push({ child, exited: supervise(child) });
+  return child;
+}
 /** @param {string} binary @param {string} cwd @param {string} brokers @param {number} port */
 function startNode(binary, cwd, brokers, port) {
   mkdirSync(join(cwd, 'db'), { recursive: true });
@@ -138,8 +146,7 @@ function startNode(binary, cwd, brokers, port) {
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   child.once('exit', () => log.end());
-  children.push(child);
-  return child;
+  return supervised(child);
 }
 
 async function main() {
@@ -161,7 +168,9 @@ async function main() {
       const node = startNode(binary, shared, broker.brokers, port);
       nodes.push(node);
       await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, {
-        child: node,
+        get running() {
+          return node.exitCode === null && node.signalCode === null;
+        },
       });
     }
     await sleep(3_000);
@@ -176,10 +185,14 @@ async function main() {
       join(runtimeDir, 'nginx.conf'),
       renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }),
     );
-    nginx = spawn(
-      nginxBin,
-      ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')],
-      { stdio: 'ignore' },
+    nginx = supervised(
+      spawn(
+        nginxBin,
+        ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')],
+        {
+          stdio: 'ignore',
+        },
+      ),
     );
     const url = `http://127.0.0.1:${listenPort}`;
     await waitFor200(`${url}/users`, 30_000);
@@ -245,7 +258,7 @@ async function main() {
       requests: [
         {
           method: 'GET',
-          setupRequest: (r) => ({
+          setupRequest: (/** @type {Record<string, unknown>} */ r) => ({
             ...r,
             path: `/users/${ids[next++ % ids.length]}`,
           }),
@@ -314,7 +327,9 @@ async function main() {
     });
   } finally {
     nginx?.kill('SIGTERM');
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(
+      children.map(({ child, exited }) => killNow(child, exited)),
+    );
     await broker.stop();
     rmSync(WORK, { recursive: true, force: true });
   }

@@ -33,7 +33,6 @@ import sqlite3 from 'sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  createWriteStream,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -46,12 +45,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { supervise, terminate } from '../tools/supervisor/children.mjs';
 import {
   NODE_MAIN,
   REPO_ROOT,
   findNginx,
   startCluster,
-} from '../scripts/cluster.mjs';
+} from '../tools/supervisor/cluster.mjs';
+import { SupervisedNode } from '../tools/supervisor/node.mjs';
 import {
   KAFKA_LIB_DIR,
   ensureKafkaJars,
@@ -122,65 +123,31 @@ const TARGETS = {
   readsByIdPerSecond: 5_000,
 };
 
-/** @type {Set<import('node:child_process').ChildProcess>} */
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+/** The fresh nodes this run starts outside the cluster (killed at the end if still running). */
+/** @type {Set<SupervisedNode>} */
+const freshNodes = new Set();
 
 /**
- * Starts one node process from the build (outside the cluster: catch-up and start-up runs).
+ * Starts one node process from the build through the supervisor (outside the cluster: catch-up
+ * and start-up runs), without waiting: the caller times it until it serves.
  * @param {{ nodeId: string, port: number, dbPath: string, brokers: string, topicPrefix: string, logFile: string, pin?: number }} o
  */
-function spawnNode(o) {
+async function spawnNode(o) {
   mkdirSync(dirname(o.dbPath), { recursive: true });
-  const log = createWriteStream(o.logFile, { flags: 'a' });
-  const child = spawn(
-    o.pin === undefined ? process.execPath : /** @type {string} */ (TASKSET),
-    o.pin === undefined
-      ? [NODE_MAIN]
-      : ['-c', String(o.pin), process.execPath, NODE_MAIN],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_ID: o.nodeId,
-        PORT: String(o.port),
-        DB_PATH: o.dbPath,
-        KAFKA_BROKERS: o.brokers,
-        KAFKA_TOPIC_PREFIX: o.topicPrefix,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.add(child);
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  const exited = new Promise((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
-  );
-  void exited.then(() => {
-    children.delete(child);
-    log.end();
+  const node = new SupervisedNode({
+    nodeId: o.nodeId,
+    port: o.port,
+    dbPath: o.dbPath,
+    logFile: o.logFile,
+    env: { KAFKA_BROKERS: o.brokers, KAFKA_TOPIC_PREFIX: o.topicPrefix },
+    wrapper:
+      o.pin === undefined
+        ? []
+        : [/** @type {string} */ (TASKSET), '-c', String(o.pin)],
   });
-  return {
-    child,
-    url: `http://127.0.0.1:${o.port}`,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  freshNodes.add(node);
+  await node.start('spawned');
+  return node;
 }
 
 /** @param {string} url */
@@ -489,7 +456,7 @@ async function httpCeiling() {
     env: { ...process.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  children.add(child);
+  const exited = supervise(child);
   await new Promise((resolveReady, reject) => {
     child.stdout?.on(
       'data',
@@ -505,9 +472,7 @@ async function httpCeiling() {
     connections,
     duration: durationSeconds,
   });
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  children.delete(child);
+  await terminate(child, exited);
   return { connections, ...result };
 }
 
@@ -673,7 +638,10 @@ async function main() {
   );
   progress(`topic prefix ${prefix}, work dir ${workDir}`);
   const load1 = os.loadavg()[0];
-  env.loadAverageAtStart = round(load1, 2);
+  /** @type {Record<string, unknown>} */ (env).loadAverageAtStart = round(
+    load1,
+    2,
+  );
   if (load1 > 0.5 * env.machine.cpus)
     progress(
       `!! the machine is busy before the run (load average ${load1.toFixed(2)}): figures will be lower than on an idle machine`,
@@ -683,7 +651,7 @@ async function main() {
   const results = {};
   /** @type {import('../tools/kafka/broker.mjs').KafkaBroker | undefined} */
   let broker;
-  /** @type {import('../scripts/cluster.mjs').Cluster | undefined} */
+  /** @type {import('../tools/supervisor/cluster.mjs').Cluster | undefined} */
   let cluster;
   try {
     // --- Kafka broker -------------------------------------------------------------------------
@@ -981,7 +949,7 @@ async function main() {
     const startupRss = [];
     for (let run = 1; run <= CONFIG.startupRuns; run++) {
       const port = await findFreePort();
-      const node = spawnNode({
+      const node = await spawnNode({
         nodeId: `startup-${run}`,
         port,
         dbPath: join(workDir, 'startup', `startup-${run}.sqlite`),
@@ -997,7 +965,7 @@ async function main() {
       );
       startups.push(servingAt - spawnedAt);
       await sleep(2_000);
-      startupRss.push(rssMiB(node.child.pid));
+      startupRss.push(rssMiB(/** @type {number} */ (node.pid)));
       await node.stop();
       progress(
         `  run ${run}: serving after ${round(servingAt - spawnedAt, 0)} ms, idle RSS ${round(startupRss.at(-1) ?? NaN, 1)} MiB`,
@@ -1021,7 +989,7 @@ async function main() {
      */
     const catchUp = async (nodeId, pin) => {
       const dbPath = join(workDir, 'catchup', `${nodeId}.sqlite`);
-      const node = spawnNode({
+      const node = await spawnNode({
         nodeId,
         port: await findFreePort(),
         dbPath,
@@ -1035,7 +1003,9 @@ async function main() {
       });
       const started = performance.now();
       const cpu = cpuWindow();
-      const sampler = new RssSampler({ [nodeId]: node.child.pid });
+      const sampler = new RssSampler({
+        [nodeId]: /** @type {number} */ (node.pid),
+      });
       const servingAt = await waitFor200(
         `${node.url}/users?limit=1`,
         60_000,
@@ -1075,7 +1045,7 @@ async function main() {
       const progressOf = status.topics.find(
         (/** @type {any} */ t) => t.topic === catchUpTopic,
       );
-      const rssAfter = rssMiB(node.child.pid);
+      const rssAfter = rssMiB(/** @type {number} */ (node.pid));
       await node.stop();
       if (Number(progressOf?.appliedOffset) !== catchUpEnd - 1)
         throw new Error(
@@ -1137,7 +1107,7 @@ async function main() {
     await admin.disconnect();
   } finally {
     if (cluster) await cluster.stop().catch(() => {});
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.allSettled([...freshNodes].map((node) => node.kill()));
     if (broker) {
       progress('stopping the Kafka broker...');
       await broker.stop().catch(() => {});
