@@ -13,7 +13,7 @@ export {
   startKafkaBroker,
 } from '../kafka/broker.mjs';
 
-/** @typedef {import('../../scripts/cluster.d.mts').ClusterBroker} ClusterBroker */
+/** @typedef {import('./cluster.d.mts').ClusterBroker} ClusterBroker */
 
 /** @param {string} file @param {number} lines */
 export function tailFile(file, lines) {
