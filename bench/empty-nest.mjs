@@ -18,7 +18,9 @@ Controller()(PingController);
 Get('ping')(
   PingController.prototype,
   'ping',
-  Object.getOwnPropertyDescriptor(PingController.prototype, 'ping'),
+  /** @type {PropertyDescriptor} */ (
+    Object.getOwnPropertyDescriptor(PingController.prototype, 'ping')
+  ),
 );
 Reflect.defineMetadata(
   'design:paramtypes',
@@ -30,6 +32,7 @@ Reflect.defineMetadata(
 class PingModule {}
 Module({ controllers: [PingController] })(PingModule);
 
+/** @type {import('@nestjs/platform-express').NestExpressApplication} */
 const app = await NestFactory.create(PingModule, {
   logger: false,
   bodyParser: false,

@@ -38,12 +38,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
-import { findNginx, renderNginxConf } from '../scripts/cluster.mjs';
+import { killNow, supervise } from '../tools/supervisor/children.mjs';
+import { findNginx, renderNginxConf } from '../tools/supervisor/nginx.mjs';
 import {
   ensureKafkaJars,
   findFreePort,
   startKafkaBroker,
 } from '../tools/kafka/broker.mjs';
+import { report } from './original-report.mjs';
 import {
   RssSampler,
   createUserRequest,
@@ -123,8 +125,15 @@ class UserCounter {
   }
 }
 
-/** @type {import('node:child_process').ChildProcess[]} */
+/** The processes this run starts, each under the supervisor (tools/supervisor). */
+/** @type {Array<{ child: import('node:child_process').ChildProcess, exited: Promise<unknown> }>} */
 const children = [];
+
+/** @param {import('node:child_process').ChildProcess} child */
+function supervised(child) {
+  children.push({ child, exited: supervise(child) });
+  return child;
+}
 /** @param {string} binary @param {string} cwd @param {string} brokers @param {number} port */
 function startNode(binary, cwd, brokers, port) {
   mkdirSync(join(cwd, 'db'), { recursive: true });
@@ -138,8 +147,7 @@ function startNode(binary, cwd, brokers, port) {
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   child.once('exit', () => log.end());
-  children.push(child);
-  return child;
+  return supervised(child);
 }
 
 async function main() {
@@ -161,7 +169,9 @@ async function main() {
       const node = startNode(binary, shared, broker.brokers, port);
       nodes.push(node);
       await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, {
-        child: node,
+        get running() {
+          return node.exitCode === null && node.signalCode === null;
+        },
       });
     }
     await sleep(3_000);
@@ -176,10 +186,14 @@ async function main() {
       join(runtimeDir, 'nginx.conf'),
       renderNginxConf({ listenPort, upstreamPorts: ports, runtimeDir }),
     );
-    nginx = spawn(
-      nginxBin,
-      ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')],
-      { stdio: 'ignore' },
+    nginx = supervised(
+      spawn(
+        nginxBin,
+        ['-p', runtimeDir, '-c', join(runtimeDir, 'nginx.conf')],
+        {
+          stdio: 'ignore',
+        },
+      ),
     );
     const url = `http://127.0.0.1:${listenPort}`;
     await waitFor200(`${url}/users`, 30_000);
@@ -245,7 +259,7 @@ async function main() {
       requests: [
         {
           method: 'GET',
-          setupRequest: (r) => ({
+          setupRequest: (/** @type {Record<string, unknown>} */ r) => ({
             ...r,
             path: `/users/${ids[next++ % ids.length]}`,
           }),
@@ -302,7 +316,7 @@ async function main() {
     );
     node.kill('SIGTERM');
 
-    report({
+    report(OUT_DIR, SOURCE, {
       writes,
       drainedMs,
       events,
@@ -314,112 +328,12 @@ async function main() {
     });
   } finally {
     nginx?.kill('SIGTERM');
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(
+      children.map(({ child, exited }) => killNow(child, exited)),
+    );
     await broker.stop();
     rmSync(WORK, { recursive: true, force: true });
   }
-}
-
-/** @param {any} r */
-function report(r) {
-  /** @type {any} */
-  let ours = null;
-  try {
-    ours = JSON.parse(readFileSync(join(OUT_DIR, 'latest.json'), 'utf8'));
-  } catch {
-    /* no ClusterLite run to compare with */
-  }
-  const figure = (/** @type {string} */ id) =>
-    ours?.summary?.find((/** @type {any} */ f) => f.id === id)?.value ?? null;
-  const commit =
-    spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], {
-      cwd: SOURCE,
-      encoding: 'utf8',
-    }).stdout?.trim() || 'unknown';
-  const result = {
-    date: new Date().toISOString(),
-    source: {
-      dir: SOURCE,
-      commit,
-      patch: 'KAFKA_URL and HTTP_PORT constants read from the environment',
-    },
-    machine: {
-      cpus: os.cpus().length,
-      memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
-    },
-    ...r,
-  };
-  mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(
-    join(OUT_DIR, 'original.json'),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
-  const row = (
-    /** @type {string} */ what,
-    /** @type {string} */ original,
-    /** @type {any} */ mine,
-    /** @type {string} */ unit,
-  ) =>
-    `| ${what} | ${original} | ${mine === null ? '–' : `${typeof mine === 'number' ? mine.toLocaleString('en-US') : mine} ${unit}`} |`;
-  const md = [
-    '# The original Go ClusterLite on the same machine',
-    '',
-    `- ${result.date}; source: github.com/deemkeen/clusterlite at commit ${commit === 'unknown' ? 'unknown (not a git checkout)' : `\`${commit.slice(0, 7)}\``}, built with its broker and port read from the environment (nothing else changed)`,
-    `- ${result.machine.cpus} cores, ${result.machine.memoryGiB} GiB; the same Kafka broker jars, nginx config and autocannon settings as bench/run.mjs`,
-    '- As its docker-compose.yml runs it: three nodes sharing one SQLite file and one consumer group, so each event is applied once, by one node (ClusterLite applies every event on every node, each into its own file)',
-    '',
-    '| Figure | Original (Go) | ClusterLite (bench/results/latest.json) |',
-    '|---|---:|---:|',
-    row(
-      'Writes through nginx, 64 connections, 20 s',
-      `${fmtInt(r.writes.okPerSecond)} writes/s`,
-      figure('writes'),
-      'writes/s',
-    ),
-    row(
-      '  latency p50 / p99',
-      `${r.writes.latencyMs.p50} / ${r.writes.latencyMs.p99} ms`,
-      figure('writes-p50') === null
-        ? null
-        : `${figure('writes-p50')} / ${figure('writes-p99')}`,
-      'ms',
-    ),
-    row(
-      '  every accepted write applied',
-      `${r.drainedMs} ms after the load (${fmtInt(r.events)} events, one file)`,
-      figure('writes-drain'),
-      'ms after the load (on all 3 files)',
-    ),
-    row(
-      'Reads by id, one node, 32 connections, 10 s',
-      `${fmtInt(r.reads.okPerSecond)} req/s (p99 ${r.reads.latencyMs.p99} ms)`,
-      figure('reads-id'),
-      'req/s',
-    ),
-    row(
-      'Catch-up of a fresh node',
-      `${fmtInt(r.catchUp.eventsPerSecond)} events/s (${fmtInt(r.catchUp.events)} events)`,
-      figure('catchup'),
-      'events/s (200,000 events)',
-    ),
-    row(
-      'Resident memory, idle',
-      `${Math.max(...r.idleRss)} MiB`,
-      figure('rss-idle'),
-      'MiB',
-    ),
-    row(
-      'Resident memory under load',
-      `${Math.max(...r.writeRss, r.readRss)} MiB`,
-      figure('rss-load'),
-      'MiB',
-    ),
-    '',
-    'Produced by `node bench/original.mjs --source <checkout>`; the figures are in original.json.',
-    '',
-  ].join('\n');
-  writeFileSync(join(OUT_DIR, 'original.md'), md);
-  console.log(`\n${md}`);
 }
 
 main().catch((error) => {

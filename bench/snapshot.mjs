@@ -15,19 +15,18 @@
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
-  createWriteStream,
   mkdtempSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import os, { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { SupervisedNode } from '../tools/supervisor/node.mjs';
 import {
   ensureKafkaJars,
   findFreePort,
@@ -44,7 +43,6 @@ import {
 
 setProgressLabel('bench:snapshot');
 const HERE = import.meta.dirname;
-const NODE_MAIN = resolve(HERE, '../dist/apps/node/main.js');
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '200000' },
@@ -56,11 +54,6 @@ const ROWS = Number(values.rows);
 const work = mkdtempSync(join(tmpdir(), 'clusterlite-bench-snapshot-'));
 const prefix = `bsnap${Date.now().toString(36)}`;
 const topic = `${prefix}.users`;
-/** Node processes of this run: never left behind, whatever ends the script. */
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
 
 /** @param {string} path @param {(db: sqlite3.Database) => Promise<any>} fn */
 async function withDb(path, fn) {
@@ -81,30 +74,24 @@ const all = (db, sql) =>
 
 /** @param {string} brokers @param {string} dbPath @param {string} name */
 async function startNode(brokers, dbPath, name) {
-  const port = await findFreePort();
-  const log = createWriteStream(join(work, `${name}.log`));
-  const child = spawn(process.execPath, [NODE_MAIN], {
+  // The supervisor (tools/supervisor) never leaves it behind, whatever ends the script.
+  const node = new SupervisedNode({
+    nodeId: 'bench',
+    port: await findFreePort(),
+    dbPath,
+    logFile: join(work, `${name}.log`),
     env: {
-      ...process.env,
-      NODE_ID: 'bench',
-      PORT: String(port),
-      DB_PATH: dbPath,
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    readyTimeoutMs: 120_000,
   });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const url = `http://127.0.0.1:${port}`;
+  await node.start('live');
   /** @type {sqlite3.Database | undefined} */
   let reader;
-  await waitFor200(`${url}/_cluster/health/live`, 120_000, { child });
   return {
-    url,
+    url: node.url,
     /**
      * Offset of the last applied event of the users topic, or -1. Read from the file on a
      * read-only connection: /_cluster/status would checksum the 1M rows on every poll.
@@ -119,12 +106,10 @@ async function startNode(brokers, dbPath, name) {
             ok(error || !row ? -1 : Number(row.offset)),
         );
       }),
-    stop: () =>
-      new Promise((ok) => {
-        reader?.close();
-        child.once('exit', ok);
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      reader?.close();
+      await node.stop();
+    },
   };
 }
 
@@ -280,7 +265,8 @@ try {
     withoutSnapshot: without,
     withSnapshot,
     rateDuringSnapshotVsWithout: round(
-      withSnapshot.eventsPerSecondDuringSnapshot / without.eventsPerSecond,
+      /** @type {{ eventsPerSecondDuringSnapshot: number }} */ (withSnapshot)
+        .eventsPerSecondDuringSnapshot / without.eventsPerSecond,
       2,
     ),
   };

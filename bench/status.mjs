@@ -5,26 +5,17 @@
  * so the two should cost about the same; the ratio of the medians (p50) is the figure. The full
  * recomputation (`?verify=true`) at 100,000 rows is shown beside it for contrast.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import {
-  fmtInt,
-  progress,
-  round,
-  setProgressLabel,
-  stats,
-  waitFor200,
-} from './lib.mjs';
+import { SupervisedNode } from '../tools/supervisor/node.mjs';
+import { fmtInt, progress, round, setProgressLabel, stats } from './lib.mjs';
 
 setProgressLabel('bench:status');
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = join(HERE, '..');
-const NODE_MAIN = join(REPO_ROOT, 'dist/apps/node/main.js');
 const ROWS = Number(process.env.BENCH_STATUS_ROWS ?? 100_000);
 const CALLS = Number(process.env.BENCH_STATUS_CALLS ?? 200);
 const BULK = 1000;
@@ -43,7 +34,10 @@ function freePort() {
   });
 }
 
-/** Latencies (ms) of `calls` sequential GETs of `url`, after a few unmeasured ones. */
+/**
+ * Latencies (ms) of `calls` sequential GETs of `url`, after a few unmeasured ones.
+ * @param {string} url @param {number} calls @param {number} [warmUp]
+ */
 async function timeCalls(url, calls, warmUp = 10) {
   for (let i = 0; i < warmUp; i++) await (await fetch(url)).arrayBuffer();
   const latencies = [];
@@ -62,6 +56,7 @@ async function timeCalls(url, calls, warmUp = 10) {
  * Three rounds of `calls` after a pause: the machine may be busy with other work, and the
  * node with the writes just made (WAL checkpoint, garbage collection). The round with the
  * median p50 stands for the size.
+ * @param {string} url @param {number} calls
  */
 async function measure(url, calls) {
   await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -72,7 +67,10 @@ async function measure(url, calls) {
   return { ...rounds[1], roundsP50: rounds.map((r) => r.p50) };
 }
 
-/** Creates `count` users in bulk requests; resolves once the node applied the last. */
+/**
+ * Creates `count` users in bulk requests; resolves once the node applied the last.
+ * @param {string} base @param {number} count @param {number} from
+ */
 async function createUsers(base, count, from) {
   let position = '';
   for (let done = 0; done < count; done += BULK) {
@@ -110,21 +108,16 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'clusterlite-bench-status-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NODE_MAIN], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_ID: 'bench-status',
-      PORT: String(port),
-      DB_PATH: join(dir, 'node.sqlite'),
-      KAFKA_BROKERS: '',
-      API_KEYS: '',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const node = new SupervisedNode({
+    nodeId: 'bench-status',
+    port,
+    dbPath: join(dir, 'node.sqlite'),
+    logFile: join(dir, 'node.log'),
+    env: { KAFKA_BROKERS: '', API_KEYS: '', LOG_LEVEL: 'warn' },
+    echo: true,
   });
   try {
-    await waitFor200(`${base}/_cluster/health/ready`, 60_000, { child });
+    await node.start('ready');
     await createUsers(base, 10, 0);
     progress('status at 10 rows…');
     const small = await measure(`${base}/_cluster/status`, CALLS);
@@ -143,7 +136,9 @@ async function main() {
     const status = await (
       await fetch(`${base}/_cluster/status?verify=true`)
     ).json();
-    const users = status.tables.find((table) => table.table === 'users');
+    const users = status.tables.find(
+      (/** @type {{ table: string }} */ table) => table.table === 'users',
+    );
     if (users.rows !== ROWS || !status.checksumsVerified)
       throw new Error(`unexpected status: ${JSON.stringify(users)}`);
     const result = {
@@ -164,8 +159,7 @@ async function main() {
       `ratio ${fmtInt(ROWS)} rows / 10 rows: p50 ×${result.ratioP50}, mean ×${result.ratioMean} (bench/results/status.json)`,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await node.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

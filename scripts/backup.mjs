@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Backs up a ClusterLite node: downloads GET /_cluster/snapshot from a node (or nginx) to
 // <file>.download, flushes it to disk, verifies it (PRAGMA integrity_check and the table
 // checksums the snapshot carries) and only then renames it to <file>.
@@ -32,7 +33,7 @@ try {
   );
   process.stdout.write(
     `Backup of ${values.from} verified and written to ${values.to} in ${Date.now() - started} ms\n` +
-      `  positions: ${positions.map((p) => `${p.topic}:${p.partition}@${p.offset}`).join(', ') || 'none'}\n` +
+      `  positions: ${positions.map((p) => `${String(p.topic)}:${String(p.partition)}@${String(p.offset)}`).join(', ') || 'none'}\n` +
       `  tables: ${checksums.map((c) => `${c.table} (${c.rows} rows)`).join(', ')}\n`,
   );
 } catch (error) {

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { findFreePort } from '../../tools/kafka/broker.mjs';
+import { SupervisedNode } from '../../tools/supervisor/node.mjs';
 import { eventually as retry } from './eventually.js';
-
-const MAIN = resolve(import.meta.dirname, '../../dist/apps/node/main.js');
 
 export interface NodeProcessOptions {
   nodeId: string;
@@ -25,53 +23,49 @@ export interface NodeProcessOptions {
 /** live: the node serves HTTP from its file; ready: it also reaches and consumes the log. */
 export type Readiness = 'live' | 'ready';
 
-/** A real node process, started from the build, with its own SQLite file. */
+/** A real node process, started from the build by the supervisor (tools/supervisor), with its own SQLite file. */
 export class NodeProcess {
   readonly url: string;
-  private child: ChildProcess | null = null;
+  readonly nodeId: string;
+  readonly port: number;
+  readonly dbPath: string;
+  readonly logFile: string;
 
-  private constructor(
-    readonly nodeId: string,
-    readonly port: number,
-    readonly dbPath: string,
-    readonly logFile: string,
-    private env: Record<string, string>,
-    private readonly wrapper: string[] = [],
-    host = '127.0.0.1',
-  ) {
-    this.url = `http://${host}:${port}`;
+  private constructor(private readonly node: SupervisedNode) {
+    this.url = node.url;
+    this.nodeId = node.nodeId;
+    this.port = node.port;
+    this.dbPath = node.dbPath;
+    this.logFile = node.logFile;
   }
 
   static async start(options: NodeProcessOptions): Promise<NodeProcess> {
     const dir = mkdtempSync(join(tmpdir(), `clusterlite-${options.nodeId}-`));
     const port = options.port ?? (await findFreePort());
-    const dbPath = options.dbPath ?? join(dir, `${options.nodeId}.sqlite`);
-    const env: Record<string, string> = {
-      NODE_ID: options.nodeId,
-      PORT: String(port),
-      DB_PATH: dbPath,
-      LOG_LEVEL: 'warn',
-      ...(options.brokers ? { KAFKA_BROKERS: options.brokers } : {}),
-      ...(options.topicPrefix
-        ? { KAFKA_TOPIC_PREFIX: options.topicPrefix }
-        : {}),
-      ...options.env,
-    };
     const node = new NodeProcess(
-      options.nodeId,
-      port,
-      dbPath,
-      join(dir, 'node.log'),
-      env,
-      options.wrapper,
-      options.host,
+      new SupervisedNode({
+        nodeId: options.nodeId,
+        port,
+        dbPath: options.dbPath ?? join(dir, `${options.nodeId}.sqlite`),
+        logFile: join(dir, 'node.log'),
+        env: {
+          LOG_LEVEL: 'warn',
+          ...(options.brokers ? { KAFKA_BROKERS: options.brokers } : {}),
+          ...(options.topicPrefix
+            ? { KAFKA_TOPIC_PREFIX: options.topicPrefix }
+            : {}),
+          ...options.env,
+        },
+        wrapper: options.wrapper,
+        host: options.host,
+      }),
     );
-    await node.launch(options.until);
+    await node.node.start(options.until);
     return node;
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.node.pid;
   }
 
   /**
@@ -81,19 +75,17 @@ export class NodeProcess {
   async restart(
     options: { until?: Readiness; env?: Record<string, string> } = {},
   ): Promise<void> {
-    await this.stop();
-    this.env = { ...this.env, ...options.env };
-    await this.launch(options.until);
+    await this.node.restart(options.until, options.env);
   }
 
-  /** SIGTERM and wait for a clean exit. */
+  /** SIGTERM and wait for a clean exit (SIGKILL after the supervisor's stop timeout). */
   async stop(): Promise<void> {
-    await this.signal('SIGTERM');
+    await this.node.stop();
   }
 
   /** SIGKILL: a crash, no shutdown hooks. */
   async kill(): Promise<void> {
-    await this.signal('SIGKILL');
+    await this.node.kill();
   }
 
   async status(): Promise<any> {
@@ -108,49 +100,6 @@ export class NodeProcess {
     } catch {
       return '';
     }
-  }
-
-  private async launch(until: Readiness | 'spawned' = 'ready'): Promise<void> {
-    const [command, ...args] = [...this.wrapper, process.execPath, MAIN];
-    const child = spawn(command, args, {
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const log = (chunk: Buffer) => appendFileSync(this.logFile, chunk);
-    child.stdout?.on('data', log);
-    child.stderr?.on('data', log);
-    if (until === 'spawned') return;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      try {
-        // Ready: SQLite answers, the log is reachable and the node is consuming it.
-        const ready = await fetch(`${this.url}/_cluster/health/${until}`);
-        if (ready.ok) return;
-        throw new Error(`ready ${ready.status}`);
-      } catch {
-        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-      }
-    }
-    const tail = this.logs().split('\n').slice(-30).join('\n');
-    child.kill('SIGKILL');
-    throw new Error(
-      `Node ${this.nodeId} did not start on ${this.url}:\n${tail}`,
-    );
-  }
-
-  private async signal(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) =>
-      child.once('exit', resolveExit),
-    );
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = null;
   }
 }
 

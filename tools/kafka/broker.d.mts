@@ -52,7 +52,7 @@ export interface KafkaBroker {
   };
   /** Resolves when the java process exits (for whatever reason). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent. */
+  /** SIGTERM, then SIGKILL after the supervisor's shared stop timeout (15 s); idempotent. */
   stop(): Promise<void>;
   /** SIGKILL immediately and wait for exit. */
   kill(): Promise<void>;

@@ -20,22 +20,26 @@ import {
   openSync,
   closeSync,
   readFileSync,
-  readdirSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { saslSslMaterial } from './sasl-ssl.mjs';
+import { killNow, supervise, terminate } from '../supervisor/children.mjs';
+import {
+  KAFKA_LIB_DIR,
+  LOG4J1,
+  LOG4J2,
+  hasKafkaJar,
+  javaBin,
+  serverProperties,
+} from './files.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** Default directory holding the broker jars (`tools/kafka/lib`). */
-export const KAFKA_LIB_DIR = join(HERE, 'lib');
-const POM = join(HERE, 'pom.xml');
+export { KAFKA_LIB_DIR, colourAllowed, ensureKafkaJars } from './files.mjs';
+
 const STATE_FILE = 'broker.json';
 const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 20_000;
 // Same class in Kafka 3.9 and 4.1 (kafka_2.13 core jar).
 const STORAGE_TOOL = 'kafka.tools.StorageTool';
 
@@ -67,75 +71,9 @@ const STORAGE_TOOL = 'kafka.tools.StorageTool';
  *   with the saslSsl option: the CA to trust, the SCRAM mechanism clients must use, and with
  *   clientCertificate a client certificate and key
  * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited resolves when the java process exits
- * @property {() => Promise<void>} stop SIGTERM, wait for exit (max ~20 s), then SIGKILL; idempotent
+ * @property {() => Promise<void>} stop SIGTERM, then SIGKILL after the supervisor's STOP_TIMEOUT_MS; idempotent
  * @property {() => Promise<void>} kill SIGKILL immediately and wait for exit
  */
-
-// ---------------------------------------------------------------------------------------------
-// Never leak a broker: every live java child is SIGKILLed when this node process exits.
-// ---------------------------------------------------------------------------------------------
-
-/** @type {Set<import('node:child_process').ChildProcess>} */
-const liveChildren = new Set();
-let exitHookInstalled = false;
-
-function killAllChildrenSync() {
-  for (const child of liveChildren) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  liveChildren.clear();
-}
-
-/** @param {NodeJS.Signals} signal */
-function onFatalSignal(signal) {
-  // Only act when nobody else handles this signal: then node would die without running 'exit' handlers.
-  // If the application has its own handler (e.g. start.mjs stops the broker gracefully), leave it alone.
-  if (process.listenerCount(signal) > 1) return;
-  killAllChildrenSync();
-  process.removeListener(signal, onFatalSignal);
-  process.kill(process.pid, signal);
-}
-
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killAllChildrenSync);
-  for (const signal of /** @type {NodeJS.Signals[]} */ ([
-    'SIGINT',
-    'SIGTERM',
-    'SIGHUP',
-  ])) {
-    process.on(signal, onFatalSignal);
-  }
-}
-
-/**
- * Covers the parent dying without running any JS (SIGKILL, OOM kill): a tiny detached shell
- * polls the parent and SIGKILLs the broker once the parent is gone. It exits with the broker.
- * @param {number} javaPid
- */
-function spawnWatchdog(javaPid) {
-  try {
-    const script =
-      'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null; exit 0';
-    const dog = spawn(
-      '/bin/sh',
-      ['-c', script, 'kafka-watchdog', String(process.pid), String(javaPid)],
-      {
-        detached: true,
-        stdio: 'ignore',
-      },
-    );
-    dog.on('error', () => {});
-    dog.unref();
-  } catch {
-    /* best effort; the 'exit' hook still applies */
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -168,25 +106,6 @@ function randomClusterId() {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
-}
-
-/** @param {string} dir */
-function hasKafkaJar(dir) {
-  try {
-    return readdirSync(dir).some(
-      (f) =>
-        /^kafka_2\.13-.*\.jar$/.test(f) &&
-        !/-(sources|javadoc|test)\.jar$/.test(f),
-    );
-  } catch {
-    return false;
-  }
-}
-
-function javaBin() {
-  return process.env.JAVA_HOME
-    ? join(process.env.JAVA_HOME, 'bin', 'java')
-    : 'java';
 }
 
 /**
@@ -222,158 +141,6 @@ function runToLog(cmd, args, logFile) {
     child.on('exit', (code) => resolveRun(code));
   });
 }
-
-// ---------------------------------------------------------------------------------------------
-// Jars
-// ---------------------------------------------------------------------------------------------
-
-/** @type {Promise<string> | undefined} */
-let ensuring;
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-export function colourAllowed(/** @type {NodeJS.WriteStream} */ stream) {
-  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
-}
-
-/**
- * Makes sure tools/kafka/lib holds the broker jars. If no kafka_2.13 jar is there, runs
- * `mvn -B -f tools/kafka/pom.xml dependency:copy-dependencies` once, after saying so, with
- * Maven's download lines as progress on stderr (stdout stays clean for scripts), its escape
- * codes stripped unless stderr is a terminal.
- * @returns {Promise<string>} the lib directory
- */
-export function ensureKafkaJars() {
-  if (hasKafkaJar(KAFKA_LIB_DIR)) return Promise.resolve(KAFKA_LIB_DIR);
-  ensuring ??= new Promise((resolveJars, reject) => {
-    process.stderr.write(
-      `Downloading the Kafka broker jars (about 45 MB, once) from Maven Central into ${KAFKA_LIB_DIR}...\n`,
-    );
-    const child = spawn(
-      'mvn',
-      ['-B', '-f', POM, 'dependency:copy-dependencies'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const plain = !colourAllowed(process.stderr);
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.on('data', (/** @type {Buffer} */ chunk) => {
-        const text = chunk.toString('utf8');
-        process.stderr.write(plain ? text.replace(ANSI, '') : text);
-      });
-    }
-    child.on('error', (err) =>
-      reject(
-        new Error(`could not run mvn (is Maven installed?): ${err.message}`),
-      ),
-    );
-    child.on('close', (code) => {
-      if (code === 0 && hasKafkaJar(KAFKA_LIB_DIR)) resolveJars(KAFKA_LIB_DIR);
-      else
-        reject(
-          new Error(
-            `mvn dependency:copy-dependencies failed (exit ${code}); no kafka_2.13 jar in ${KAFKA_LIB_DIR}`,
-          ),
-        );
-    });
-  }).finally(() => {
-    ensuring = undefined;
-  });
-  return ensuring;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Config files
-// ---------------------------------------------------------------------------------------------
-
-/**
- * @param {{ port: number, controllerPort: number, logDir: string, extra?: Record<string, string | number | boolean> }} p
- */
-function serverProperties({ port, controllerPort, logDir, extra }) {
-  /** @type {Record<string, string | number | boolean>} */
-  const props = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'log.dirs': logDir,
-    'num.partitions': 1,
-    'default.replication.factor': 1,
-    'min.insync.replicas': 1,
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 10,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'transaction.state.log.num.partitions': 10,
-    'group.initial.rebalance.delay.ms': 0,
-    'auto.create.topics.enable': false,
-    // 2-core machine: keep the thread pools small.
-    'num.network.threads': 2,
-    'num.io.threads': 4,
-    'background.threads': 4,
-    'num.recovery.threads.per.data.dir': 1,
-    'log.cleaner.threads': 1,
-    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
-    ...extra,
-  };
-  return (
-    '# Generated by tools/kafka/broker.mjs; rewritten on every start.\n' +
-    Object.entries(props)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n') +
-    '\n'
-  );
-}
-
-// Kafka 3.x logs through reload4j (log4j 1 syntax); Kafka 4.x through log4j2. Write both.
-// Everything goes to stdout, which is redirected into the broker log file. Root level WARN;
-// start/stop milestones and consumer-group activity (rebalances, useful when a test hangs) at INFO.
-/** @type {Record<string, 'INFO' | 'WARN' | 'ERROR'>} */
-const LOG_LEVELS = {
-  'kafka.Kafka': 'INFO',
-  'kafka.server.KafkaRaftServer': 'INFO',
-  'kafka.server.BrokerServer': 'INFO',
-  'kafka.server.ControllerServer': 'INFO',
-  'kafka.server.BrokerLifecycleManager': 'INFO',
-  'kafka.coordinator.group.GroupCoordinator': 'INFO',
-  'org.apache.kafka.coordinator.group': 'INFO',
-  'kafka.tools.StorageTool': 'INFO',
-  'org.apache.kafka.clients.NetworkClient': 'ERROR',
-};
-const LOG_PATTERN = '[%d] %p %m (%c)%n';
-
-const LOG4J1 = [
-  'log4j.rootLogger=WARN, stdout',
-  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-  `log4j.appender.stdout.layout.ConversionPattern=${LOG_PATTERN}`,
-  ...Object.entries(LOG_LEVELS).map(
-    ([name, level]) => `log4j.logger.${name}=${level}`,
-  ),
-  '',
-].join('\n');
-
-const LOG4J2 = [
-  'status = warn',
-  'name = kafka-test-broker',
-  'appender.out.type = Console',
-  'appender.out.name = STDOUT',
-  'appender.out.layout.type = PatternLayout',
-  `appender.out.layout.pattern = ${LOG_PATTERN}`,
-  'rootLogger.level = warn',
-  'rootLogger.appenderRef.out.ref = STDOUT',
-  ...Object.entries(LOG_LEVELS).flatMap(([name, level], i) => [
-    `logger.l${i}.name = ${name}`,
-    `logger.l${i}.level = ${level.toLowerCase()}`,
-  ]),
-  '',
-].join('\n');
 
 // ---------------------------------------------------------------------------------------------
 // Broker
@@ -506,57 +273,20 @@ export async function startKafkaBroker(options) {
   let exitInfo;
   /** @type {Error | undefined} */
   let spawnError;
-  const exited =
-    /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */ (
-      new Promise((resolveExit) => {
-        child.on('exit', (code, signal) => {
-          exitInfo = { code, signal };
-          liveChildren.delete(child);
-          resolveExit(exitInfo);
-        });
-        child.on('error', (err) => {
-          spawnError = err;
-          liveChildren.delete(child);
-          exitInfo ??= { code: null, signal: null };
-          resolveExit(exitInfo);
-        });
-      })
-    );
-  // A forgotten broker must not keep node alive; the exit hook kills it when node exits.
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+  // The supervisor SIGKILLs it when this process exits; a forgotten broker must not keep node alive.
+  const supervised = supervise(child);
+  const exited = supervised.then((info) => (exitInfo = info));
   child.unref();
-  if (child.pid !== undefined) {
-    liveChildren.add(child);
-    installExitHook();
-    spawnWatchdog(child.pid);
-  }
 
-  /** @param {NodeJS.Signals} signal */
-  const signalChild = (signal) => {
-    if (exitInfo) return;
-    try {
-      child.kill(signal);
-    } catch {
-      /* gone */
-    }
-  };
-
-  const kill = async () => {
-    child.ref();
-    signalChild('SIGKILL');
-    await exited;
-  };
+  const kill = () => killNow(child, exited);
 
   /** @type {Promise<void> | undefined} */
   let stopping;
   const stop = () => {
-    stopping ??= (async () => {
-      if (exitInfo) return;
-      child.ref();
-      signalChild('SIGTERM');
-      const timer = setTimeout(() => signalChild('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    })();
+    stopping ??= terminate(child, exited);
     return stopping;
   };
 
@@ -617,7 +347,8 @@ export async function startKafkaBroker(options) {
  * @param {import('./sasl-ssl.mjs').SaslSslMaterial} [security] log in as the broker's own user
  */
 async function probe(brokers, security) {
-  const admin = new Kafka({
+  /** @type {import('kafkajs').KafkaConfig} */
+  const config = {
     clientId: 'kafka-broker-readiness',
     brokers: [brokers],
     ...(security
@@ -631,20 +362,19 @@ async function probe(brokers, security) {
                 }
               : {}),
           },
-          sasl: {
-            mechanism: /** @type {'scram-sha-512' | 'scram-sha-256'} */ (
-              security.mechanism.toLowerCase()
-            ),
+          sasl: /** @type {import('kafkajs').SASLOptions} */ ({
+            mechanism: security.mechanism.toLowerCase(),
             username: security.broker.name,
             password: security.broker.password,
-          },
+          }),
         }
       : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,
     retry: { retries: 0 },
-  }).admin();
+  };
+  const admin = new Kafka(config).admin();
   try {
     await admin.connect();
     await admin.listTopics();

@@ -64,7 +64,7 @@ async function shutdown(signal) {
   firstSignalAt = Date.now();
   if (!broker) {
     console.log(`${signal} while starting: killing the broker`);
-    process.exit(130); // the harness's exit hook SIGKILLs the java process
+    process.exit(130); // the supervisor's exit hook (tools/supervisor/children.mjs) SIGKILLs the java process
   }
   console.log(`${signal}: stopping Kafka broker...`);
   await broker.stop();

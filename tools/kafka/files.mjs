@@ -1,0 +1,185 @@
+// @ts-check
+/**
+ * The files of the test broker (tools/kafka/broker.mjs): its jars in tools/kafka/lib (from Maven
+ * Central via tools/kafka/pom.xml), its server.properties and its log4j configurations.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Default directory holding the broker jars (`tools/kafka/lib`). */
+export const KAFKA_LIB_DIR = join(HERE, 'lib');
+const POM = join(HERE, 'pom.xml');
+
+/** @param {string} dir */
+export function hasKafkaJar(dir) {
+  try {
+    return readdirSync(dir).some(
+      (f) =>
+        /^kafka_2\.13-.*\.jar$/.test(f) &&
+        !/-(sources|javadoc|test)\.jar$/.test(f),
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function javaBin() {
+  return process.env.JAVA_HOME
+    ? join(process.env.JAVA_HOME, 'bin', 'java')
+    : 'java';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jars
+// ---------------------------------------------------------------------------------------------
+
+/** @type {Promise<string> | undefined} */
+let ensuring;
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function colourAllowed(/** @type {NodeJS.WriteStream} */ stream) {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/**
+ * Makes sure tools/kafka/lib holds the broker jars. If no kafka_2.13 jar is there, runs
+ * `mvn -B -f tools/kafka/pom.xml dependency:copy-dependencies` once, after saying so, with
+ * Maven's download lines as progress on stderr (stdout stays clean for scripts), its escape
+ * codes stripped unless stderr is a terminal.
+ * @returns {Promise<string>} the lib directory
+ */
+export function ensureKafkaJars() {
+  if (hasKafkaJar(KAFKA_LIB_DIR)) return Promise.resolve(KAFKA_LIB_DIR);
+  ensuring ??= new Promise((resolveJars, reject) => {
+    process.stderr.write(
+      `Downloading the Kafka broker jars (about 45 MB, once) from Maven Central into ${KAFKA_LIB_DIR}...\n`,
+    );
+    const child = spawn(
+      'mvn',
+      ['-B', '-f', POM, 'dependency:copy-dependencies'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const plain = !colourAllowed(process.stderr);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (/** @type {Buffer} */ chunk) => {
+        const text = chunk.toString('utf8');
+        process.stderr.write(plain ? text.replace(ANSI, '') : text);
+      });
+    }
+    child.on('error', (err) =>
+      reject(
+        new Error(`could not run mvn (is Maven installed?): ${err.message}`),
+      ),
+    );
+    child.on('close', (code) => {
+      if (code === 0 && hasKafkaJar(KAFKA_LIB_DIR)) resolveJars(KAFKA_LIB_DIR);
+      else
+        reject(
+          new Error(
+            `mvn dependency:copy-dependencies failed (exit ${code}); no kafka_2.13 jar in ${KAFKA_LIB_DIR}`,
+          ),
+        );
+    });
+  }).finally(() => {
+    ensuring = undefined;
+  });
+  return ensuring;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config files
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @param {{ port: number, controllerPort: number, logDir: string, extra?: Record<string, string | number | boolean> }} p
+ */
+export function serverProperties({ port, controllerPort, logDir, extra }) {
+  /** @type {Record<string, string | number | boolean>} */
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'listener.security.protocol.map':
+      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': logDir,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 10,
+    'group.initial.rebalance.delay.ms': 0,
+    'auto.create.topics.enable': false,
+    // 2-core machine: keep the thread pools small.
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'background.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.cleaner.threads': 1,
+    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    ...extra,
+  };
+  return (
+    '# Generated by tools/kafka/broker.mjs; rewritten on every start.\n' +
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') +
+    '\n'
+  );
+}
+
+// Kafka 3.x logs through reload4j (log4j 1 syntax); Kafka 4.x through log4j2. Write both.
+// Everything goes to stdout, which is redirected into the broker log file. Root level WARN;
+// start/stop milestones and consumer-group activity (rebalances, useful when a test hangs) at INFO.
+/** @type {Record<string, 'INFO' | 'WARN' | 'ERROR'>} */
+const LOG_LEVELS = {
+  'kafka.Kafka': 'INFO',
+  'kafka.server.KafkaRaftServer': 'INFO',
+  'kafka.server.BrokerServer': 'INFO',
+  'kafka.server.ControllerServer': 'INFO',
+  'kafka.server.BrokerLifecycleManager': 'INFO',
+  'kafka.coordinator.group.GroupCoordinator': 'INFO',
+  'org.apache.kafka.coordinator.group': 'INFO',
+  'kafka.tools.StorageTool': 'INFO',
+  'org.apache.kafka.clients.NetworkClient': 'ERROR',
+};
+const LOG_PATTERN = '[%d] %p %m (%c)%n';
+
+export const LOG4J1 = [
+  'log4j.rootLogger=WARN, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  `log4j.appender.stdout.layout.ConversionPattern=${LOG_PATTERN}`,
+  ...Object.entries(LOG_LEVELS).map(
+    ([name, level]) => `log4j.logger.${name}=${level}`,
+  ),
+  '',
+].join('\n');
+
+export const LOG4J2 = [
+  'status = warn',
+  'name = kafka-test-broker',
+  'appender.out.type = Console',
+  'appender.out.name = STDOUT',
+  'appender.out.layout.type = PatternLayout',
+  `appender.out.layout.pattern = ${LOG_PATTERN}`,
+  'rootLogger.level = warn',
+  'rootLogger.appenderRef.out.ref = STDOUT',
+  ...Object.entries(LOG_LEVELS).flatMap(([name, level], i) => [
+    `logger.l${i}.name = ${name}`,
+    `logger.l${i}.level = ${level.toLowerCase()}`,
+  ]),
+  '',
+].join('\n');
