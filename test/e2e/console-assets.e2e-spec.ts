@@ -11,6 +11,9 @@ describe('Console assets, embedded mode', () => {
     ['/_console/', /^text\/html; charset=utf-8$/],
     ['/_console', /^text\/html; charset=utf-8$/],
     ['/_console/console.js', /^text\/javascript; charset=utf-8$/],
+    ['/_console/api.js', /^text\/javascript; charset=utf-8$/],
+    ['/_console/catalogue.js', /^text\/javascript; charset=utf-8$/],
+    ['/_console/event-stream.js', /^text\/javascript; charset=utf-8$/],
     ['/_console/console.css', /^text\/css; charset=utf-8$/],
   ])('serves %s with its type and the console headers', async (path, type) => {
     const response = await node.http.get(path).expect(200);
@@ -28,13 +31,13 @@ describe('Console assets, embedded mode', () => {
   it('names the node that served the page and loads only its own script and stylesheet', async () => {
     const page = await node.http.get('/_console/').expect(200);
     expect(page.text).toContain(
-      '<meta name="clusterlite-node" content="console_1">',
+      '<meta name="clusterlite-node" content="console_1" />',
     );
     expect(page.text).toContain(
       '<title>ClusterLite console · console_1</title>',
     );
     expect(page.text).toContain(
-      '<link rel="stylesheet" href="/_console/console.css">',
+      '<link rel="stylesheet" href="/_console/console.css" />',
     );
     expect(page.text).toContain(
       '<script type="module" src="/_console/console.js"></script>',
