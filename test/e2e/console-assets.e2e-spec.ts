@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CONSOLE_ASSETS_DIR } from '../../apps/node/src/console/console-assets.js';
 import { useEmbeddedNode } from '../support/embedded-node.js';
 
 const CONTENT_SECURITY_POLICY =
@@ -41,6 +44,24 @@ describe('Console assets, embedded mode', () => {
     );
     expect(page.text).toContain(
       '<script type="module" src="/_console/console.js"></script>',
+    );
+  });
+
+  it('builds from the public OpenAPI document the catalogue /_cluster/entities gives admins, but for unique', async () => {
+    // catalogue.js is browser code: loaded as it is, without types.
+    const { entitiesOf } = (await import(
+      pathToFileURL(join(CONSOLE_ASSETS_DIR, 'catalogue.js')).href
+    )) as { entitiesOf: (document: unknown) => unknown[] };
+    const catalogue = (await node.http.get('/_cluster/entities').expect(200))
+      .body as { description: string | null; fields: object[] }[];
+    const document = (await node.http.get('/docs-json').expect(200)).body;
+    expect(catalogue.length).toBeGreaterThan(1);
+    expect(entitiesOf(document)).toEqual(
+      catalogue.map((entity) => ({
+        ...entity,
+        description: null,
+        fields: entity.fields.map((field) => ({ ...field, unique: false })),
+      })),
     );
   });
 

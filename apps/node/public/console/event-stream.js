@@ -65,20 +65,21 @@ export function openEventStream(url, handlers) {
         retryMs = milliseconds;
       },
     );
-    return 'later';
+    return 'dropped';
   }
 
   async function run() {
     while (!controller.signal.aborted) {
-      let next = 'later';
+      let next = 'dropped';
       try {
         next = await connect();
       } catch {
-        // A network error or the end of a dropped stream: reconnect below.
+        // The node is unreachable, or the stream broke off: reconnect below.
       }
       if (controller.signal.aborted) return;
       if (next === 'now') continue;
-      handlers.onDrop();
+      // A refusal already told onRefused; a drop or an unreachable node is news.
+      if (next === 'dropped') handlers.onDrop();
       // Jitter spreads the reconnects of many tabs after a node restarts.
       await sleep(backoffMs * (0.75 + Math.random() / 2), controller.signal);
       backoffMs = Math.min(backoffMs * 2, LONGEST_RETRY_MS);
