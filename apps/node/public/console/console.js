@@ -16,13 +16,31 @@ import {
   tokenOf,
 } from './api.js';
 import { loadCatalogue } from './catalogue.js';
+import {
+  SERVED_BY,
+  announce,
+  buttonById,
+  byId,
+  dialogById,
+  h,
+  humanize,
+} from './dom.js';
 import { openEventStream } from './event-stream.js';
+import {
+  renderCounts,
+  scheduleStatusRefresh,
+  startNodePanel,
+} from './node-panel.js';
+import {
+  clearErrors,
+  fieldControl,
+  readField,
+  showAlert,
+  showFieldErrors,
+  uniqueFieldOf,
+} from './row-fields.js';
 
-const SERVED_BY = /** @type {HTMLMetaElement} */ (
-  document.querySelector('meta[name="clusterlite-node"]')
-).content;
 const PAGE_SIZES = [10, 25, 50, 100];
-const STATUS_INTERVAL_MS = 10000;
 const FLASH_MS = 2500;
 
 const state = {
@@ -45,43 +63,8 @@ const state = {
   deleting: null,
 };
 const serverSorts = new Map();
-const nodes = new Map();
 
 // ---------------------------------------------------------------- helpers
-
-function h(tag, attributes, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') element.className = value;
-    else if (name.startsWith('on'))
-      element.addEventListener(name.slice(2), value);
-    else if (name === 'dataset') Object.assign(element.dataset, value);
-    else if (name === 'value' || name === 'checked') element[name] = value;
-    else element.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
-  }
-  return element;
-}
-
-/** @param {string} id */
-const byId = (id) => document.getElementById(id);
-/** @param {string} id */
-const buttonById = (id) => /** @type {HTMLButtonElement} */ (byId(id));
-/** @param {string} id */
-const dialogById = (id) => /** @type {HTMLDialogElement} */ (byId(id));
-
-function humanize(name) {
-  if (name.length <= 3) return name.toUpperCase();
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
 
 const noun = (entity) =>
   entity.name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
@@ -111,11 +94,6 @@ function positionQuery(offset) {
   return '?position=' + encodeURIComponent(state.partition + ':' + offset);
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
 const dateFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
   day: 'numeric',
@@ -126,14 +104,6 @@ const dateFormat = new Intl.DateTimeFormat(undefined, {
 function formatDate(value) {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : dateFormat.format(date);
-}
-
-function announce(message) {
-  const announcer = byId('announcer');
-  announcer.textContent = '';
-  requestAnimationFrame(() => {
-    announcer.textContent = message;
-  });
 }
 
 function nextLink(header) {
@@ -268,17 +238,6 @@ function renderNav() {
     }),
   );
   renderCounts();
-}
-
-function renderCounts() {
-  const status = nodes.get(SERVED_BY) || [...nodes.values()][0];
-  if (!status) return;
-  for (const table of status.report.tables || []) {
-    const badge = byId('count-' + table.table);
-    if (!badge) continue;
-    badge.textContent = String(table.rows);
-    badge.title = table.rows + ' rows on node ' + status.report.nodeId;
-  }
 }
 
 function route() {
@@ -861,221 +820,6 @@ function showWritten(row, headers, removed) {
   renderRows();
 }
 
-// ---------------------------------------------------------------- forms
-
-function fieldHint(field) {
-  const parts = [];
-  if (field.description) parts.push(field.description);
-  if (field.type === 'string[]') parts.push('One per line');
-  if (field.type === 'integer') parts.push('Whole number');
-  if (field.maxLength && field.maxLength <= 1000)
-    parts.push(
-      'Up to ' +
-        field.maxLength +
-        ' characters' +
-        (field.type === 'string[]' ? ' each' : ''),
-    );
-  if (field.unique && !/unique/i.test(field.description || ''))
-    parts.push('Must be unique');
-  return parts.join(' · ');
-}
-
-function fieldControl(field, value) {
-  const id = 'field-' + field.name;
-  const hintId = id + '-hint';
-  const errorId = id + '-error';
-  const label = humanize(field.name);
-  const common = {
-    id,
-    name: field.name,
-    'aria-describedby': hintId,
-    required: field.required && field.type !== 'boolean',
-    autocomplete: 'off',
-  };
-  let control;
-  if (field.type === 'boolean' && field.required) {
-    control = h(
-      'input',
-      Object.assign({}, common, { type: 'checkbox', checked: value === true }),
-    );
-    return h(
-      'div',
-      { class: 'field field-check', dataset: { field: field.name } },
-      control,
-      h('label', { for: id }, label),
-      h('p', { class: 'hint', id: hintId }, fieldHint(field)),
-      h('p', { class: 'field-error', id: errorId, hidden: true }),
-    );
-  }
-  if (field.type === 'boolean') {
-    control = h(
-      'select',
-      common,
-      h(
-        'option',
-        { value: '', selected: value === null || value === undefined },
-        'Not set',
-      ),
-      h('option', { value: 'true', selected: value === true }, 'Yes'),
-      h('option', { value: 'false', selected: value === false }, 'No'),
-    );
-  } else if (field.type === 'string[]') {
-    control = h(
-      'textarea',
-      Object.assign({}, common, { rows: '3', value: (value || []).join('\n') }),
-    );
-  } else if (field.type === 'integer' || field.type === 'number') {
-    control = h(
-      'input',
-      Object.assign({}, common, {
-        type: 'number',
-        step: field.type === 'integer' ? '1' : 'any',
-        inputmode: field.type === 'integer' ? 'numeric' : 'decimal',
-        value: value === null || value === undefined ? '' : String(value),
-      }),
-    );
-  } else if (!field.format && field.maxLength > 1000) {
-    control = h(
-      'textarea',
-      Object.assign({}, common, { rows: '3', value: value ?? '' }),
-    );
-  } else {
-    const type =
-      field.format === 'email'
-        ? 'email'
-        : field.format === 'uri' || field.format === 'url'
-          ? 'url'
-          : 'text';
-    control = h(
-      'input',
-      Object.assign({}, common, {
-        type,
-        maxlength: field.maxLength ? String(field.maxLength) : null,
-        value: value ?? '',
-      }),
-    );
-  }
-  return h(
-    'div',
-    { class: 'field', dataset: { field: field.name } },
-    h(
-      'label',
-      { for: id },
-      label,
-      field.required ? null : h('span', { class: 'optional' }, ' (optional)'),
-    ),
-    control,
-    h('p', { class: 'hint', id: hintId }, fieldHint(field)),
-    h('p', { class: 'field-error', id: errorId, hidden: true }),
-  );
-}
-
-/** Reads one field of the form: its JSON value, or a problem to show at the field. */
-function readField(field) {
-  // An input, a select or a textarea: all have the properties read here, for the field types they serve.
-  const control = /** @type {HTMLInputElement} */ (byId('field-' + field.name));
-  const label = humanize(field.name);
-  if (field.type === 'boolean') {
-    if (field.required) return { value: control.checked };
-    return { value: control.value === '' ? null : control.value === 'true' };
-  }
-  if (field.type === 'string[]') {
-    return {
-      value: control.value
-        .split('\n')
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0),
-    };
-  }
-  if (field.type === 'integer' || field.type === 'number') {
-    if (control.validity.badInput)
-      return { problem: label + ' must be a number.' };
-    if (control.value === '')
-      return field.required
-        ? { problem: label + ' is required.' }
-        : { value: null };
-    return { value: Number(control.value) };
-  }
-  if (control.value === '')
-    return field.required
-      ? { problem: label + ' is required.' }
-      : { value: null };
-  return { value: control.value };
-}
-
-function clearErrors(form) {
-  for (const error of form.querySelectorAll('.field-error')) {
-    error.hidden = true;
-    error.textContent = '';
-  }
-  for (const control of form.querySelectorAll('[aria-invalid]')) {
-    control.removeAttribute('aria-invalid');
-    control.setAttribute('aria-describedby', control.id + '-hint');
-  }
-  for (const alert of form.querySelectorAll('.alert')) {
-    alert.hidden = true;
-    alert.textContent = '';
-  }
-}
-
-/** Puts each message at the field it concerns; the rest go to the form's alert. Focuses the first. */
-function showFieldErrors(form, errors, alertId) {
-  const loose = [];
-  let first = null;
-  for (const error of errors) {
-    const name = String(error.field).split('.')[0];
-    const control = byId('field-' + name);
-    if (!control || !form.contains(control)) {
-      loose.push(error.messages.join(' '));
-      continue;
-    }
-    const message = byId('field-' + name + '-error');
-    const texts = error.messages.map((text) =>
-      sentence(
-        String(text).startsWith(name + ' ')
-          ? humanize(name) + String(text).slice(name.length)
-          : text,
-      ),
-    );
-    message.textContent = [message.textContent, ...texts]
-      .filter(Boolean)
-      .join(' ');
-    message.hidden = false;
-    control.setAttribute('aria-invalid', 'true');
-    control.setAttribute(
-      'aria-describedby',
-      control.id + '-error ' + control.id + '-hint',
-    );
-    first = first || control;
-  }
-  if (loose.length > 0) showAlert(alertId, loose.join(' '));
-  if (first) first.focus();
-  return first !== null || loose.length > 0;
-}
-
-const sentence = (text) => {
-  const trimmed = String(text).trim();
-  return (
-    trimmed.charAt(0).toUpperCase() +
-    trimmed.slice(1) +
-    (/[.!?]$/.test(trimmed) ? '' : '.')
-  );
-};
-
-function showAlert(id, message) {
-  const alert = byId(id);
-  alert.textContent = message;
-  alert.hidden = false;
-}
-
-/** A unique field taken: "UNIQUE constraint failed: products.sku" names the field. */
-function uniqueFieldOf(problem) {
-  const match = /UNIQUE constraint failed: [\w-]+\.(\w+)/.exec(
-    problem.detail || '',
-  );
-  return match ? match[1] : null;
-}
-
 function openRowDialog(title, meta, submitLabel, row) {
   const entity = state.entity;
   const form = byId('row-form');
@@ -1558,213 +1302,6 @@ async function submitDelete(event) {
   );
 }
 
-// ---------------------------------------------------------------- node panel
-
-let statusInFlight = false;
-let statusTimer = null;
-/** The node's state is for admin keys: once refused, the panel says so and stops asking. */
-let statusForbidden = false;
-
-function scheduleStatusRefresh() {
-  if (statusTimer || statusForbidden) return;
-  statusTimer = setTimeout(() => {
-    statusTimer = null;
-    void refreshStatus();
-  }, 1000);
-}
-
-async function refreshStatus() {
-  if (statusInFlight || statusForbidden) return;
-  statusInFlight = true;
-  const response = await api('GET', '/_cluster/status');
-  statusInFlight = false;
-  if (response.status === 403) {
-    statusForbidden = true;
-    byId('node-status').replaceChildren(
-      h(
-        'p',
-        { class: 'muted' },
-        'The node state needs an admin key. ' + problemText(response.problem),
-      ),
-    );
-    return;
-  }
-  if (!response.ok) {
-    byId('status-error')?.remove();
-    byId('node-status').prepend(
-      h(
-        'p',
-        { id: 'status-error', class: 'alert' },
-        'Status unavailable: ' + problemText(response.problem),
-      ),
-    );
-    return;
-  }
-  nodes.set(response.data.nodeId, { report: response.data, at: new Date() });
-  renderStatus();
-  renderCounts();
-}
-
-function renderStatus() {
-  const ordered = [...nodes.values()].sort(
-    (a, b) =>
-      Number(b.report.nodeId === SERVED_BY) -
-        Number(a.report.nodeId === SERVED_BY) ||
-      a.report.nodeId.localeCompare(b.report.nodeId),
-  );
-  const panel = byId('node-status');
-  const balanced = ordered.some(({ report }) => report.nodeId !== SERVED_BY);
-  panel.replaceChildren(
-    h(
-      'div',
-      { class: 'node-cards' },
-      ordered.map(({ report, at }) => nodeCard(report, at)),
-      balanced
-        ? h(
-            'p',
-            { class: 'muted small' },
-            'Behind a load balancer, each request may reach another node; every card shows what that node reported last.',
-          )
-        : null,
-    ),
-  );
-}
-
-function nodeCard(report, at) {
-  const served = report.nodeId === SERVED_BY;
-  const headingId = 'node-' + report.nodeId;
-  const lagging = (report.topics || []).some((topic) => topic.lag > 0);
-  return h(
-    'section',
-    {
-      class: 'node-card' + (served ? ' served' : ''),
-      'aria-labelledby': headingId,
-    },
-    h(
-      'h3',
-      { id: headingId },
-      'Node ',
-      h('span', { class: 'mono' }, report.nodeId),
-      served ? h('span', { class: 'tag' }, 'served this page') : null,
-    ),
-    h(
-      'p',
-      { class: 'node-mode' },
-      h(
-        'span',
-        { class: 'badge ' + (report.replicating ? 'ok' : 'warn') },
-        report.mode,
-      ),
-      report.replicating
-        ? lagging
-          ? ' Catching up with the log'
-          : ' In step with the log'
-        : ' Keeps its own log: does not replicate',
-    ),
-    h(
-      'div',
-      { class: 'topics-wrap' },
-      h(
-        'table',
-        { class: 'topics' },
-        h(
-          'caption',
-          { class: 'visually-hidden' },
-          'Log positions of node ' + report.nodeId,
-        ),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'Topic'),
-            h(
-              'th',
-              {
-                scope: 'col',
-                title: 'Offset of the last event this node applied',
-              },
-              'Applied',
-            ),
-            h(
-              'th',
-              { scope: 'col', title: 'Offset the next event on the log gets' },
-              'Log end',
-            ),
-            h(
-              'th',
-              {
-                scope: 'col',
-                title: 'Events on the log this node has not applied yet',
-              },
-              'Lag',
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          (report.topics || []).map((topic) =>
-            h(
-              'tr',
-              {},
-              h(
-                'th',
-                {
-                  scope: 'row',
-                  title: topic.topic + ' partition ' + topic.partition,
-                },
-                topic.topic.split('.').pop(),
-              ),
-              h('td', {}, topic.appliedOffset ?? '—'),
-              h('td', {}, topic.endOffset ?? '—'),
-              h(
-                'td',
-                { class: topic.lag > 0 ? 'lag' : 'in-sync' },
-                topic.lag === null || topic.lag === undefined
-                  ? '—'
-                  : String(topic.lag),
-              ),
-            ),
-          ),
-        ),
-      ),
-    ),
-    h(
-      'p',
-      { class: 'muted small' },
-      'Lag: events on the log this node has not applied yet.',
-    ),
-    h(
-      'dl',
-      { class: 'counters' },
-      h(
-        'div',
-        {},
-        h('dt', {}, 'Rejected events'),
-        h('dd', {}, String(report.rejectedEvents)),
-      ),
-      h(
-        'div',
-        {},
-        h('dt', {}, 'Dead letters'),
-        h(
-          'dd',
-          { class: report.deadLetters > 0 ? 'lag' : null },
-          String(report.deadLetters),
-        ),
-      ),
-    ),
-    h(
-      'p',
-      { class: 'muted small' },
-      'Reported at ',
-      h('time', { datetime: at.toISOString() }, timeFormat.format(at)),
-    ),
-  );
-}
-
 // ---------------------------------------------------------------- start
 
 async function start() {
@@ -1782,8 +1319,7 @@ async function start() {
   });
   window.addEventListener('hashchange', route);
   setUpSession();
-  void refreshStatus();
-  setInterval(refreshStatus, STATUS_INTERVAL_MS);
+  startNodePanel();
   const catalogue = await loadCatalogue();
   if ('problem' in catalogue) {
     byId('view').replaceChildren(
