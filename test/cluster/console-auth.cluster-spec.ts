@@ -1,5 +1,9 @@
 import { inject } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { startCluster, type Cluster } from '../../scripts/cluster.mjs';
 import {
   NodeProcess,
   eventually,
@@ -25,13 +29,18 @@ const ADMIN = 'console-admin-0123456789';
 const API_KEYS = `read:${READ},write:${WRITE},admin:${ADMIN}`;
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** Creates a user through `node` with the write key and waits until that node applied it. */
-async function createUser(node: { url: string }, name: string, email: string) {
+/** Creates a user through `node` with a write key and waits until that node applied it. */
+async function createUser(
+  node: { url: string },
+  name: string,
+  email: string,
+  writeKey = WRITE,
+) {
   const answer = await call(
     `${node.url}/users`,
     'POST',
     { name, email },
-    { ...applied, ...as(WRITE) },
+    { ...applied, ...as(writeKey) },
   );
   expect(answer.status).toBe(201);
   return answer.body as { id: string; version: number };
@@ -257,5 +266,56 @@ describe('Web console on nodes that require API keys, in real Chromium', () => {
       /flash/,
     );
     expect(listReads).toEqual([]);
+  });
+});
+
+describe('Web console behind nginx, with the keys `npm run cluster` makes', () => {
+  const brokers = inject('kafkaBrokers');
+  let cluster: Cluster;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [cluster, browser] = await Promise.all([
+      startCluster({
+        nodes: 2,
+        brokers,
+        topicPrefix: uniqueTopicPrefix('console-auth-nginx'),
+        nginxPort: 0,
+        dataDir: mkdtempSync(join(tmpdir(), 'clusterlite-console-auth-')),
+        fresh: true,
+        quiet: true,
+        apiKeys: true,
+        nodeEnv: { LOG_LEVEL: 'warn' },
+        onUnexpectedExit: () => undefined,
+      }),
+      launchChromium(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  it('asks for a key, then lists rows and follows changes written through every node', async () => {
+    const keys = cluster.apiKeys!;
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+    });
+    await page.goto(`${cluster.url}/`);
+    await signIn(page, keys.read);
+    await gone(signInDialog(page));
+    await shown(page.getByRole('heading', { level: 1, name: 'users' }));
+    await shown(page.getByRole('status').filter({ hasText: /^Live$/ }));
+    for (const node of cluster.nodes)
+      await createUser(
+        node,
+        `Keyed on ${node.nodeId}`,
+        `keyed.${node.nodeId}@example.com`,
+        keys.write,
+      );
+    for (const node of cluster.nodes)
+      await shown(rowWith(page, `Keyed on ${node.nodeId}`));
+    await page.close();
   });
 });
