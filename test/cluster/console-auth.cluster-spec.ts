@@ -145,6 +145,12 @@ describe('Web console on nodes that require API keys, in real Chromium', () => {
     );
     // The forms come from the public OpenAPI document: /_cluster/entities is for admins.
     await shown(page.getByRole('button', { name: 'New user' }));
+    await shown(page.getByText('Signed in with a read key'));
+    await shown(
+      page.getByText(
+        'This key may read but not write: creating, editing and deleting need a write key.',
+      ),
+    );
     await textOf(
       page.getByRole('complementary', { name: 'Replication' }),
     ).toContain('needs an admin key');
@@ -184,6 +190,8 @@ describe('Web console on nodes that require API keys, in real Chromium', () => {
 
   it('with a write key: creates a row through the form, applied on every node', async () => {
     await openSignedIn(page, a.url, WRITE);
+    await shown(page.getByText('Signed in with a write key'));
+    await countOf(page.getByText('This key may read but not write')).toBe(0);
     await page.getByRole('button', { name: 'New user' }).click();
     const dialog = page.getByRole('dialog', { name: 'New user' });
     await dialog.getByLabel('Name', { exact: true }).fill('Writer Made');
@@ -206,6 +214,7 @@ describe('Web console on nodes that require API keys, in real Chromium', () => {
 
   it('with an admin key: shows the node state', async () => {
     await openSignedIn(page, a.url, ADMIN);
+    await shown(page.getByText('Signed in with an admin key'));
     const node = page
       .getByRole('complementary', { name: 'Replication' })
       .getByRole('region', { name: /Node a/ });

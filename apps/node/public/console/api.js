@@ -219,6 +219,16 @@ function renderSession() {
     tokenOf() === null;
 }
 
+/**
+ * Names the role of the tab's key beside the sign-out control, once known.
+ * @param {string | null} role
+ */
+export function showRole(role) {
+  if (!role || tokenOf() === null) return;
+  document.getElementById('session-text').textContent =
+    'Signed in with ' + (role === 'admin' ? 'an' : 'a') + ' ' + role + ' key';
+}
+
 /** Wires the sign-in dialog and the sign-out control; call once at start. */
 export function setUpSession() {
   document

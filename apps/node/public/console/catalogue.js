@@ -7,7 +7,7 @@
  * whose component schemas the registry generates from the same decorated
  * classes: a user with a read key sees and pages the same tables.
  */
-import { api } from './api.js';
+import { api, tokenOf } from './api.js';
 
 /**
  * @typedef {{ name: string, type: string, required: boolean, unique: boolean, maxLength: number | null,
@@ -16,14 +16,22 @@ import { api } from './api.js';
  *   fields: FieldDescription[] }} EntityDescription
  */
 
-/** @returns {Promise<{ entities: EntityDescription[] } | { problem: any }>} */
+/**
+ * The tables, and the role of the tab's key as the refusal names it (admin
+ * when the catalogue answered; null on an open node, which takes no key).
+ * @returns {Promise<{ entities: EntityDescription[], role: string | null } | { problem: any }>}
+ */
 export async function loadCatalogue() {
   const catalogue = await api('GET', '/_cluster/entities');
-  if (catalogue.ok) return { entities: catalogue.data };
+  if (catalogue.ok)
+    return { entities: catalogue.data, role: tokenOf() ? 'admin' : null };
   if (catalogue.status !== 403) return { problem: catalogue.problem };
   const document = await api('GET', '/docs-json');
   if (!document.ok) return { problem: document.problem };
-  return { entities: entitiesOf(document.data) };
+  return {
+    entities: entitiesOf(document.data),
+    role: catalogue.problem.role ?? null,
+  };
 }
 
 /**

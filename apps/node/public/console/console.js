@@ -12,6 +12,7 @@ import {
   authorization,
   problemText,
   setUpSession,
+  showRole,
   signIn,
   tokenOf,
 } from './api.js';
@@ -59,6 +60,8 @@ const state = {
   hiddenNewRows: 0,
   partition: null,
   feed: null,
+  /** The key's role, once known: a read key sees why its writes are refused before trying. */
+  role: null,
   form: null,
   deleting: null,
 };
@@ -330,6 +333,15 @@ function renderView() {
         ),
       ),
     ),
+    ...(state.role === 'read'
+      ? [
+          h(
+            'p',
+            { class: 'note' },
+            'This key may read but not write: creating, editing and deleting need a write key.',
+          ),
+        ]
+      : []),
     h(
       'div',
       { class: 'toolbar' },
@@ -1329,6 +1341,8 @@ async function start() {
     return;
   }
   state.entities = catalogue.entities;
+  state.role = catalogue.role;
+  showRole(catalogue.role);
   renderNav();
   route();
 }
