@@ -3,29 +3,28 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  chromium,
-  type Browser,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startCluster, type Cluster } from '../../scripts/cluster.mjs';
 import {
   NodeProcess,
   eventually,
   uniqueTopicPrefix,
 } from '../support/node-process.js';
+import {
+  applied,
+  attributeOf,
+  call,
+  countOf,
+  focused,
+  gone,
+  launchChromium,
+  rowWith,
+  shown,
+  textOf,
+  textsOf,
+  within,
+} from '../support/console-browser.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The README's screenshot is refreshed with UPDATE_SCREENSHOT=1; other runs keep theirs in the temp dir. */
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? resolve(import.meta.dirname, '../../docs/console.png')
@@ -34,36 +33,6 @@ const ORIGINAL_PAGE = resolve(
   import.meta.dirname,
   '../fixtures/original-clusterlite.html',
 );
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(
-  url: string,
-  method = 'GET',
-  body?: object,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: {
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: text ? JSON.parse(text) : null,
-  };
-}
-
-const applied = { Prefer: 'return=representation' };
 
 /** Creates a user through `node` and waits until that node applied it. */
 async function createUser(node: { url: string }, name: string, email: string) {
@@ -77,43 +46,6 @@ async function createUser(node: { url: string }, name: string, email: string) {
   return answer.body as { id: string; version: number; position: string };
 }
 
-/*
- * playwright-core has no expect(); these wait the way @playwright/test's assertions do,
- * on what the page shows.
- */
-const within = { timeout: 15_000, interval: 100 };
-const shown = (locator: Locator) =>
-  locator.waitFor({ state: 'visible', timeout: within.timeout });
-const gone = (locator: Locator) =>
-  locator.waitFor({ state: 'hidden', timeout: within.timeout });
-const textOf = (locator: Locator) =>
-  expect.poll(
-    () => locator.innerText({ timeout: 500 }).catch(() => ''),
-    within,
-  );
-const textsOf = (locator: Locator) =>
-  expect.poll(() => locator.allInnerTexts(), within);
-const attributeOf = (locator: Locator, name: string) =>
-  expect.poll(
-    () => locator.getAttribute(name, { timeout: 500 }).catch(() => undefined),
-    within,
-  );
-const countOf = (locator: Locator) =>
-  expect.poll(() => locator.count(), within);
-const focused = (locator: Locator) =>
-  expect
-    .poll(
-      () =>
-        locator
-          .evaluate(
-            (element) => element === document.activeElement,
-            undefined,
-            { timeout: 500 },
-          )
-          .catch(() => false),
-      within,
-    )
-    .toBe(true);
 /** What assistive technology reads after a field's label: the texts its aria-describedby points at. */
 const descriptionOf = (locator: Locator) =>
   locator.evaluate((element) =>
@@ -122,10 +54,6 @@ const descriptionOf = (locator: Locator) =>
       .map((id) => document.getElementById(id)?.textContent ?? '')
       .join(' '),
   );
-
-/** The table row (of the console's rows table) that shows `text`. */
-const rowWith = (page: Page, text: string) =>
-  page.locator('table.rows tbody tr').filter({ hasText: text });
 
 /** The cell of `row` under the column headed `column`, found the way a reader finds it. */
 async function cellOf(
@@ -166,10 +94,7 @@ describe('Web console in real Chromium, on a two-node cluster', () => {
     [a, b, browser] = await Promise.all([
       NodeProcess.start({ nodeId: 'a', brokers, topicPrefix }),
       NodeProcess.start({ nodeId: 'b', brokers, topicPrefix }),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-      }),
+      launchChromium(),
     ]);
   });
 
@@ -661,10 +586,7 @@ describe('Web console behind nginx', () => {
         nodeEnv: { LOG_LEVEL: 'warn' },
         onUnexpectedExit: () => undefined,
       }),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-      }),
+      launchChromium(),
     ]);
   });
 
@@ -679,7 +601,7 @@ describe('Web console behind nginx', () => {
     });
     await page.goto(`${cluster.url}/`);
     await shown(page.getByRole('heading', { level: 1, name: 'users' }));
-    await shown(page.getByText(/^Page served by node node-[12]$/));
+    await shown(page.getByText(/Page served by node node-[12]\b/));
     await shown(page.getByRole('status').filter({ hasText: /^Live$/ }));
 
     await page.getByRole('button', { name: 'New user' }).click();

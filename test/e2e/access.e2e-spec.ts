@@ -99,6 +99,7 @@ describe('Access control with API_KEYS', () => {
             type: 'urn:clusterlite:problem:forbidden',
             status: 403,
             requiredRole: lowest,
+            role,
           });
         }
       },

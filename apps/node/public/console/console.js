@@ -1,135 +1,61 @@
 // @ts-check
 /**
- * The console's browser script: a plain ES module, no framework and no
- * build step, so a node serves it as it is. It only uses the public REST API:
- * `GET /_cluster/entities` for the forms, `/{table}` for rows, `/{table}/_changes`
- * (server-sent events) for live updates and `GET /_cluster/status` for the node
- * panel. DOM nodes are built with textContent, never from HTML strings.
+ * The console's entry module: the tables, their rows and live changes. Plain
+ * ES modules, no framework and no build step, so a node serves them as they
+ * are. It only uses the public REST API: the catalogue (catalogue.js) for the
+ * forms, `/{table}` for rows, `/{table}/_changes` (server-sent events,
+ * event-stream.js) for live updates and `GET /_cluster/status` for the node
+ * panel (node-panel.js), with the tab's API key if the node asks for one
+ * (api.js); the row dialogs are row-dialogs.js. DOM nodes are built with
+ * textContent, never from HTML strings.
  */
-const SERVED_BY = /** @type {HTMLMetaElement} */ (document.querySelector('meta[name="clusterlite-node"]')).content;
+import {
+  api,
+  authorization,
+  problemText,
+  setUpSession,
+  showRole,
+  signIn,
+  tokenOf,
+} from './api.js';
+import { loadCatalogue } from './catalogue.js';
+import { SERVED_BY, announce, buttonById, byId, h, humanize } from './dom.js';
+import { openEventStream } from './event-stream.js';
+import {
+  renderCounts,
+  scheduleStatusRefresh,
+  startNodePanel,
+} from './node-panel.js';
+import {
+  noteEditedRowChanged,
+  openCreate,
+  openDelete,
+  openEdit,
+  setUpRowDialogs,
+} from './row-dialogs.js';
+import { offsetOf, noun, rowTitle, state } from './table-state.js';
+
 const PAGE_SIZES = [10, 25, 50, 100];
-const STATUS_INTERVAL_MS = 10000;
 const FLASH_MS = 2500;
 
-const state = {
-  entities: [],
-  entity: null,
-  rows: [],
-  pageStarts: [],
-  nextUrl: null,
-  pageSize: 25,
-  sort: null,
-  sortedOnServer: false,
-  loading: false,
-  pending: [],
-  offsets: new Map(),
-  flashes: new Map(),
-  hiddenNewRows: 0,
-  partition: null,
-  source: null,
-  form: null,
-  deleting: null,
-};
 const serverSorts = new Map();
-const nodes = new Map();
 
 // ---------------------------------------------------------------- helpers
-
-function h(tag, attributes, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') element.className = value;
-    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (name === 'dataset') Object.assign(element.dataset, value);
-    else if (name === 'value' || name === 'checked') element[name] = value;
-    else element.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
-  }
-  return element;
-}
-
-/** @param {string} id */
-const byId = (id) => document.getElementById(id);
-/** @param {string} id */
-const buttonById = (id) => /** @type {HTMLButtonElement} */ (byId(id));
-/** @param {string} id */
-const dialogById = (id) => /** @type {HTMLDialogElement} */ (byId(id));
-
-function humanize(name) {
-  if (name.length <= 3) return name.toUpperCase();
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-const noun = (entity) => entity.name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-
-function rowTitle(entity, row) {
-  const field = entity.fields.find((candidate) => candidate.type === 'string' && row[candidate.name]);
-  return field ? String(row[field.name]) : row.id;
-}
 
 function shortId(id) {
   return id.length <= 12 ? id : '…' + id.slice(-8);
 }
 
-/** Offset of a log position token such as "clusterlite.users:0:42"; null for anything else. */
-function offsetOf(position) {
-  const match = /^(.+:\d+):(\d+)$/.exec(position || '');
-  if (!match) return null;
-  state.partition = match[1];
-  return Number(match[2]);
-}
-
-/** Makes a read wait until the node has applied the given offset of this table's log. */
-function positionQuery(offset) {
-  if (offset === undefined || offset === null || !state.partition) return '';
-  return '?position=' + encodeURIComponent(state.partition + ':' + offset);
-}
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 function formatDate(value) {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : dateFormat.format(date);
-}
-
-function announce(message) {
-  const announcer = byId('announcer');
-  announcer.textContent = '';
-  requestAnimationFrame(() => { announcer.textContent = message; });
-}
-
-/** Calls the REST API; never throws. problem is the RFC 9457 body of a failed call. */
-async function api(method, path, options) {
-  const headers = Object.assign({ Accept: 'application/json' }, options && options.headers);
-  const token = sessionStorage.getItem('clusterlite.token');
-  if (token) headers.Authorization = 'Bearer ' + token;
-  const init = { method, headers };
-  if (options && options.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(options.body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    return { ok: false, status: 0, headers: new Headers(), data: null, problem: { title: 'Node unreachable', detail: 'The request did not reach a node. Check that the cluster is running, then try again.' } };
-  }
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  const problem = response.ok ? null : Object.assign({ title: response.statusText || 'Request failed', status: response.status }, data);
-  return { ok: response.ok, status: response.status, headers: response.headers, data, problem };
-}
-
-function problemText(problem) {
-  if (!problem) return '';
-  return problem.detail && problem.detail !== problem.title ? problem.title + ': ' + problem.detail : problem.title;
 }
 
 function nextLink(header) {
@@ -143,7 +69,11 @@ function nextLink(header) {
 function columnsOf(entity) {
   return [
     { key: 'id', label: 'ID', type: 'id' },
-    ...entity.fields.map((field) => ({ key: field.name, label: humanize(field.name), type: field.type })),
+    ...entity.fields.map((field) => ({
+      key: field.name,
+      label: humanize(field.name),
+      type: field.type,
+    })),
     { key: 'version', label: 'Version', type: 'integer' },
     { key: 'updatedAt', label: 'Updated', type: 'date' },
   ];
@@ -151,31 +81,64 @@ function columnsOf(entity) {
 
 function cell(column, row) {
   const value = row[column.key];
-  const attributes = { 'data-label': column.label, class: 'cell-' + column.type.replace('[]', 's') };
-  if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
-    return h('td', attributes, h('span', { class: 'empty', 'aria-hidden': 'true' }, '—'), h('span', { class: 'visually-hidden' }, 'not set'));
+  const attributes = {
+    'data-label': column.label,
+    class: 'cell-' + column.type.replace('[]', 's'),
+  };
+  if (
+    value === null ||
+    value === undefined ||
+    (Array.isArray(value) && value.length === 0)
+  ) {
+    return h(
+      'td',
+      attributes,
+      h('span', { class: 'empty', 'aria-hidden': 'true' }, '—'),
+      h('span', { class: 'visually-hidden' }, 'not set'),
+    );
   }
   switch (column.type) {
     case 'id':
       return h('td', attributes, h('code', { title: value }, shortId(value)));
     case 'boolean':
-      return h('td', attributes, h('span', { class: value ? 'yes' : 'no' }, value ? 'Yes' : 'No'));
+      return h(
+        'td',
+        attributes,
+        h('span', { class: value ? 'yes' : 'no' }, value ? 'Yes' : 'No'),
+      );
     case 'string[]':
-      return h('td', attributes, h('ul', { class: 'chips' }, value.map((item) => h('li', {}, item))));
+      return h(
+        'td',
+        attributes,
+        h(
+          'ul',
+          { class: 'chips' },
+          value.map((item) => h('li', {}, item)),
+        ),
+      );
     case 'date':
-      return h('td', attributes, h('time', { datetime: value }, formatDate(value)));
+      return h(
+        'td',
+        attributes,
+        h('time', { datetime: value }, formatDate(value)),
+      );
     case 'integer':
     case 'number':
       return h('td', attributes, String(value));
     default:
-      return h('td', attributes, h('span', { class: 'text', title: value }, value));
+      return h(
+        'td',
+        attributes,
+        h('span', { class: 'text', title: value }, value),
+      );
   }
 }
 
 function compareValues(a, b, type) {
   const aMissing = a === null || a === undefined;
   const bMissing = b === null || b === undefined;
-  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+  if (aMissing || bMissing)
+    return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
   if (type === 'integer' || type === 'number') return a - b;
   if (type === 'boolean') return Number(b) - Number(a);
   if (type === 'id') return a < b ? -1 : a > b ? 1 : 0;
@@ -183,15 +146,22 @@ function compareValues(a, b, type) {
     a = a.join(', ');
     b = b.join(', ');
   }
-  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+  return String(a).localeCompare(String(b), undefined, {
+    numeric: true,
+    sensitivity: 'base',
+  });
 }
 
 function comparator() {
   const sort = state.sort;
   if (!sort) return (a, b) => compareValues(a.id, b.id, 'id');
-  const column = columnsOf(state.entity).find((candidate) => candidate.key === sort.key);
+  const column = columnsOf(state.entity).find(
+    (candidate) => candidate.key === sort.key,
+  );
   return (a, b) => {
-    const order = compareValues(a[sort.key], b[sort.key], column.type) || compareValues(a.id, b.id, 'id');
+    const order =
+      compareValues(a[sort.key], b[sort.key], column.type) ||
+      compareValues(a.id, b.id, 'id');
     return sort.descending ? -order : order;
   };
 }
@@ -200,25 +170,26 @@ function comparator() {
 
 function renderNav() {
   const list = byId('table-list');
-  list.replaceChildren(...state.entities.map((entity) => {
-    const current = state.entity && state.entity.table === entity.table;
-    return h('li', {},
-      h('a', { href: '#/' + entity.table, 'aria-current': current ? 'page' : null, class: 'table-link' },
-        h('span', { class: 'table-name' }, entity.table),
-        h('span', { class: 'table-count', id: 'count-' + entity.table })));
-  }));
+  list.replaceChildren(
+    ...state.entities.map((entity) => {
+      const current = state.entity && state.entity.table === entity.table;
+      return h(
+        'li',
+        {},
+        h(
+          'a',
+          {
+            href: '#/' + entity.table,
+            'aria-current': current ? 'page' : null,
+            class: 'table-link',
+          },
+          h('span', { class: 'table-name' }, entity.table),
+          h('span', { class: 'table-count', id: 'count-' + entity.table }),
+        ),
+      );
+    }),
+  );
   renderCounts();
-}
-
-function renderCounts() {
-  const status = nodes.get(SERVED_BY) || [...nodes.values()][0];
-  if (!status) return;
-  for (const table of status.report.tables || []) {
-    const badge = byId('count-' + table.table);
-    if (!badge) continue;
-    badge.textContent = String(table.rows);
-    badge.title = table.rows + ' rows on node ' + status.report.nodeId;
-  }
 }
 
 function route() {
@@ -230,12 +201,19 @@ function route() {
     history.replaceState(null, '', '#/' + state.entities[0].table);
     void openTable(state.entities[0], false);
   } else {
-    if (state.source) state.source.close();
+    if (state.feed) state.feed.close();
     state.entity = null;
     renderNav();
     byId('view').replaceChildren(
       h('h1', {}, table ? 'No table named ' + table : 'No tables'),
-      h('p', {}, table ? 'Pick one of the tables listed beside.' : 'This node has no registered entities.'));
+      h(
+        'p',
+        {},
+        table
+          ? 'Pick one of the tables listed beside.'
+          : 'This node has no registered entities.',
+      ),
+    );
   }
 }
 
@@ -243,8 +221,19 @@ function route() {
 
 async function openTable(entity, moveFocus) {
   if (state.entity && state.entity.table === entity.table) return;
-  if (state.source) state.source.close();
-  Object.assign(state, { entity, rows: [], pageStarts: [], nextUrl: null, sort: null, sortedOnServer: false, offsets: new Map(), flashes: new Map(), hiddenNewRows: 0, partition: null });
+  if (state.feed) state.feed.close();
+  Object.assign(state, {
+    entity,
+    rows: [],
+    pageStarts: [],
+    nextUrl: null,
+    sort: null,
+    sortedOnServer: false,
+    offsets: new Map(),
+    flashes: new Map(),
+    hiddenNewRows: 0,
+    partition: null,
+  });
   document.title = entity.table + ' · ClusterLite console · ' + SERVED_BY;
   renderNav();
   renderView();
@@ -267,30 +256,115 @@ function renderView() {
   const entity = state.entity;
   const view = byId('view');
   view.replaceChildren(
-    h('div', { class: 'view-head' },
-      h('div', {},
+    h(
+      'div',
+      { class: 'view-head' },
+      h(
+        'div',
+        {},
         h('h1', { id: 'table-title', tabindex: '-1' }, entity.table),
-        entity.description ? h('p', { class: 'muted' }, entity.description) : null),
-      h('div', { class: 'view-actions' },
+        entity.description
+          ? h('p', { class: 'muted' }, entity.description)
+          : null,
+      ),
+      h(
+        'div',
+        { class: 'view-actions' },
         h('span', { id: 'live', class: 'feed', role: 'status' }, 'Connecting…'),
-        h('button', { type: 'button', class: 'button primary', onclick: () => openCreate() }, 'New ' + noun(entity)))),
-    h('div', { class: 'toolbar' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button primary',
+            onclick: () => openCreate(),
+          },
+          'New ' + noun(entity),
+        ),
+      ),
+    ),
+    ...(state.role === 'read'
+      ? [
+          h(
+            'p',
+            { class: 'note' },
+            'This key may read but not write: creating, editing and deleting need a write key.',
+          ),
+        ]
+      : []),
+    h(
+      'div',
+      { class: 'toolbar' },
       h('p', { id: 'table-status', class: 'table-status' }, 'Loading…'),
-      h('div', { class: 'toolbar-controls' },
+      h(
+        'div',
+        { class: 'toolbar-controls' },
         h('label', { for: 'page-size' }, 'Rows per page'),
-        h('select', { id: 'page-size', onchange: (event) => { state.pageSize = Number(event.target.value); void loadPage(firstPageUrl(), 'first'); } },
-          PAGE_SIZES.map((size) => h('option', { value: String(size), selected: size === state.pageSize }, String(size)))),
-        h('button', { type: 'button', class: 'button', onclick: () => reloadPage('Reloaded.') }, 'Reload'))),
+        h(
+          'select',
+          {
+            id: 'page-size',
+            onchange: (event) => {
+              state.pageSize = Number(event.target.value);
+              void loadPage(firstPageUrl(), 'first');
+            },
+          },
+          PAGE_SIZES.map((size) =>
+            h(
+              'option',
+              { value: String(size), selected: size === state.pageSize },
+              String(size),
+            ),
+          ),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            onclick: () => reloadPage('Reloaded.'),
+          },
+          'Reload',
+        ),
+      ),
+    ),
     h('div', { id: 'notice', class: 'notice', role: 'status' }),
-    h('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': 'table-title', tabindex: '0' },
-      h('table', { class: 'rows' },
+    h(
+      'div',
+      {
+        class: 'table-wrap',
+        role: 'region',
+        'aria-labelledby': 'table-title',
+        tabindex: '0',
+      },
+      h(
+        'table',
+        { class: 'rows' },
         h('caption', { id: 'table-caption', class: 'visually-hidden' }),
         h('thead', {}, h('tr', { id: 'header-row' })),
-        h('tbody', { id: 'rows' }))),
-    h('nav', { class: 'pager', 'aria-label': 'Pages of ' + entity.table },
-      h('button', { type: 'button', class: 'button', id: 'previous-page', onclick: previousPage }, '← Previous'),
+        h('tbody', { id: 'rows' }),
+      ),
+    ),
+    h(
+      'nav',
+      { class: 'pager', 'aria-label': 'Pages of ' + entity.table },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button',
+          id: 'previous-page',
+          onclick: previousPage,
+        },
+        '← Previous',
+      ),
       h('span', { id: 'page-number', class: 'muted' }),
-      h('button', { type: 'button', class: 'button', id: 'next-page', onclick: nextPage }, 'Next →')));
+      h(
+        'button',
+        { type: 'button', class: 'button', id: 'next-page', onclick: nextPage },
+        'Next →',
+      ),
+    ),
+  );
   renderHeader();
 }
 
@@ -299,40 +373,125 @@ function renderHeader() {
   row.replaceChildren(
     ...columnsOf(state.entity).map((column) => {
       const sorted = state.sort && state.sort.key === column.key;
-      const ariaSort = sorted ? (state.sort.descending ? 'descending' : 'ascending') : null;
+      const ariaSort = sorted
+        ? state.sort.descending
+          ? 'descending'
+          : 'ascending'
+        : null;
       const arrow = sorted ? (state.sort.descending ? '↓' : '↑') : '↕';
-      return h('th', { scope: 'col', 'aria-sort': ariaSort, class: 'col-' + column.type.replace('[]', 's') },
-        h('button', { type: 'button', class: 'sort', onclick: () => sortBy(column.key) },
-          column.label, h('span', { class: sorted ? 'arrow active' : 'arrow', 'aria-hidden': 'true' }, arrow)));
+      return h(
+        'th',
+        {
+          scope: 'col',
+          'aria-sort': ariaSort,
+          class: 'col-' + column.type.replace('[]', 's'),
+        },
+        h(
+          'button',
+          { type: 'button', class: 'sort', onclick: () => sortBy(column.key) },
+          column.label,
+          h(
+            'span',
+            { class: sorted ? 'arrow active' : 'arrow', 'aria-hidden': 'true' },
+            arrow,
+          ),
+        ),
+      );
     }),
-    h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'visually-hidden' }, 'Actions')));
+    h(
+      'th',
+      { scope: 'col', class: 'col-actions' },
+      h('span', { class: 'visually-hidden' }, 'Actions'),
+    ),
+  );
 }
 
 function renderRows() {
   const entity = state.entity;
   const tbody = byId('rows');
   if (!tbody) return;
-  const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest('tr[data-id]') : null;
-  const focus = focused && tbody.contains(focused) ? { id: /** @type {HTMLElement} */ (focused).dataset.id, action: /** @type {HTMLElement} */ (document.activeElement).dataset.action } : null;
-  const rows = state.sortedOnServer ? state.rows : [...state.rows].sort(comparator());
+  const focused =
+    document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest('tr[data-id]')
+      : null;
+  const focus =
+    focused && tbody.contains(focused)
+      ? {
+          id: /** @type {HTMLElement} */ (focused).dataset.id,
+          action: /** @type {HTMLElement} */ (document.activeElement).dataset
+            .action,
+        }
+      : null;
+  const rows = state.sortedOnServer
+    ? state.rows
+    : [...state.rows].sort(comparator());
   const columns = columnsOf(entity);
   const now = Date.now();
   if (rows.length === 0) {
-    tbody.replaceChildren(h('tr', {}, h('td', { colspan: String(columns.length + 1), class: 'empty-table' },
-      state.loading ? 'Loading…' : 'No ' + entity.table + ' yet. Create one with “New ' + noun(entity) + '”.')));
+    tbody.replaceChildren(
+      h(
+        'tr',
+        {},
+        h(
+          'td',
+          { colspan: String(columns.length + 1), class: 'empty-table' },
+          state.loading
+            ? 'Loading…'
+            : 'No ' +
+                entity.table +
+                ' yet. Create one with “New ' +
+                noun(entity) +
+                '”.',
+        ),
+      ),
+    );
   } else {
-    tbody.replaceChildren(...rows.map((row) => {
-      const title = rowTitle(entity, row);
-      const flash = (state.flashes.get(row.id) || 0) > now;
-      return h('tr', { dataset: { id: row.id }, class: flash ? 'flash' : null },
-        columns.map((column) => cell(column, row)),
-        h('td', { class: 'actions', 'data-label': 'Actions' },
-          h('button', { type: 'button', class: 'button small', dataset: { action: 'edit' }, 'aria-label': 'Edit ' + noun(entity) + ' ' + title, onclick: () => openEdit(row.id) }, 'Edit'),
-          h('button', { type: 'button', class: 'button small danger-outline', dataset: { action: 'delete' }, 'aria-label': 'Delete ' + noun(entity) + ' ' + title, onclick: () => openDelete(row.id) }, 'Delete')));
-    }));
+    tbody.replaceChildren(
+      ...rows.map((row) => {
+        const title = rowTitle(entity, row);
+        const flash = (state.flashes.get(row.id) || 0) > now;
+        return h(
+          'tr',
+          { dataset: { id: row.id }, class: flash ? 'flash' : null },
+          columns.map((column) => cell(column, row)),
+          h(
+            'td',
+            { class: 'actions', 'data-label': 'Actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'button small',
+                dataset: { action: 'edit' },
+                'aria-label': 'Edit ' + noun(entity) + ' ' + title,
+                onclick: () => openEdit(row.id),
+              },
+              'Edit',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'button small danger-outline',
+                dataset: { action: 'delete' },
+                'aria-label': 'Delete ' + noun(entity) + ' ' + title,
+                onclick: () => openDelete(row.id),
+              },
+              'Delete',
+            ),
+          ),
+        );
+      }),
+    );
   }
   if (focus) {
-    const button = tbody.querySelector('tr[data-id="' + CSS.escape(focus.id) + '"] [data-action="' + focus.action + '"]');
+    const button = tbody.querySelector(
+      'tr[data-id="' +
+        CSS.escape(focus.id) +
+        '"] [data-action="' +
+        focus.action +
+        '"]',
+    );
     if (button instanceof HTMLElement) button.focus();
     else /** @type {HTMLElement} */ (tbody.closest('.table-wrap')).focus();
   }
@@ -347,12 +506,20 @@ function renderTableStatus() {
   let text = count + (count === 1 ? ' row' : ' rows') + ' on page ' + page;
   let caption = state.entity.table + ', page ' + page;
   if (state.sort) {
-    const label = columnsOf(state.entity).find((column) => column.key === state.sort.key).label;
+    const label = columnsOf(state.entity).find(
+      (column) => column.key === state.sort.key,
+    ).label;
     const order = state.sort.descending ? 'descending' : 'ascending';
-    text += ' · sorted by ' + label + ', ' + order + (state.sortedOnServer ? '' : ' (within this page)');
+    text +=
+      ' · sorted by ' +
+      label +
+      ', ' +
+      order +
+      (state.sortedOnServer ? '' : ' (within this page)');
     caption += ', sorted by ' + label + ', ' + order;
   }
-  if (state.hiddenNewRows > 0) text += ' · ' + state.hiddenNewRows + ' new on other pages';
+  if (state.hiddenNewRows > 0)
+    text += ' · ' + state.hiddenNewRows + ' new on other pages';
   status.textContent = text;
   byId('table-caption').textContent = caption;
   byId('page-number').textContent = 'Page ' + page;
@@ -384,10 +551,15 @@ async function loadPage(url, how, tolerated) {
     else if (how === 'previous') state.pageStarts.pop();
     state.rows = response.data;
     state.nextUrl = nextLink(response.headers.get('Link'));
-    state.sortedOnServer = Boolean(state.sort) && new URL(url, location.href).searchParams.has('sort');
+    state.sortedOnServer =
+      Boolean(state.sort) &&
+      new URL(url, location.href).searchParams.has('sort');
     state.hiddenNewRows = 0;
   } else if (response.status !== tolerated) {
-    notice('Could not load ' + entity.table + '. ' + problemText(response.problem), 'error');
+    notice(
+      'Could not load ' + entity.table + '. ' + problemText(response.problem),
+      'error',
+    );
   }
   for (const change of state.pending.splice(0)) applyChange(change);
   renderHeader();
@@ -397,7 +569,9 @@ async function loadPage(url, how, tolerated) {
 
 function reloadPage(message) {
   const url = state.pageStarts[state.pageStarts.length - 1] || firstPageUrl();
-  return loadPage(url, 'same').then((response) => { if (response.ok && message) notice(message); });
+  return loadPage(url, 'same').then((response) => {
+    if (response.ok && message) notice(message);
+  });
 }
 
 function nextPage() {
@@ -405,7 +579,8 @@ function nextPage() {
 }
 
 function previousPage() {
-  if (state.pageStarts.length > 1) void loadPage(state.pageStarts[state.pageStarts.length - 2], 'previous');
+  if (state.pageStarts.length > 1)
+    void loadPage(state.pageStarts[state.pageStarts.length - 2], 'previous');
 }
 
 /**
@@ -415,8 +590,11 @@ function previousPage() {
  */
 async function sortBy(key) {
   const previous = state.sort;
-  const descending = Boolean(previous && previous.key === key && !previous.descending);
-  const order = humanize(key) + ', ' + (descending ? 'descending' : 'ascending');
+  const descending = Boolean(
+    previous && previous.key === key && !previous.descending,
+  );
+  const order =
+    humanize(key) + ', ' + (descending ? 'descending' : 'ascending');
   state.sort = { key, descending };
   if (serverSorts.get(sortKey()) !== false) {
     const response = await loadPage(firstPageUrl(), 'first', 400);
@@ -440,46 +618,65 @@ async function sortBy(key) {
 
 // ---------------------------------------------------------------- live changes
 
-/** Opens the table's change feed; resolves once it is connected (or after 3 s). */
+/**
+ * Opens the table's change feed; resolves once it is connected (or after 3 s).
+ * After a drop it resumes from the last change it received (Last-Event-ID), so
+ * nothing is missed; only a feed that had received none reloads the page.
+ */
 function connectFeed(entity) {
   return new Promise((resolve) => {
-    const source = new EventSource(entity.changes);
-    state.source = source;
-    let lost = false;
     const timer = setTimeout(resolve, 3000);
-    source.addEventListener('open', () => {
-      clearTimeout(timer);
-      setLive('live');
-      if (lost) {
+    let lost = false;
+    let sentWith = null;
+    const feed = openEventStream(entity.changes, {
+      headers: () => {
+        sentWith = tokenOf();
+        return authorization();
+      },
+      onOpen(resumed) {
+        clearTimeout(timer);
+        if (state.feed !== feed) return;
+        setLive('live');
+        if (lost && !resumed)
+          void reloadPage('Live updates reconnected; the table was reloaded.');
         lost = false;
-        void reloadPage('Live updates reconnected; the table was reloaded.');
-      }
-      resolve();
+        resolve();
+      },
+      onEvent(event) {
+        if (state.feed === feed && event.type === 'change')
+          onChange(JSON.parse(event.data));
+      },
+      onDrop() {
+        lost = true;
+        if (state.feed === feed) setLive('reconnecting');
+      },
+      async onRefused(status, problem) {
+        if (status === 401) {
+          await signIn(problem, sentWith);
+          return 'now';
+        }
+        if (state.feed === feed) setLive('off');
+        return 'later';
+      },
     });
-    source.addEventListener('change', (event) => {
-      if (state.source !== source) return;
-      onChange(JSON.parse(event.data));
-    });
-    source.addEventListener('error', () => {
-      if (state.source !== source) return;
-      lost = true;
-      if (source.readyState === EventSource.CLOSED) {
-        setLive('off');
-        setTimeout(() => { if (state.source === source) void connectFeed(entity); }, 5000);
-      } else {
-        setLive('reconnecting');
-      }
-    });
+    state.feed = feed;
   });
 }
 
 function setLive(mode) {
   const live = byId('live');
   if (!live) return;
-  const labels = { live: 'Live', reconnecting: 'Reconnecting…', off: 'Live updates off, retrying' };
+  const labels = {
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    off: 'Live updates off, retrying',
+  };
   live.className = 'feed ' + mode;
   live.textContent = labels[mode];
-  live.title = mode === 'live' ? 'Rows change here as node ' + SERVED_BY + ' applies events' : '';
+  live.title =
+    mode === 'live'
+      ? 'Rows change here as node ' + SERVED_BY + ' applies events'
+      : '';
 }
 
 let changeCount = 0;
@@ -497,7 +694,12 @@ function onChange(change) {
   changeCount += 1;
   clearTimeout(changeTimer);
   changeTimer = setTimeout(() => {
-    announce(changeCount + (changeCount === 1 ? ' change' : ' changes') + ' applied to ' + state.entity.table);
+    announce(
+      changeCount +
+        (changeCount === 1 ? ' change' : ' changes') +
+        ' applied to ' +
+        state.entity.table,
+    );
     changeCount = 0;
   }, 1500);
 }
@@ -549,8 +751,11 @@ function insertRow(row) {
 function flash(id) {
   state.flashes.set(id, Date.now() + FLASH_MS);
   setTimeout(() => {
-    const row = document.querySelector('#rows tr[data-id="' + CSS.escape(id) + '"]');
-    if (row && (state.flashes.get(id) || 0) <= Date.now()) row.classList.remove('flash');
+    const row = document.querySelector(
+      '#rows tr[data-id="' + CSS.escape(id) + '"]',
+    );
+    if (row && (state.flashes.get(id) || 0) <= Date.now())
+      row.classList.remove('flash');
   }, FLASH_MS + 50);
 }
 
@@ -561,7 +766,8 @@ function flash(id) {
  */
 function showWritten(row, headers, removed) {
   const offset = offsetOf(headers.get('ClusterLite-Position'));
-  if (offset !== null && (state.offsets.get(row.id) ?? -1) < offset) state.offsets.set(row.id, offset);
+  if (offset !== null && (state.offsets.get(row.id) ?? -1) < offset)
+    state.offsets.set(row.id, offset);
   const index = state.rows.findIndex((candidate) => candidate.id === row.id);
   if (removed) {
     if (index >= 0) state.rows.splice(index, 1);
@@ -575,502 +781,24 @@ function showWritten(row, headers, removed) {
   renderRows();
 }
 
-// ---------------------------------------------------------------- forms
-
-function fieldHint(field) {
-  const parts = [];
-  if (field.description) parts.push(field.description);
-  if (field.type === 'string[]') parts.push('One per line');
-  if (field.type === 'integer') parts.push('Whole number');
-  if (field.maxLength && field.maxLength <= 1000) parts.push('Up to ' + field.maxLength + ' characters' + (field.type === 'string[]' ? ' each' : ''));
-  if (field.unique && !/unique/i.test(field.description || '')) parts.push('Must be unique');
-  return parts.join(' · ');
-}
-
-function fieldControl(field, value) {
-  const id = 'field-' + field.name;
-  const hintId = id + '-hint';
-  const errorId = id + '-error';
-  const label = humanize(field.name);
-  const common = { id, name: field.name, 'aria-describedby': hintId, required: field.required && field.type !== 'boolean', autocomplete: 'off' };
-  let control;
-  if (field.type === 'boolean' && field.required) {
-    control = h('input', Object.assign({}, common, { type: 'checkbox', checked: value === true }));
-    return h('div', { class: 'field field-check', dataset: { field: field.name } },
-      control,
-      h('label', { for: id }, label),
-      h('p', { class: 'hint', id: hintId }, fieldHint(field)),
-      h('p', { class: 'field-error', id: errorId, hidden: true }));
-  }
-  if (field.type === 'boolean') {
-    control = h('select', common,
-      h('option', { value: '', selected: value === null || value === undefined }, 'Not set'),
-      h('option', { value: 'true', selected: value === true }, 'Yes'),
-      h('option', { value: 'false', selected: value === false }, 'No'));
-  } else if (field.type === 'string[]') {
-    control = h('textarea', Object.assign({}, common, { rows: '3', value: (value || []).join('\n') }));
-  } else if (field.type === 'integer' || field.type === 'number') {
-    control = h('input', Object.assign({}, common, {
-      type: 'number',
-      step: field.type === 'integer' ? '1' : 'any',
-      inputmode: field.type === 'integer' ? 'numeric' : 'decimal',
-      value: value === null || value === undefined ? '' : String(value),
-    }));
-  } else if (!field.format && field.maxLength > 1000) {
-    control = h('textarea', Object.assign({}, common, { rows: '3', value: value ?? '' }));
-  } else {
-    const type = field.format === 'email' ? 'email' : field.format === 'uri' || field.format === 'url' ? 'url' : 'text';
-    control = h('input', Object.assign({}, common, { type, maxlength: field.maxLength ? String(field.maxLength) : null, value: value ?? '' }));
-  }
-  return h('div', { class: 'field', dataset: { field: field.name } },
-    h('label', { for: id }, label, field.required ? null : h('span', { class: 'optional' }, ' (optional)')),
-    control,
-    h('p', { class: 'hint', id: hintId }, fieldHint(field)),
-    h('p', { class: 'field-error', id: errorId, hidden: true }));
-}
-
-/** Reads one field of the form: its JSON value, or a problem to show at the field. */
-function readField(field) {
-  // An input, a select or a textarea: all have the properties read here, for the field types they serve.
-  const control = /** @type {HTMLInputElement} */ (byId('field-' + field.name));
-  const label = humanize(field.name);
-  if (field.type === 'boolean') {
-    if (field.required) return { value: control.checked };
-    return { value: control.value === '' ? null : control.value === 'true' };
-  }
-  if (field.type === 'string[]') {
-    return { value: control.value.split('\n').map((item) => item.trim()).filter((item) => item.length > 0) };
-  }
-  if (field.type === 'integer' || field.type === 'number') {
-    if (control.validity.badInput) return { problem: label + ' must be a number.' };
-    if (control.value === '') return field.required ? { problem: label + ' is required.' } : { value: null };
-    return { value: Number(control.value) };
-  }
-  if (control.value === '') return field.required ? { problem: label + ' is required.' } : { value: null };
-  return { value: control.value };
-}
-
-function clearErrors(form) {
-  for (const error of form.querySelectorAll('.field-error')) {
-    error.hidden = true;
-    error.textContent = '';
-  }
-  for (const control of form.querySelectorAll('[aria-invalid]')) {
-    control.removeAttribute('aria-invalid');
-    control.setAttribute('aria-describedby', control.id + '-hint');
-  }
-  for (const alert of form.querySelectorAll('.alert')) {
-    alert.hidden = true;
-    alert.textContent = '';
-  }
-}
-
-/** Puts each message at the field it concerns; the rest go to the form's alert. Focuses the first. */
-function showFieldErrors(form, errors, alertId) {
-  const loose = [];
-  let first = null;
-  for (const error of errors) {
-    const name = String(error.field).split('.')[0];
-    const control = byId('field-' + name);
-    if (!control || !form.contains(control)) {
-      loose.push(error.messages.join(' '));
-      continue;
-    }
-    const message = byId('field-' + name + '-error');
-    const texts = error.messages.map((text) => sentence(String(text).startsWith(name + ' ') ? humanize(name) + String(text).slice(name.length) : text));
-    message.textContent = [message.textContent, ...texts].filter(Boolean).join(' ');
-    message.hidden = false;
-    control.setAttribute('aria-invalid', 'true');
-    control.setAttribute('aria-describedby', control.id + '-error ' + control.id + '-hint');
-    first = first || control;
-  }
-  if (loose.length > 0) showAlert(alertId, loose.join(' '));
-  if (first) first.focus();
-  return first !== null || loose.length > 0;
-}
-
-const sentence = (text) => {
-  const trimmed = String(text).trim();
-  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.');
-};
-
-function showAlert(id, message) {
-  const alert = byId(id);
-  alert.textContent = message;
-  alert.hidden = false;
-}
-
-/** A unique field taken: "UNIQUE constraint failed: products.sku" names the field. */
-function uniqueFieldOf(problem) {
-  const match = /UNIQUE constraint failed: [\w-]+\.(\w+)/.exec(problem.detail || '');
-  return match ? match[1] : null;
-}
-
-function openRowDialog(title, meta, submitLabel, row) {
-  const entity = state.entity;
-  const form = byId('row-form');
-  clearErrors(form);
-  byId('conflict').hidden = true;
-  byId('conflict').replaceChildren();
-  byId('row-dialog-title').textContent = title;
-  byId('row-dialog-meta').textContent = meta;
-  byId('row-dialog-note').textContent = '';
-  byId('row-submit').textContent = submitLabel;
-  buttonById('row-submit').disabled = false;
-  byId('row-submit').hidden = false;
-  byId('row-fields').replaceChildren(...entity.fields.map((field) => fieldControl(field, row ? row[field.name] : undefined)));
-  const dialog = dialogById('row-dialog');
-  if (!dialog.open) dialog.showModal();
-  const first = form.querySelector('input, select, textarea');
-  if (first instanceof HTMLElement) first.focus();
-}
-
-function openCreate() {
-  const entity = state.entity;
-  state.form = { kind: 'create', entity, opener: document.activeElement };
-  openRowDialog('New ' + noun(entity), 'The node picks the id.', 'Create ' + noun(entity), null);
-}
-
-async function openEdit(id) {
-  const entity = state.entity;
-  const opener = document.activeElement;
-  const response = await api('GET', entity.path + '/' + encodeURIComponent(id) + positionQuery(state.offsets.get(id)));
-  if (!response.ok) {
-    if (response.status === 404) {
-      showWritten({ id }, response.headers, true);
-      notice('That ' + noun(entity) + ' no longer exists; it was deleted on the cluster.', 'error');
-    } else {
-      notice('Could not open the ' + noun(entity) + ': ' + problemText(response.problem), 'error');
-    }
-    return;
-  }
-  const row = response.data;
-  const etag = response.headers.get('ETag') || '"' + row.version + '"';
-  state.form = { kind: 'edit', entity, id, base: row, etag, opener };
-  openRowDialog('Edit ' + noun(entity), 'ID ' + id + ' · version ' + row.version, 'Save changes', row);
-}
-
-function closeRowDialog(message) {
-  const form = state.form;
-  state.form = null;
-  dialogById('row-dialog').close();
-  if (form && form.opener && form.opener.isConnected) form.opener.focus();
-  else if (form && form.id) focusRow(form.id);
-  if (message) notice(message, 'success');
-}
-
-function focusRow(id) {
-  const button = document.querySelector('#rows tr[data-id="' + CSS.escape(id) + '"] [data-action="edit"]');
-  if (button instanceof HTMLElement) button.focus();
-}
-
-/** Fields the user changed, compared with the version the form was opened on. */
-function changesOf(form, values) {
-  const changes = {};
-  for (const field of form.entity.fields) {
-    const before = form.base[field.name] === undefined ? null : form.base[field.name];
-    if (JSON.stringify(before) !== JSON.stringify(values[field.name])) changes[field.name] = values[field.name];
-  }
-  return changes;
-}
-
-function readForm(form) {
-  const values = {};
-  const problems = [];
-  for (const field of form.entity.fields) {
-    const read = readField(field);
-    if (read.problem) problems.push({ field: field.name, messages: [read.problem] });
-    else values[field.name] = read.value;
-  }
-  return { values, problems };
-}
-
-async function submitRow(event) {
-  event.preventDefault();
-  const form = state.form;
-  if (!form) return;
-  const element = byId('row-form');
-  clearErrors(element);
-  const { values, problems } = readForm(form);
-  if (problems.length > 0) {
-    showFieldErrors(element, problems, 'row-form-alert');
-    return;
-  }
-  const entity = form.entity;
-  let request;
-  if (form.kind === 'create') {
-    const body = {};
-    for (const [name, value] of Object.entries(values)) if (value !== null) body[name] = value;
-    request = () => api('POST', entity.path, { body, headers: { Prefer: 'return=representation' } });
-  } else {
-    const changes = changesOf(form, values);
-    if (Object.keys(changes).length === 0) {
-      closeRowDialog('Nothing to save: no field changed.');
-      return;
-    }
-    request = () => api('PATCH', entity.path + '/' + encodeURIComponent(form.id), {
-      body: changes,
-      headers: { Prefer: 'return=representation', 'If-Match': form.etag },
-    });
-  }
-  const response = await whileBusy(element, request);
-  if (state.form !== form) return;
-  if (response.ok) {
-    showWritten(response.data, response.headers, false);
-    const verb = form.kind === 'create' ? 'Created ' : 'Saved ';
-    closeRowDialog(verb + noun(entity) + ' “' + rowTitle(entity, response.data) + '” (version ' + response.data.version + ').');
-    return;
-  }
-  await showWriteProblem(form, response);
-}
-
-/** Runs a request with the form's submit buttons disabled, so a double click writes once. */
-async function whileBusy(element, request) {
-  const buttons = [...element.querySelectorAll('button[type="submit"]')];
-  for (const button of buttons) button.disabled = true;
-  element.setAttribute('aria-busy', 'true');
-  try {
-    return await request();
-  } finally {
-    for (const button of buttons) button.disabled = false;
-    element.removeAttribute('aria-busy');
-  }
-}
-
-async function showWriteProblem(form, response) {
-  const element = byId('row-form');
-  const entity = form.entity;
-  const problem = response.problem;
-  if (response.status === 400 && Array.isArray(problem.errors) && problem.errors.length > 0) {
-    showFieldErrors(element, problem.errors, 'row-form-alert');
-  } else if (response.status === 409 && uniqueFieldOf(problem)) {
-    const field = uniqueFieldOf(problem);
-    showFieldErrors(element, [{ field, messages: ['Another ' + noun(entity) + ' already has this ' + humanize(field) + '. Choose another.'] }], 'row-form-alert');
-  } else if (response.status === 412 && form.kind === 'edit') {
-    await showConflict(form, problem);
-  } else if (response.status === 404 && form.kind === 'edit') {
-    showAlert('row-form-alert', 'This ' + noun(entity) + ' was deleted by someone else while you were editing it. Nothing was saved.');
-    showWritten({ id: form.id }, new Headers(), true);
-    buttonById('row-submit').disabled = true;
-  } else if (response.status === 504) {
-    closeRowDialog('The write was accepted, but this node had not applied it after a few seconds. The table shows it once applied.');
-  } else {
-    const retry = response.headers.get('Retry-After');
-    showAlert('row-form-alert', problemText(problem) + (retry ? ' Try again in ' + retry + ' s.' : '') + ' Nothing was saved.');
-  }
-}
-
-function describeValue(field, value) {
-  if (value === null || value === undefined) return 'not set';
-  if (field.type === 'boolean') return value ? 'Yes' : 'No';
-  if (field.type === 'string[]') return value.length === 0 ? 'none' : value.join(', ');
-  return String(value);
-}
-
-/**
- * 412: someone changed the row since the form was opened. Shows the newer
- * values beside the user's, then lets them reapply their changes on the newer
- * version or discard them. Nothing is overwritten without that choice.
- */
-async function showConflict(form, problem) {
-  const entity = form.entity;
-  const query = problem.position ? '?position=' + encodeURIComponent(problem.position) : '';
-  const response = await api('GET', entity.path + '/' + encodeURIComponent(form.id) + query);
-  if (state.form !== form) return;
-  if (!response.ok) {
-    showAlert('row-form-alert', response.status === 404
-      ? 'This ' + noun(entity) + ' was deleted by someone else while you were editing it. Nothing was saved.'
-      : 'Someone else changed this ' + noun(entity) + ', and the newer version could not be loaded: ' + problemText(response.problem));
-    return;
-  }
-  const current = response.data;
-  const { values } = readForm(form);
-  const mine = changesOf(form, values);
-  form.etag = response.headers.get('ETag') || '"' + current.version + '"';
-  form.current = current;
-  showWritten(current, new Headers(), false);
-  const section = byId('conflict');
-  const rows = entity.fields.map((field) => {
-    const theirs = JSON.stringify(current[field.name] ?? null) !== JSON.stringify(form.base[field.name] ?? null);
-    const yours = Object.prototype.hasOwnProperty.call(mine, field.name);
-    return h('tr', { class: theirs || yours ? 'differs' : null },
-      h('th', { scope: 'row' }, humanize(field.name)),
-      h('td', {}, describeValue(field, current[field.name]), theirs ? h('span', { class: 'tag' }, 'changed') : null),
-      h('td', {}, yours ? describeValue(field, mine[field.name]) : h('span', { class: 'muted' }, 'unchanged')));
-  });
-  section.replaceChildren(
-    h('h3', { id: 'conflict-title', tabindex: '-1' }, 'Someone else changed this ' + noun(entity)),
-    h('p', {}, 'While you were editing, version ' + form.base.version + ' became version ' + current.version +
-      '. Your changes were not saved and nothing was overwritten. Newer values:'),
-    h('div', { class: 'compare-wrap' },
-      h('table', { class: 'compare' },
-        h('caption', { class: 'visually-hidden' }, 'Newer values and your edit'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Now (version ' + current.version + ')'), h('th', { scope: 'col' }, 'Your edit'))),
-        h('tbody', {}, rows))),
-    h('div', { class: 'dialog-actions' },
-      h('button', { type: 'submit', class: 'button primary' }, 'Apply my changes to version ' + current.version),
-      h('button', { type: 'button', class: 'button', onclick: () => discard(form) }, 'Discard my changes')));
-  section.hidden = false;
-  byId('row-dialog-note').textContent = '';
-  byId('row-dialog-meta').textContent = 'ID ' + form.id + ' · version ' + current.version + ' (you opened version ' + form.base.version + ')';
-  byId('row-submit').hidden = true;
-  byId('conflict-title').focus();
-}
-
-function discard(form) {
-  const entity = form.entity;
-  closeRowDialog('Discarded your changes; the ' + noun(entity) + ' shows version ' + form.current.version + '.');
-}
-
-/** Warns, in the open form, that the row changed meanwhile; saving will then show both versions. */
-function noteEditedRowChanged(change) {
-  const form = state.form;
-  if (!form || form.kind !== 'edit' || form.id !== change.id) return;
-  const note = byId('row-dialog-note');
-  if (!change.row) {
-    note.textContent = 'This ' + noun(form.entity) + ' was deleted on the cluster while you were editing it.';
-    return;
-  }
-  const opened = form.current ? form.current.version : form.base.version;
-  if (change.row.version > opened) {
-    note.textContent = 'Changed on the cluster while you edit: now version ' + change.row.version + '. Saving will show you both versions first.';
-  }
-}
-
-// ---------------------------------------------------------------- delete
-
-function openDelete(id) {
-  const entity = state.entity;
-  const row = state.rows.find((candidate) => candidate.id === id);
-  if (!row) return;
-  state.deleting = { entity, row, opener: document.activeElement };
-  const form = byId('delete-form');
-  clearErrors(form);
-  byId('delete-dialog-title').textContent = 'Delete ' + noun(entity) + ' “' + rowTitle(entity, row) + '”?';
-  byId('delete-dialog-text').textContent = 'Version ' + row.version + ' of ID ' + row.id + ' will be deleted on every node. If someone changes it first, nothing is deleted.';
-  buttonById('delete-confirm').disabled = false;
-  dialogById('delete-dialog').showModal();
-  byId('delete-cancel').focus();
-}
-
-function closeDeleteDialog(message, tone) {
-  const deleting = state.deleting;
-  state.deleting = null;
-  dialogById('delete-dialog').close();
-  if (deleting && deleting.opener && deleting.opener.isConnected) deleting.opener.focus();
-  else if (byId('table-title')) byId('table-title').focus();
-  if (message) notice(message, tone || 'success');
-}
-
-async function submitDelete(event) {
-  event.preventDefault();
-  const deleting = state.deleting;
-  if (!deleting) return;
-  const { entity, row } = deleting;
-  const response = await whileBusy(byId('delete-form'), () => api('DELETE', entity.path + '/' + encodeURIComponent(row.id), {
-    headers: { Prefer: 'return=representation', 'If-Match': '"' + row.version + '"' },
-  }));
-  if (state.deleting !== deleting) return;
-  if (response.ok) {
-    showWritten(row, response.headers, true);
-    closeDeleteDialog('Deleted ' + noun(entity) + ' “' + rowTitle(entity, row) + '”.');
-    return;
-  }
-  if (response.status === 412) {
-    const query = response.problem.position ? '?position=' + encodeURIComponent(response.problem.position) : '';
-    const current = await api('GET', entity.path + '/' + encodeURIComponent(row.id) + query);
-    if (current.ok) showWritten(current.data, new Headers(), false);
-    closeDeleteDialog('Not deleted: someone changed this ' + noun(entity) + ' (now version ' + (current.ok ? current.data.version : '?') + '). Check the new values, then delete again if you still want to.', 'error');
-    return;
-  }
-  showAlert('delete-form-alert', problemText(response.problem) + ' Nothing was deleted.');
-}
-
-// ---------------------------------------------------------------- node panel
-
-let statusInFlight = false;
-let statusTimer = null;
-
-function scheduleStatusRefresh() {
-  if (statusTimer) return;
-  statusTimer = setTimeout(() => { statusTimer = null; void refreshStatus(); }, 1000);
-}
-
-async function refreshStatus() {
-  if (statusInFlight) return;
-  statusInFlight = true;
-  const response = await api('GET', '/_cluster/status');
-  statusInFlight = false;
-  if (!response.ok) {
-    byId('status-error')?.remove();
-    byId('node-status').prepend(h('p', { id: 'status-error', class: 'alert' }, 'Status unavailable: ' + problemText(response.problem)));
-    return;
-  }
-  nodes.set(response.data.nodeId, { report: response.data, at: new Date() });
-  renderStatus();
-  renderCounts();
-}
-
-function renderStatus() {
-  const ordered = [...nodes.values()].sort((a, b) =>
-    Number(b.report.nodeId === SERVED_BY) - Number(a.report.nodeId === SERVED_BY) || a.report.nodeId.localeCompare(b.report.nodeId));
-  const panel = byId('node-status');
-  const balanced = ordered.some(({ report }) => report.nodeId !== SERVED_BY);
-  panel.replaceChildren(h('div', { class: 'node-cards' },
-    ordered.map(({ report, at }) => nodeCard(report, at)),
-    balanced ? h('p', { class: 'muted small' }, 'Behind a load balancer, each request may reach another node; every card shows what that node reported last.') : null));
-}
-
-function nodeCard(report, at) {
-  const served = report.nodeId === SERVED_BY;
-  const headingId = 'node-' + report.nodeId;
-  const lagging = (report.topics || []).some((topic) => topic.lag > 0);
-  return h('section', { class: 'node-card' + (served ? ' served' : ''), 'aria-labelledby': headingId },
-    h('h3', { id: headingId }, 'Node ', h('span', { class: 'mono' }, report.nodeId), served ? h('span', { class: 'tag' }, 'served this page') : null),
-    h('p', { class: 'node-mode' },
-      h('span', { class: 'badge ' + (report.replicating ? 'ok' : 'warn') }, report.mode),
-      report.replicating
-        ? (lagging ? ' Catching up with the log' : ' In step with the log')
-        : ' Keeps its own log: does not replicate'),
-    h('div', { class: 'topics-wrap' },
-      h('table', { class: 'topics' },
-        h('caption', { class: 'visually-hidden' }, 'Log positions of node ' + report.nodeId),
-        h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Topic'),
-          h('th', { scope: 'col', title: 'Offset of the last event this node applied' }, 'Applied'),
-          h('th', { scope: 'col', title: 'Offset the next event on the log gets' }, 'Log end'),
-          h('th', { scope: 'col', title: 'Events on the log this node has not applied yet' }, 'Lag'))),
-        h('tbody', {}, (report.topics || []).map((topic) =>
-          h('tr', {},
-            h('th', { scope: 'row', title: topic.topic + ' partition ' + topic.partition }, topic.topic.split('.').pop()),
-            h('td', {}, topic.appliedOffset ?? '—'),
-            h('td', {}, topic.endOffset ?? '—'),
-            h('td', { class: topic.lag > 0 ? 'lag' : 'in-sync' }, topic.lag === null || topic.lag === undefined ? '—' : String(topic.lag))))))),
-    h('p', { class: 'muted small' }, 'Lag: events on the log this node has not applied yet.'),
-    h('dl', { class: 'counters' },
-      h('div', {}, h('dt', {}, 'Rejected events'), h('dd', {}, String(report.rejectedEvents))),
-      h('div', {}, h('dt', {}, 'Dead letters'), h('dd', { class: report.deadLetters > 0 ? 'lag' : null }, String(report.deadLetters)))),
-    h('p', { class: 'muted small' }, 'Reported at ', h('time', { datetime: at.toISOString() }, timeFormat.format(at))));
-}
-
 // ---------------------------------------------------------------- start
 
 async function start() {
-  byId('row-form').addEventListener('submit', submitRow);
-  byId('row-cancel').addEventListener('click', () => closeRowDialog());
-  byId('row-dialog').addEventListener('cancel', (event) => { event.preventDefault(); closeRowDialog(); });
-  byId('delete-form').addEventListener('submit', submitDelete);
-  byId('delete-cancel').addEventListener('click', () => closeDeleteDialog());
-  byId('delete-dialog').addEventListener('cancel', (event) => { event.preventDefault(); closeDeleteDialog(); });
+  setUpRowDialogs({ showWritten, notice });
   window.addEventListener('hashchange', route);
-  void refreshStatus();
-  setInterval(refreshStatus, STATUS_INTERVAL_MS);
-  const response = await api('GET', '/_cluster/entities');
-  if (!response.ok) {
-    byId('view').replaceChildren(h('h1', {}, 'Tables unavailable'), h('p', { class: 'alert' }, problemText(response.problem)));
+  setUpSession();
+  startNodePanel();
+  const catalogue = await loadCatalogue();
+  if ('problem' in catalogue) {
+    byId('view').replaceChildren(
+      h('h1', {}, 'Tables unavailable'),
+      h('p', { class: 'alert' }, problemText(catalogue.problem)),
+    );
     return;
   }
-  state.entities = response.data;
+  state.entities = catalogue.entities;
+  state.role = catalogue.role;
+  showRole(catalogue.role);
   renderNav();
   route();
 }

@@ -133,7 +133,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'forbidden',
         'Forbidden',
         exception.message,
-        { requiredRole: exception.required },
+        { requiredRole: exception.required, role: exception.role },
       );
     }
     if (exception instanceof ResourceLimitError) {
