@@ -64,8 +64,14 @@ export class NodeProcess {
     return node;
   }
 
+  /** The process id while it runs; undefined once it exited. */
   get pid(): number | undefined {
     return this.node.pid;
+  }
+
+  /** Whether the process runs (false once it exited by itself or was stopped). */
+  get running(): boolean {
+    return this.node.running;
   }
 
   /**
