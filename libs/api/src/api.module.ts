@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ResourceLimitsModule } from '@clusterlite/core';
 import type { EntityRegistry } from '@clusterlite/registry';
 import { createEntityController } from './entity-controller.factory.js';
-import { EntityEndpoints } from './entity-endpoints.js';
+import { EntityReadEndpoints } from './entity-read-endpoints.js';
+import { EntityWriteEndpoints } from './entity-write-endpoints.js';
 
 /**
  * Serves the REST routes of every registered entity. The imported modules
@@ -34,7 +35,7 @@ export class ApiModule {
           all: topics,
         }),
       ),
-      providers: [EntityEndpoints],
+      providers: [EntityReadEndpoints, EntityWriteEndpoints],
     };
   }
 }

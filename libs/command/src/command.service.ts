@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import {
-  EventLogUnavailableError,
   LogPosition,
   NodeConfig,
   encodeEvent,
@@ -20,32 +19,24 @@ import {
 } from '@clusterlite/registry';
 import type { RecordMetadata } from 'kafkajs';
 import {
-  EventOutcomeUnknownError,
   LogStoppedError,
   LogStops,
   WriteTooLargeError,
 } from '@clusterlite/core';
 import {
-  ProduceFailedError,
   ProducerGuard,
   encodedBatchBytes,
-  type ProduceFailure,
   ProduceAttempts,
 } from '@clusterlite/event-log';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
+import {
+  GroupCommitQueue,
+  type OutgoingMessage,
+} from './group-commit-queue.js';
 
-const RETRY_AFTER_SECONDS = 5;
-
-/** At most this many messages in one produce request (a bulk write is never split). */
-const MAX_BATCH_MESSAGES = 1_000;
 /** At most this many bytes of event values in one produce request (a broker takes 1 MiB by default). */
 const MAX_BATCH_BYTES = 512 * 1024;
-
-interface OutgoingMessage {
-  key: string;
-  value: Buffer;
-}
 
 /** `ClientKafka.emitBatch` and its embedded twin: several messages, one produce request. */
 interface BatchEmitter {
@@ -53,29 +44,6 @@ interface BatchEmitter {
     pattern: string,
     data: { messages: OutgoingMessage[] },
   ): Observable<T>;
-}
-
-/** One write (or one bulk write) waiting for its produce request. */
-interface PendingAppend {
-  table: string;
-  eventIds: string[];
-  messages: OutgoingMessage[];
-  bytes: number;
-  /**
-   * waiting → taken (in a batch, not sent yet) → sent → settled, or
-   * waiting/taken → expired (answered 503: it never left, and never will).
-   */
-  state: 'waiting' | 'taken' | 'sent' | 'settled' | 'expired';
-  acknowledged(positions: LogPosition[]): void;
-  failed(error: unknown, failure: ProduceFailure): void;
-}
-
-/** The appends of one topic: waiting ones, and whether a produce request is out. */
-interface TopicQueue {
-  topic: string;
-  waiting: PendingAppend[];
-  sending: boolean;
-  scheduled: boolean;
 }
 
 /**
@@ -89,6 +57,8 @@ interface TopicQueue {
  * own offset (the batch's base offset + its index in its partition) and is
  * answered only after Kafka acknowledged the request that carried it.
  *
+ * The queue itself is GroupCommitQueue (group-commit-queue.ts).
+ *
  * What a failure answers: a write that timed out before its request left is
  * dropped from the queue (503: nothing was written). A request that left and
  * got no definite answer is `unknown` (504 with the event ids): the next
@@ -99,18 +69,39 @@ interface TopicQueue {
 @Injectable()
 export class CommandService extends EntityCommands {
   private readonly logger = new Logger(CommandService.name);
-  private readonly queues = new Map<string, TopicQueue>();
-  private readonly producer: ProducerGuard;
+  private readonly queue: GroupCommitQueue;
 
   constructor(
-    @Inject(EVENT_LOG_CLIENT) private readonly client: ClientProxy,
+    @Inject(EVENT_LOG_CLIENT) client: ClientProxy,
     private readonly config: NodeConfig,
     private readonly stops: LogStops,
-    private readonly access: KafkaAccessReport,
+    access: KafkaAccessReport,
     attempts: ProduceAttempts,
   ) {
     super();
-    this.producer = new ProducerGuard(client, config.writeTimeoutMs, attempts);
+    const producer = new ProducerGuard(client, config.writeTimeoutMs, attempts);
+    this.queue = new GroupCommitQueue(
+      {
+        ready: () => producer.ready(),
+        send: async (topic, messages) =>
+          positionsOf(
+            messages,
+            await producer.send(() =>
+              lastValueFrom(
+                (client as ClientProxy & BatchEmitter).emitBatch<
+                  RecordMetadata[]
+                >(topic, { messages }),
+              ),
+            ),
+          ),
+      },
+      {
+        timeoutMs: config.writeTimeoutMs,
+        maxBatchBytes: Math.min(MAX_BATCH_BYTES, config.maxMessageBytes),
+        // A refused login or certificate is said once (KafkaAccessReport), not with every write.
+        summarize: (error) => access.summarize(error),
+      },
+    );
   }
 
   async submit(
@@ -134,7 +125,7 @@ export class CommandService extends EntityCommands {
    * `topic`, keyed by its entity id; resolves once the log acknowledged it.
    */
   async resend(topic: string, event: ReplicationEvent): Promise<LogPosition> {
-    const [position] = await this.append(
+    const [position] = await this.queue.append(
       topic,
       event.table,
       [event.eventId],
@@ -167,7 +158,7 @@ export class CommandService extends EntityCommands {
           messages.length,
         );
     }
-    const positions = await this.append(
+    const positions = await this.queue.append(
       topic,
       definition.table,
       events.map((event) => event.eventId),
@@ -180,171 +171,6 @@ export class CommandService extends EntityCommands {
       );
       return { id: event.entityId, eventId: event.eventId, position };
     });
-  }
-
-  /** Queues messages for the topic's next produce request; resolves with their positions once acknowledged. */
-  private append(
-    topic: string,
-    table: string,
-    eventIds: string[],
-    messages: OutgoingMessage[],
-  ): Promise<LogPosition[]> {
-    return new Promise((resolve, reject) => {
-      const pending: PendingAppend = {
-        table,
-        eventIds,
-        messages,
-        bytes: encodedBatchBytes(messages),
-        state: 'waiting',
-        acknowledged: (positions) => {
-          clearTimeout(timer);
-          if (pending.state !== 'sent') return;
-          pending.state = 'settled';
-          resolve(positions);
-        },
-        failed: (error, failure) => {
-          clearTimeout(timer);
-          if (pending.state !== 'sent') return;
-          pending.state = 'settled';
-          reject(
-            failure === 'not-written'
-              ? new EventLogUnavailableError(RETRY_AFTER_SECONDS, error)
-              : new EventOutcomeUnknownError(table, eventIds, error),
-          );
-        },
-      };
-      const timer = setTimeout(() => {
-        if (pending.state === 'waiting' || pending.state === 'taken') {
-          pending.state = 'expired';
-          reject(
-            new EventLogUnavailableError(
-              RETRY_AFTER_SECONDS,
-              new Error(
-                `not sent within ${this.config.writeTimeoutMs} ms (the log is busy or unreachable)`,
-              ),
-            ),
-          );
-        } else if (pending.state === 'sent') {
-          pending.state = 'settled';
-          reject(
-            new EventOutcomeUnknownError(
-              table,
-              eventIds,
-              new Error(
-                `no acknowledgement within ${this.config.writeTimeoutMs} ms`,
-              ),
-            ),
-          );
-        }
-      }, this.config.writeTimeoutMs);
-      const queue = this.queueOf(topic);
-      queue.waiting.push(pending);
-      this.schedule(queue);
-    });
-  }
-
-  private queueOf(topic: string): TopicQueue {
-    let queue = this.queues.get(topic);
-    if (!queue) {
-      queue = { topic, waiting: [], sending: false, scheduled: false };
-      this.queues.set(topic, queue);
-    }
-    return queue;
-  }
-
-  /** Sends on the next turn of the event loop, so that writes arriving in this one join the request. */
-  private schedule(queue: TopicQueue): void {
-    if (queue.sending || queue.scheduled) return;
-    queue.scheduled = true;
-    setImmediate(() => {
-      queue.scheduled = false;
-      void this.flush(queue);
-    });
-  }
-
-  private async flush(queue: TopicQueue): Promise<void> {
-    if (queue.sending) return;
-    const batch: PendingAppend[] = [];
-    let count = 0;
-    let bytes = 0;
-    const maxBytes = Math.min(MAX_BATCH_BYTES, this.config.maxMessageBytes);
-    while (queue.waiting.length > 0) {
-      const next = queue.waiting[0];
-      if (next.state !== 'waiting') {
-        queue.waiting.shift();
-        continue;
-      }
-      if (
-        batch.length > 0 &&
-        (count + next.messages.length > MAX_BATCH_MESSAGES ||
-          bytes + next.bytes > maxBytes)
-      )
-        break;
-      queue.waiting.shift();
-      next.state = 'taken';
-      batch.push(next);
-      count += next.messages.length;
-      bytes += next.bytes;
-    }
-    if (batch.length === 0) return;
-    queue.sending = true;
-    try {
-      await this.send(queue.topic, batch);
-    } finally {
-      queue.sending = false;
-      if (queue.waiting.length > 0) this.schedule(queue);
-    }
-  }
-
-  /** One produce request for the batch; each write learns its own offset. */
-  private async send(topic: string, batch: PendingAppend[]): Promise<void> {
-    try {
-      await this.producer.ready();
-    } catch (error) {
-      // Nothing left: the producer could not even connect. A refused login or certificate
-      // is said once (KafkaAccessReport), not with every write.
-      const cause = this.access.summarize(error);
-      for (const pending of batch) {
-        if (pending.state === 'taken') pending.state = 'sent';
-        pending.failed(cause, 'not-written');
-      }
-      return;
-    }
-    // Writes answered 503 while the producer connected are never sent.
-    const live = batch.filter((pending) => pending.state === 'taken');
-    if (live.length === 0) return;
-    for (const pending of live) pending.state = 'sent';
-    const messages = live.flatMap((pending) => pending.messages);
-    let positions: LogPosition[];
-    try {
-      const acknowledged = await this.producer.send(() =>
-        lastValueFrom(
-          (this.client as ClientProxy & BatchEmitter).emitBatch<
-            RecordMetadata[]
-          >(topic, { messages }),
-        ),
-      );
-      positions = positionsOf(messages, acknowledged);
-    } catch (error) {
-      const { failure, original: raw } =
-        error instanceof ProduceFailedError
-          ? error
-          : { failure: 'unknown' as const, original: error };
-      const original = this.access.summarize(raw);
-      if (failure === 'unknown')
-        this.logger.warn(
-          `${topic}: ${messages.length} event(s) sent, outcome unknown (${String(original)})`,
-        );
-      for (const pending of live) pending.failed(original, failure);
-      return;
-    }
-    let index = 0;
-    for (const pending of live) {
-      pending.acknowledged(
-        positions.slice(index, index + pending.messages.length),
-      );
-      index += pending.messages.length;
-    }
   }
 
   private eventFor(

@@ -7,20 +7,16 @@ import {
 import {
   NodeConfig,
   SqliteWriter,
-  UndecodableEventError,
-  decodeEvent,
   isEnvironmentFault,
   type EventOutcome,
-  type RejectionCode,
   type ReplicationEvent,
-  type SqliteTransaction,
 } from '@clusterlite/core';
 import {
   LogConsumer,
   type DeadLetter,
   type LogMessage,
 } from '@clusterlite/event-log';
-import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
+import { EntityRegistry } from '@clusterlite/registry';
 import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { AppliedPositions } from './applied-positions.js';
@@ -30,6 +26,9 @@ import { messageFingerprint } from './log-gaps.js';
 import { RowChangeTracker } from './table-checksums.js';
 import { markRedriven } from './dead-letter-redrives.js';
 import { SchemaVersionGate } from './schema-versions.js';
+import { EventDecoder, type DecodedMessage } from './event-decoder.js';
+import { OutcomeStore, type OutcomeRow } from './outcome-store.js';
+import { RowWriter } from './row-writer.js';
 
 export interface BatchResult {
   applied: number;
@@ -40,71 +39,17 @@ export interface BatchResult {
   stopped?: string;
 }
 
-type DecodedMessage =
-  | {
-      kind: 'event' | 'newer-schema';
-      event: ReplicationEvent;
-      definition: EntityDefinition;
-    }
-  | { kind: 'undecodable'; reason: string };
-
-interface OutcomeRow {
-  outcome: EventOutcome;
-  event: ReplicationEvent;
-  definition: EntityDefinition;
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-/** A version one above the row's tombstone, if it had one: versions continue across a delete and re-create. */
-const NEXT_VERSION =
-  'COALESCE((SELECT "version" FROM "_clusterlite_tombstones" WHERE "tableName" = ? AND "entityId" = ?), 0) + 1';
-
-/** Rows per multi-row statement: 14 columns × 500 stays far below SQLite's 32,766 bound parameters. */
-const SQL_CHUNK = 500;
-/** Bound parameters per statement, well under SQLite's limit of 32,766. */
-const MAX_PARAMETERS = 16_000;
-
-/** The projection refused the event; recorded as its outcome, the same on every node. */
-class Rejection {
-  constructor(
-    readonly code: RejectionCode,
-    readonly reason: string,
-  ) {}
-
-  /** A create of a row that is there: decided the same whether the create came alone or in a run. */
-  static alreadyExists(id: string): Rejection {
-    return new Rejection('already-exists', `Row "${id}" already exists`);
-  }
-}
-
-/** The outcome of an event at `position`: applied (with the row's new version) or rejected. */
-function outcomeFor(
-  event: ReplicationEvent,
-  position: string,
-  version: number | null,
-  rejection: Rejection | null,
-): EventOutcome {
-  return {
-    eventId: event.eventId,
-    table: event.table,
-    entityId: event.entityId,
-    type: event.type,
-    status: rejection ? 'rejected' : 'applied',
-    rejection: rejection?.code ?? null,
-    reason: rejection?.reason ?? null,
-    version: rejection ? null : version,
-    position,
-  };
-}
-
 /**
  * Applies events to this node's SQLite tables. A batch of events and the
  * node's new log position are written in one transaction (invariant 3), so a
  * crash, a restart or a redelivery never applies an event twice or skips one.
  * Every value written comes from the event (invariant 4); an event the table
  * cannot take is rejected and its outcome recorded (invariant 6).
+ *
+ * This class orchestrates a batch (skip what was applied, stop at a newer
+ * schema, retry one message at a time, advance the position); the parts live
+ * beside it: EventDecoder (decoding), RowWriter (row changes), OutcomeStore
+ * (outcomes, idempotency keys, dead letters).
  */
 @Injectable()
 export class ProjectionService
@@ -127,7 +72,13 @@ export class ProjectionService
     private readonly config: NodeConfig,
     private readonly storage: StorageRetry,
     private readonly schemaVersions: SchemaVersionGate,
-  ) {}
+  ) {
+    this.decoder = new EventDecoder(registry, config, schemaVersions);
+  }
+
+  private readonly decoder: EventDecoder;
+  private readonly rows = new RowWriter();
+  private readonly outcomeStore = new OutcomeStore();
 
   /** Loads the stored positions: a node resumes from its own file, not from Kafka's offsets. */
   async onModuleInit(): Promise<void> {
@@ -267,7 +218,9 @@ export class ProjectionService
         (message) => last === null || BigInt(message.offset) > last,
       );
       result.skipped = messages.length - fresh.length;
-      const decoded = fresh.map((message) => this.decode(topic, message));
+      const decoded = fresh.map((message) =>
+        this.decoder.decode(topic, message),
+      );
       // Nothing from an event of a newer schema on: the topic stops there, its position stays.
       const stop = decoded.findIndex((item) => item.kind === 'newer-schema');
       newer =
@@ -291,15 +244,21 @@ export class ProjectionService
           const reason =
             deadLetterReason ?? (item as { reason: string }).reason;
           result.deadLetters.push(
-            await this.deadLetter(tx, topic, partition, message, reason),
+            await this.outcomeStore.deadLetter(
+              tx,
+              topic,
+              partition,
+              message,
+              reason,
+            ),
           );
           index++;
           continue;
         }
-        const run = this.createRun(decoded, index, seen);
+        const run = this.rows.createRun(decoded, index, seen);
         const applied =
           run.length > 1
-            ? await this.applyCreates(
+            ? await this.rows.applyCreates(
                 tx,
                 topic,
                 partition,
@@ -335,7 +294,7 @@ export class ProjectionService
             continue;
           }
           seen.add(one.event.eventId);
-          const outcome = await this.applyOne(
+          const outcome = await this.rows.applyOne(
             tx,
             `${topic}:${partition}:${offset}`,
             one.event,
@@ -358,7 +317,7 @@ export class ProjectionService
         last = BigInt(fresh[fresh.length - 1].offset);
         fingerprint = messageFingerprint(fresh[fresh.length - 1].value);
       }
-      await this.recordOutcomes(tx, outcomes);
+      await this.outcomeStore.recordOutcomes(tx, outcomes);
       await recordDuplicates(tx, topic, partition, duplicates, this.logger);
       await markRedriven(
         tx,
@@ -395,368 +354,4 @@ export class ProjectionService
     }
     return result;
   }
-
-  /**
-   * The consecutive creates of one table starting at `start` that are not
-   * duplicates: they can go into the table with one multi-row statement.
-   */
-  private createRun(
-    decoded: DecodedMessage[],
-    start: number,
-    seen: Set<string>,
-  ): { event: ReplicationEvent; definition: EntityDefinition }[] {
-    const run: { event: ReplicationEvent; definition: EntityDefinition }[] = [];
-    const first = decoded[start];
-    if (first.kind !== 'event') return run;
-    const limit = Math.floor(
-      MAX_PARAMETERS / (first.definition.fields.length + 5),
-    );
-    const ids = new Set<string>();
-    const eventIds = new Set<string>();
-    for (
-      let index = start;
-      index < decoded.length && run.length < limit;
-      index++
-    ) {
-      const item = decoded[index];
-      if (
-        item.kind !== 'event' ||
-        item.event.type !== 'created' ||
-        item.definition !== first.definition
-      )
-        break;
-      if (
-        seen.has(item.event.eventId) ||
-        ids.has(item.event.entityId) ||
-        eventIds.has(item.event.eventId)
-      )
-        break;
-      ids.add(item.event.entityId);
-      eventIds.add(item.event.eventId);
-      run.push(item);
-    }
-    return run;
-  }
-
-  /**
-   * Inserts a run of creates with one statement. The rows whose id already
-   * existed are rejected, as one by one. If the statement breaks another
-   * constraint (a unique field), SQLite undoes the whole statement and the
-   * run is applied one event at a time instead, so every node reaches the
-   * same outcomes whatever its batch boundaries.
-   */
-  private async applyCreates(
-    tx: SqliteTransaction,
-    topic: string,
-    partition: number,
-    messages: LogMessage[],
-    run: { event: ReplicationEvent; definition: EntityDefinition }[],
-  ): Promise<EventOutcome[] | null> {
-    const definition = run[0].definition;
-    const fields = definition.fields;
-    const row = `(?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?)`;
-    let inserted: { id: string; version: number }[];
-    try {
-      inserted = await tx.rows<{ id: string; version: number }>(
-        `INSERT INTO ${definition.quotedTable} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING "id", "version"`,
-        run.flatMap(({ event }) => [
-          event.entityId,
-          ...fields.map((f) => f.toColumn(event.data?.[f.name])),
-          definition.table,
-          event.entityId,
-          event.occurredAt,
-          event.occurredAt,
-        ]),
-      );
-    } catch (error) {
-      if (isConstraintError(error)) return null;
-      throw error;
-    }
-    const created = new Map(inserted.map((entry) => [entry.id, entry.version]));
-    return run.map(({ event }, index) =>
-      outcomeFor(
-        event,
-        `${topic}:${partition}:${messages[index].offset}`,
-        created.get(event.entityId) ?? null,
-        created.has(event.entityId)
-          ? null
-          : Rejection.alreadyExists(event.entityId),
-      ),
-    );
-  }
-
-  /** Parses a message and checks it against the registry; an event this node cannot apply anywhere is undecodable. */
-  private decode(topic: string, message: LogMessage): DecodedMessage {
-    try {
-      const event = decodeEvent(message.value);
-      const definition = this.registry.resolve(event.table);
-      if (!definition)
-        throw new UndecodableEventError(`unknown table "${event.table}"`);
-      if (this.config.topicFor(definition.table) !== topic) {
-        throw new UndecodableEventError(
-          `event of table "${event.table}" on topic ${topic}`,
-        );
-      }
-      if (!this.schemaVersions.canApply(event, definition))
-        return { kind: 'newer-schema', event, definition };
-      const problem = definition.problemWithData(event.type, event.data);
-      if (problem) throw new UndecodableEventError(problem);
-      return { kind: 'event', event, definition };
-    } catch (error) {
-      if (!(error instanceof UndecodableEventError)) throw error;
-      return { kind: 'undecodable', reason: error.message };
-    }
-  }
-
-  /** Applies one event's row change; a refusal becomes the outcome, the same on every node. */
-  private async applyOne(
-    tx: SqliteTransaction,
-    position: string,
-    event: ReplicationEvent,
-    definition: EntityDefinition,
-  ): Promise<EventOutcome> {
-    let version: number | null;
-    let rejection: Rejection | null = null;
-    try {
-      version = await this.applyEvent(tx, definition, event);
-    } catch (error) {
-      if (error instanceof Rejection) rejection = error;
-      else if (isConstraintError(error))
-        rejection = new Rejection(
-          'constraint-violation',
-          constraintReason(error),
-        );
-      else throw error;
-      version = null;
-    }
-    return outcomeFor(event, position, version, rejection);
-  }
-
-  /** Records the outcomes (and first uses of idempotency keys) of a batch in a few multi-row inserts. */
-  private async recordOutcomes(
-    tx: SqliteTransaction,
-    rows: OutcomeRow[],
-  ): Promise<void> {
-    for (let start = 0; start < rows.length; start += SQL_CHUNK) {
-      const chunk = rows.slice(start, start + SQL_CHUNK);
-      await tx.execute(
-        'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
-          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap(
-          ({ outcome, event, definition, topic, partition, offset }) => [
-            event.eventId,
-            topic,
-            partition,
-            offset,
-            event.table,
-            event.entityId,
-            event.type,
-            outcome.status,
-            outcome.rejection,
-            outcome.reason,
-            outcome.version,
-            event.occurredAt,
-            event.origin,
-            definition.keepsHistory && event.data !== null
-              ? JSON.stringify(event.data)
-              : null,
-          ],
-        ),
-      );
-    }
-    const keyed = rows.filter((row) => row.event.idempotency);
-    for (let start = 0; start < keyed.length; start += SQL_CHUNK) {
-      const chunk = keyed.slice(start, start + SQL_CHUNK);
-      await tx.execute(
-        'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
-          `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("tableName", "key") DO NOTHING`,
-        chunk.flatMap(({ event, outcome }) => [
-          event.idempotency!.key,
-          event.idempotency!.fingerprint,
-          event.eventId,
-          event.table,
-          event.entityId,
-          outcome.position,
-        ]),
-      );
-    }
-  }
-
-  /** Writes the row change of one event; returns the row's new version (null when deleted). */
-  private async applyEvent(
-    tx: SqliteTransaction,
-    definition: EntityDefinition,
-    event: ReplicationEvent,
-  ): Promise<number | null> {
-    const table = definition.quotedTable;
-    const id = event.entityId;
-    const expected = event.expectedVersion;
-    const data = event.data ?? {};
-    switch (event.type) {
-      case 'created': {
-        const fields = definition.fields;
-        const rows = await tx.rows<{ version: number }>(
-          `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-            `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
-          [
-            id,
-            ...fields.map((f) => f.toColumn(data[f.name])),
-            definition.table,
-            id,
-            event.occurredAt,
-            event.occurredAt,
-          ],
-        );
-        if (rows.length === 0) throw Rejection.alreadyExists(id);
-        return rows[0].version;
-      }
-      case 'replaced': {
-        const fields = definition.fields;
-        const values = fields.map((f) => f.toColumn(data[f.name]));
-        if (expected === null) {
-          const rows = await tx.rows<{ version: number }>(
-            `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-              `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO UPDATE SET ` +
-              `${fields.map((f) => `${f.column} = excluded.${f.column}`).join(', ')}, "version" = "version" + 1, "updatedAt" = excluded."updatedAt" ` +
-              'RETURNING "version"',
-            [
-              id,
-              ...values,
-              definition.table,
-              id,
-              event.occurredAt,
-              event.occurredAt,
-            ],
-          );
-          return rows[0].version;
-        }
-        return this.updateRow(
-          tx,
-          definition,
-          id,
-          fields.map((f) => f.column),
-          values,
-          event,
-        );
-      }
-      case 'patched': {
-        const fields = definition.fields.filter(
-          (f) => data[f.name] !== undefined,
-        );
-        return this.updateRow(
-          tx,
-          definition,
-          id,
-          fields.map((f) => f.column),
-          fields.map((f) => f.toColumn(data[f.name])),
-          event,
-        );
-      }
-      case 'deleted': {
-        const deleted = await tx.rows<{ version: number }>(
-          `DELETE FROM ${table} WHERE "id" = ?${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
-          expected === null ? [id] : [id, expected],
-        );
-        if (deleted.length === 0 && expected !== null) {
-          throw await this.preconditionFailure(tx, definition, id, expected);
-        }
-        if (deleted.length > 0) {
-          await tx.execute(
-            'INSERT INTO "_clusterlite_tombstones" ("tableName", "entityId", "version") VALUES (?, ?, ?) ' +
-              'ON CONFLICT ("tableName", "entityId") DO UPDATE SET "version" = excluded."version"',
-            [definition.table, id, deleted[0].version],
-          );
-        }
-        return null;
-      }
-    }
-  }
-
-  private async updateRow(
-    tx: SqliteTransaction,
-    definition: EntityDefinition,
-    id: string,
-    columns: string[],
-    values: unknown[],
-    event: ReplicationEvent,
-  ): Promise<number> {
-    const expected = event.expectedVersion;
-    const assignments = [
-      ...columns.map((column) => `${column} = ?`),
-      '"version" = "version" + 1',
-      '"updatedAt" = ?',
-    ];
-    const rows = await tx.rows<{ version: number }>(
-      `UPDATE ${definition.quotedTable} SET ${assignments.join(', ')} WHERE "id" = ?` +
-        `${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
-      [
-        ...values,
-        event.occurredAt,
-        id,
-        ...(expected === null ? [] : [expected]),
-      ],
-    );
-    if (rows.length > 0) return rows[0].version;
-    if (expected === null)
-      throw new Rejection(
-        'not-found',
-        `Row "${id}" of "${definition.table}" does not exist`,
-      );
-    throw await this.preconditionFailure(tx, definition, id, expected);
-  }
-
-  private async preconditionFailure(
-    tx: SqliteTransaction,
-    definition: EntityDefinition,
-    id: string,
-    expected: number,
-  ): Promise<Rejection> {
-    const [current] = await tx.rows<{ version: number }>(
-      `SELECT "version" FROM ${definition.quotedTable} WHERE "id" = ?`,
-      [id],
-    );
-    return new Rejection(
-      'version-mismatch',
-      current
-        ? `If-Match expected version ${expected} but row "${id}" is at version ${current.version}`
-        : `If-Match expected version ${expected} but row "${id}" does not exist`,
-    );
-  }
-
-  private async deadLetter(
-    tx: SqliteTransaction,
-    topic: string,
-    partition: number,
-    message: LogMessage,
-    reason: string,
-  ): Promise<DeadLetter> {
-    const payload =
-      message.value === null
-        ? null
-        : Buffer.from(message.value).toString('base64');
-    await tx.execute(
-      'INSERT INTO "_clusterlite_dead_letters" ("topic", "partition", "offset", "reason", "payload") VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT DO NOTHING',
-      [topic, partition, message.offset, reason, payload],
-    );
-    return {
-      topic,
-      partition,
-      offset: message.offset,
-      reason,
-      value: message.value,
-    };
-  }
-}
-
-function isConstraintError(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT'
-  );
-}
-
-function constraintReason(error: Error): string {
-  return error.message.replace(/^SQLITE_CONSTRAINT: /, '');
 }

@@ -1,19 +1,12 @@
-import { Injectable, type MessageEvent } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Injectable } from '@nestjs/common';
 import {
-  AccessDeniedError,
-  ENTITY_ID_PATTERN,
   EntityNotFoundError,
   EventNotAppliedError,
-  EventNotSeenError,
   EventRejectedError,
-  type EventOutcome,
   IdempotencyKeyReusedError,
-  InvalidPositionError,
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
-  ResourceLimits,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -25,7 +18,6 @@ import {
   EntityQueries,
   type EntityDefinition,
   type EntityRow,
-  type ListQuery,
   type WriteReceipt,
 } from '@clusterlite/registry';
 import {
@@ -33,30 +25,23 @@ import {
   type BulkItemResultDto,
   type WriteAcceptedDto,
 } from './entity-http.dto.js';
-import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { validateCreateBody } from './body-validation.js';
-import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
-import { changeFeed, feedStart } from './change-feed.js';
-import { principalOf } from './http/request-principal.js';
-import { onlyParameter } from './query-parameters.js';
-import {
-  ENTITY_TAG_LIST,
-  IDEMPOTENCY_KEY,
-  VERSION_ETAG,
-} from './parameter-schemas.js';
+import { IDEMPOTENCY_KEY, VERSION_ETAG } from './parameter-schemas.js';
+
+import { checkId } from './entity-id.js';
 
 /**
- * What every generated entity controller does, for any table: turns HTTP
- * requests into commands and reads, and writes the HTTP semantics around them
- * (Location, ETag, Prefer, position waits).
+ * The write handlers of every generated entity controller, for any table:
+ * turn a request into a command and write the HTTP semantics around it
+ * (Location, Idempotency-Key, If-Match, Prefer: return=representation,
+ * the position header).
  */
 @Injectable()
-export class EntityEndpoints {
+export class EntityWriteEndpoints {
   constructor(
     private readonly commands: EntityCommands,
     private readonly queries: EntityQueries,
     private readonly config: NodeConfig,
-    private readonly limits: ResourceLimits,
   ) {}
 
   async create(
@@ -123,78 +108,6 @@ export class EntityEndpoints {
       null,
       request,
       response,
-    );
-  }
-
-  async findOne(
-    definition: EntityDefinition,
-    id: string,
-    query: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ): Promise<EntityRow | undefined> {
-    const ifNoneMatch = request.header('if-none-match');
-    if (ifNoneMatch !== undefined && !ENTITY_TAG_LIST.test(ifNoneMatch))
-      throw new InvalidPreconditionError(
-        'If-None-Match',
-        '* or entity tags such as "3" or W/"3", separated by commas',
-      );
-    await this.waitForRequestedPosition(
-      onlyParameter(query, 'position'),
-      request,
-    );
-    const row = await this.queries.findOne(definition, checkId(id));
-    if (!row) throw new EntityNotFoundError(definition.table, id);
-    const etag = `"${row.version}"`;
-    response.setHeader('ETag', etag);
-    // If-None-Match compares weakly (RFC 9110): W/"3" names version 3 too.
-    if (
-      ifNoneMatch !== undefined &&
-      ifNoneMatch
-        .split(',')
-        .map((tag) => tag.trim().replace(/^W\//, ''))
-        .some((tag) => tag === etag || tag === '*')
-    ) {
-      response.status(304);
-      return undefined;
-    }
-    return row;
-  }
-
-  async list(
-    definition: EntityDefinition,
-    raw: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ): Promise<Partial<EntityRow>[]> {
-    const query = parseListQuery(definition, raw);
-    await this.waitForRequestedPosition(
-      typeof raw.position === 'string' ? raw.position : undefined,
-      request,
-    );
-    const page = await this.queries.list(definition, query);
-    if (page.total !== null) {
-      // Counting is bounded: past MAX_COUNT the count says "at least".
-      const capped = page.total > this.config.maxCount;
-      response.setHeader(
-        'X-Total-Count',
-        String(capped ? this.config.maxCount : page.total),
-      );
-      if (capped) {
-        response.setHeader('X-Total-Count-Capped', 'true');
-        this.limits.refuse(new Error('count capped'), 'count-capped');
-      }
-    }
-    if (page.rows.length === query.limit) {
-      response.setHeader(
-        'Link',
-        `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`,
-      );
-    }
-    if (!query.fields) return page.rows;
-    const fields = query.fields;
-    return page.rows.map((row) =>
-      Object.fromEntries(fields.map((field) => [field, row[field]])),
     );
   }
 
@@ -271,77 +184,6 @@ export class EntityEndpoints {
           row,
         };
       }),
-    );
-  }
-
-  /**
-   * A row's events, a page at a time (`limit`, then `after` from `Link: rel="next"`). With API
-   * keys, the history of a row that no longer exists is for admins only: it is the data the
-   * delete removed.
-   */
-  async history(
-    definition: EntityDefinition,
-    id: string,
-    query: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ) {
-    const page = parseHistoryQuery(
-      query,
-      this.config.topicFor(definition.table),
-    );
-    await this.waitForRequestedPosition(page.position, request);
-    const entries = await this.queries.history(definition, checkId(id), page);
-    if (entries.length === 0 && !page.after)
-      throw new EntityNotFoundError(definition.table, id);
-    const { role } = principalOf(request);
-    if (role !== 'admin' && !(await this.queries.findOne(definition, id))) {
-      throw new AccessDeniedError(
-        'admin',
-        role,
-        `Row "${id}" was deleted; the history of a deleted row is for admin keys only`,
-      );
-    }
-    if (entries.length === page.limit) {
-      response.setHeader(
-        'Link',
-        `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`,
-      );
-    }
-    return entries;
-  }
-
-  /** What became of an event on this node: applied or rejected (with its position), else 404. */
-  async eventFate(
-    definition: EntityDefinition,
-    eventId: string,
-  ): Promise<EventOutcome> {
-    const outcome = await this.queries.outcomeOf(definition, checkId(eventId));
-    if (!outcome || outcome.table !== definition.table)
-      throw new EventNotSeenError(definition.table, eventId);
-    return outcome;
-  }
-
-  /**
-   * The table's change feed as server-sent events; each event's id is its log position, so a
-   * client that reconnects with `Last-Event-ID` (as EventSource does) or `?after=` misses nothing.
-   */
-  changes(
-    definition: EntityDefinition,
-    query: Record<string, unknown>,
-    request: Request,
-  ): Observable<MessageEvent> {
-    return changeFeed(
-      this.queries,
-      this.limits,
-      definition,
-      feedStart(
-        this.config.topicFor(definition.table),
-        definition,
-        query,
-        request,
-      ),
-      request,
     );
   }
 
@@ -452,34 +294,6 @@ export class EntityEndpoints {
     }
     return row;
   }
-
-  private async waitForRequestedPosition(
-    fromQuery: string | undefined,
-    request: Request,
-  ): Promise<void> {
-    const token = fromQuery ?? request.header(POSITION_HEADER);
-    if (token === undefined) return;
-    const position = LogPosition.parse(token);
-    if (!position) throw new InvalidPositionError(token);
-    await this.queries.waitForPosition(position, this.config.readWaitTimeoutMs);
-  }
-}
-
-/** The same request for the page after `last`: every parameter kept, the cursor moved. */
-function nextPageUrl(
-  definition: EntityDefinition,
-  request: Request,
-  query: ListQuery,
-  last: EntityRow,
-): string {
-  const next = new URLSearchParams();
-  for (const [name, value] of new URLSearchParams(
-    request.originalUrl.split('?')[1] ?? '',
-  )) {
-    if (name !== 'after' && name !== 'cursor') next.append(name, value);
-  }
-  next.set('cursor', encodeCursor(query.sort, last));
-  return `/${definition.table}?${next.toString()}`;
 }
 
 function idempotencyKeyOf(request: Request): string | null {
@@ -498,15 +312,6 @@ function uuidFrom(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-function checkId(id: string): string {
-  if (!ENTITY_ID_PATTERN.test(id)) {
-    throw new BadRequestException(
-      'An id is 1-128 characters: letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
-    );
-  }
-  return id;
 }
 
 /** Only declared fields, and only those the client sent, go into the event. */
