@@ -14,6 +14,17 @@ import { TEST_BUILDS } from '../entities/upgrade-test/index.js';
 import { User } from '../entities/user.entity.js';
 import { MIGRATIONS } from './index.js';
 
+/** The internal tables of the release before migrations (commit e0374fd). */
+const EARLIER_RELEASE_DDL = [
+  'CREATE TABLE "_clusterlite_positions" ("topic" text NOT NULL, "partition" integer NOT NULL, "offset" integer NOT NULL, PRIMARY KEY ("topic", "partition"))',
+  'CREATE TABLE "_clusterlite_outcomes" ("eventId" text PRIMARY KEY NOT NULL, "topic" text NOT NULL, "partition" integer NOT NULL, "offset" integer NOT NULL, "tableName" text NOT NULL, "entityId" text NOT NULL, "type" text NOT NULL, "status" text NOT NULL, "rejection" text, "reason" text, "version" integer, "occurredAt" text NOT NULL, "origin" text NOT NULL, "data" text)',
+  'CREATE INDEX "IDX_outcome_row" ON "_clusterlite_outcomes" ("tableName", "entityId", "offset") ',
+  'CREATE INDEX "IDX_outcome_feed" ON "_clusterlite_outcomes" ("tableName", "offset") ',
+  'CREATE TABLE "_clusterlite_dead_letters" ("topic" text NOT NULL, "partition" integer NOT NULL, "offset" integer NOT NULL, "reason" text NOT NULL, "payload" text, PRIMARY KEY ("topic", "partition", "offset"))',
+  'CREATE TABLE "_clusterlite_idempotency" ("key" text PRIMARY KEY NOT NULL, "fingerprint" text NOT NULL, "eventId" text NOT NULL, "tableName" text NOT NULL, "entityId" text NOT NULL, "position" text NOT NULL)',
+  'CREATE TABLE "_clusterlite_event_log" ("topic" text NOT NULL, "offset" integer NOT NULL, "key" text NOT NULL, "value" text NOT NULL, PRIMARY KEY ("topic", "offset"))',
+];
+
 const freshFile = () =>
   join(mkdtempSync(join(tmpdir(), 'clusterlite-migrations-')), 'node.sqlite');
 
@@ -79,6 +90,44 @@ describe('node migrations', () => {
       await after.query('SELECT "name" FROM "_clusterlite_migrations"'),
     ).toEqual(MIGRATIONS.map((migration) => ({ name: migration.name })));
     await after.destroy();
+  });
+
+  it('rebuild the internal tables of a file from the release before migrations, keeping their rows', async () => {
+    const path = freshFile();
+    const earlier = new DataSource({ type: 'sqlite', database: path });
+    await earlier.initialize();
+    // The internal tables as the release before migrations made them (keys without the table).
+    for (const ddl of EARLIER_RELEASE_DDL) await earlier.query(ddl);
+    await earlier.query(
+      `INSERT INTO "_clusterlite_positions" VALUES ('clusterlite.users', 0, 7)`,
+    );
+    await earlier.query(
+      `INSERT INTO "_clusterlite_idempotency" VALUES ('k1', 'f', 'e1', 'users', 'u1', 'clusterlite.users:0:3')`,
+    );
+    await earlier.query(
+      `INSERT INTO "_clusterlite_outcomes" VALUES ('e1', 'clusterlite.users', 0, 3, 'users', 'u1', 'created', 'applied', NULL, NULL, 1, 't', 'node-1', NULL)`,
+    );
+    await earlier.destroy();
+
+    const adopted = await open(path, [User, Product], MIGRATIONS);
+    const synchronized = await open(freshFile(), [User, Product]);
+    expect(await schemaOf(adopted)).toEqual(await schemaOf(synchronized));
+    expect(
+      await adopted.query(
+        'SELECT "topic", "offset", "fingerprint" FROM "_clusterlite_positions"',
+      ),
+    ).toEqual([{ topic: 'clusterlite.users', offset: 7, fingerprint: null }]);
+    expect(
+      await adopted.query(
+        'SELECT "tableName", "key" FROM "_clusterlite_idempotency"',
+      ),
+    ).toEqual([{ tableName: 'users', key: 'k1' }]);
+    expect(
+      await adopted.query(
+        'SELECT "tableName", "eventId" FROM "_clusterlite_outcomes"',
+      ),
+    ).toEqual([{ tableName: 'users', eventId: 'e1' }]);
+    await Promise.all([adopted.destroy(), synchronized.destroy()]);
   });
 
   it('apply a generated migration for a new optional field, keeping the rows', async () => {
