@@ -39,6 +39,7 @@ import type { RouteDocsContext } from './openapi/route-docs-context.js';
 import { EntityReadEndpoints } from './entity-read-endpoints.js';
 import { EntityWriteEndpoints } from './entity-write-endpoints.js';
 import { ProblemDetailsDto } from './http/problem-details.js';
+import { endpointRequest, send } from './http/endpoint-http.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import { type TableTopics } from './parameter-schemas.js';
 import { EntityChangeDto, WriteAcceptedDto } from './entity-http.dto.js';
@@ -85,7 +86,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.writes.create(definition, body, request, response);
+      return send(
+        response,
+        this.writes.create(definition, body, endpointRequest(request)),
+      );
     }
 
     @Get()
@@ -95,7 +99,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.reads.list(definition, query, request, response);
+      return send(
+        response,
+        this.reads.list(definition, query, endpointRequest(request)),
+      );
     }
 
     @Sse('_changes')
@@ -121,7 +128,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.reads.findOne(definition, id, query, request, response);
+      return send(
+        response,
+        this.reads.findOne(definition, id, query, endpointRequest(request)),
+      );
     }
 
     history(
@@ -130,7 +140,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.reads.history(definition, id, query, request, response);
+      return send(
+        response,
+        this.reads.history(definition, id, query, endpointRequest(request)),
+      );
     }
 
     @Put(':id')
@@ -143,7 +156,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.writes.replace(definition, id, body, request, response);
+      return send(
+        response,
+        this.writes.replace(definition, id, body, endpointRequest(request)),
+      );
     }
 
     @Patch(':id')
@@ -156,7 +172,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.writes.patch(definition, id, body, request, response);
+      return send(
+        response,
+        this.writes.patch(definition, id, body, endpointRequest(request)),
+      );
     }
 
     @Delete(':id')
@@ -167,7 +186,10 @@ export function createEntityController(
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
-      return this.writes.remove(definition, id, request, response);
+      return send(
+        response,
+        this.writes.remove(definition, id, endpointRequest(request)),
+      );
     }
   }
 

@@ -11,7 +11,7 @@ import {
   NodeConfig,
   ResourceLimits,
 } from '@clusterlite/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import {
   EntityQueries,
   type EntityDefinition,
@@ -22,7 +22,7 @@ import { POSITION_HEADER } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
 import { changeFeed, feedStart } from './change-feed.js';
-import { principalOf } from './http/request-principal.js';
+import type { EndpointRequest, EndpointResult } from './endpoint-result.js';
 import { onlyParameter } from './query-parameters.js';
 import { ENTITY_TAG_LIST } from './parameter-schemas.js';
 
@@ -32,6 +32,8 @@ import { checkId } from './entity-id.js';
  * The read handlers of every generated entity controller, for any table:
  * one row (ETag, If-None-Match), pages (Link, counts), history, the fate of an
  * event and the change feed, each after the position the client asked for.
+ * Plain values in, status, headers and body out; only the change feed, which
+ * streams, keeps the Express request (to learn when the client goes away).
  */
 @Injectable()
 export class EntityReadEndpoints {
@@ -45,10 +47,9 @@ export class EntityReadEndpoints {
     definition: EntityDefinition,
     id: string,
     query: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ): Promise<EntityRow | undefined> {
-    const ifNoneMatch = request.header('if-none-match');
+    request: EndpointRequest,
+  ): Promise<EndpointResult<EntityRow | undefined>> {
+    const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch !== undefined && !ENTITY_TAG_LIST.test(ifNoneMatch))
       throw new InvalidPreconditionError(
         'If-None-Match',
@@ -61,7 +62,7 @@ export class EntityReadEndpoints {
     const row = await this.queries.findOne(definition, checkId(id));
     if (!row) throw new EntityNotFoundError(definition.table, id);
     const etag = `"${row.version}"`;
-    response.setHeader('ETag', etag);
+    const headers: Record<string, string> = { ETag: etag };
     // If-None-Match compares weakly (RFC 9110): W/"3" names version 3 too.
     if (
       ifNoneMatch !== undefined &&
@@ -70,47 +71,45 @@ export class EntityReadEndpoints {
         .map((tag) => tag.trim().replace(/^W\//, ''))
         .some((tag) => tag === etag || tag === '*')
     ) {
-      response.status(304);
-      return undefined;
+      return { status: 304, headers, body: undefined };
     }
-    return row;
+    return { headers, body: row };
   }
 
   async list(
     definition: EntityDefinition,
     raw: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ): Promise<Partial<EntityRow>[]> {
+    request: EndpointRequest,
+  ): Promise<EndpointResult<Partial<EntityRow>[]>> {
     const query = parseListQuery(definition, raw);
     await this.waitForRequestedPosition(
       typeof raw.position === 'string' ? raw.position : undefined,
       request,
     );
     const page = await this.queries.list(definition, query);
+    const headers: Record<string, string> = {};
     if (page.total !== null) {
       // Counting is bounded: past MAX_COUNT the count says "at least".
       const capped = page.total > this.config.maxCount;
-      response.setHeader(
-        'X-Total-Count',
-        String(capped ? this.config.maxCount : page.total),
+      headers['X-Total-Count'] = String(
+        capped ? this.config.maxCount : page.total,
       );
       if (capped) {
-        response.setHeader('X-Total-Count-Capped', 'true');
+        headers['X-Total-Count-Capped'] = 'true';
         this.limits.refuse(new Error('count capped'), 'count-capped');
       }
     }
     if (page.rows.length === query.limit) {
-      response.setHeader(
-        'Link',
-        `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`,
-      );
+      headers.Link = `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`;
     }
-    if (!query.fields) return page.rows;
+    if (!query.fields) return { headers, body: page.rows };
     const fields = query.fields;
-    return page.rows.map((row) =>
-      Object.fromEntries(fields.map((field) => [field, row[field]])),
-    );
+    return {
+      headers,
+      body: page.rows.map((row) =>
+        Object.fromEntries(fields.map((field) => [field, row[field]])),
+      ),
+    };
   }
 
   /**
@@ -122,9 +121,8 @@ export class EntityReadEndpoints {
     definition: EntityDefinition,
     id: string,
     query: Record<string, unknown>,
-    request: Request,
-    response: Response,
-  ) {
+    request: EndpointRequest,
+  ): Promise<EndpointResult<Awaited<ReturnType<EntityQueries['history']>>>> {
     const page = parseHistoryQuery(
       query,
       this.config.topicFor(definition.table),
@@ -133,7 +131,7 @@ export class EntityReadEndpoints {
     const entries = await this.queries.history(definition, checkId(id), page);
     if (entries.length === 0 && !page.after)
       throw new EntityNotFoundError(definition.table, id);
-    const { role } = principalOf(request);
+    const { role } = request;
     if (role !== 'admin' && !(await this.queries.findOne(definition, id))) {
       throw new AccessDeniedError(
         'admin',
@@ -141,13 +139,11 @@ export class EntityReadEndpoints {
         `Row "${id}" was deleted; the history of a deleted row is for admin keys only`,
       );
     }
+    const headers: Record<string, string> = {};
     if (entries.length === page.limit) {
-      response.setHeader(
-        'Link',
-        `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`,
-      );
+      headers.Link = `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`;
     }
-    return entries;
+    return { headers, body: entries };
   }
 
   /** What became of an event on this node: applied or rejected (with its position), else 404. */
@@ -186,9 +182,9 @@ export class EntityReadEndpoints {
 
   private async waitForRequestedPosition(
     fromQuery: string | undefined,
-    request: Request,
+    request: EndpointRequest,
   ): Promise<void> {
-    const token = fromQuery ?? request.header(POSITION_HEADER);
+    const token = fromQuery ?? request.headers[POSITION_HEADER.toLowerCase()];
     if (token === undefined) return;
     const position = LogPosition.parse(token);
     if (!position) throw new InvalidPositionError(token);
@@ -199,13 +195,13 @@ export class EntityReadEndpoints {
 /** The same request for the page after `last`: every parameter kept, the cursor moved. */
 function nextPageUrl(
   definition: EntityDefinition,
-  request: Request,
+  request: EndpointRequest,
   query: ListQuery,
   last: EntityRow,
 ): string {
   const next = new URLSearchParams();
   for (const [name, value] of new URLSearchParams(
-    request.originalUrl.split('?')[1] ?? '',
+    request.url.split('?')[1] ?? '',
   )) {
     if (name !== 'after' && name !== 'cursor') next.append(name, value);
   }

@@ -10,7 +10,11 @@ import {
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import {
+  keepingHeaders,
+  type EndpointRequest,
+  type EndpointResult,
+} from './endpoint-result.js';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -32,9 +36,9 @@ import { checkId } from './entity-id.js';
 
 /**
  * The write handlers of every generated entity controller, for any table:
- * turn a request into a command and write the HTTP semantics around it
+ * turn a request into a command and decide the HTTP semantics around it
  * (Location, Idempotency-Key, If-Match, Prefer: return=representation,
- * the position header).
+ * the position header) as plain values: the controller writes the result.
  */
 @Injectable()
 export class EntityWriteEndpoints {
@@ -47,68 +51,44 @@ export class EntityWriteEndpoints {
   async create(
     definition: EntityDefinition,
     raw: unknown,
-    request: Request,
-    response: Response,
+    request: EndpointRequest,
   ): Promise<
-    WriteAcceptedDto | EntityRow | BulkItemResultDto[] | WriteAcceptedDto[]
+    EndpointResult<
+      WriteAcceptedDto | EntityRow | BulkItemResultDto[] | WriteAcceptedDto[]
+    >
   > {
     const body = await validateCreateBody(definition.createDto, raw);
-    if (Array.isArray(body))
-      return this.createMany(definition, body, request, response);
+    if (Array.isArray(body)) return this.createMany(definition, body, request);
     // A keyed create gets an id derived from its key, so a retry names the same row.
     const key = idempotencyKeyOf(request);
     const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidv7();
-    return this.write(definition, 'created', id, body, request, response);
+    return this.write(definition, 'created', id, body, request);
   }
 
   async replace(
     definition: EntityDefinition,
     id: string,
     body: object,
-    request: Request,
-    response: Response,
+    request: EndpointRequest,
   ) {
-    return this.write(
-      definition,
-      'replaced',
-      checkId(id),
-      body,
-      request,
-      response,
-    );
+    return this.write(definition, 'replaced', checkId(id), body, request);
   }
 
   async patch(
     definition: EntityDefinition,
     id: string,
     body: object,
-    request: Request,
-    response: Response,
+    request: EndpointRequest,
   ) {
-    return this.write(
-      definition,
-      'patched',
-      checkId(id),
-      body,
-      request,
-      response,
-    );
+    return this.write(definition, 'patched', checkId(id), body, request);
   }
 
   async remove(
     definition: EntityDefinition,
     id: string,
-    request: Request,
-    response: Response,
+    request: EndpointRequest,
   ) {
-    return this.write(
-      definition,
-      'deleted',
-      checkId(id),
-      null,
-      request,
-      response,
-    );
+    return this.write(definition, 'deleted', checkId(id), null, request);
   }
 
   /**
@@ -119,10 +99,9 @@ export class EntityWriteEndpoints {
   private async createMany(
     definition: EntityDefinition,
     items: object[],
-    request: Request,
-    response: Response,
-  ): Promise<WriteAcceptedDto[] | BulkItemResultDto[]> {
-    if (request.header('idempotency-key') !== undefined) {
+    request: EndpointRequest,
+  ): Promise<EndpointResult<WriteAcceptedDto[] | BulkItemResultDto[]>> {
+    if (request.headers['idempotency-key'] !== undefined) {
       throw new BadRequestException(
         'Idempotency-Key is not supported on a bulk create',
       );
@@ -137,19 +116,33 @@ export class EntityWriteEndpoints {
       })),
     );
     const last = receipts.at(-1)!.position;
-    response.setHeader(POSITION_HEADER, last.token);
+    const headers: Record<string, string> = { [POSITION_HEADER]: last.token };
     if (!prefersRepresentation(request)) {
-      response.status(202);
-      return receipts.map((receipt) => ({
-        id: receipt.id,
-        eventId: receipt.eventId,
-        position: receipt.position.token,
-      }));
+      return {
+        status: 202,
+        headers,
+        body: receipts.map((receipt) => ({
+          id: receipt.id,
+          eventId: receipt.eventId,
+          position: receipt.position.token,
+        })),
+      };
     }
-    await this.queries.waitForPosition(last, this.config.readWaitTimeoutMs);
-    response
-      .status(200)
-      .setHeader('Preference-Applied', 'return=representation');
+    await keepingHeaders(headers, () =>
+      this.queries.waitForPosition(last, this.config.readWaitTimeoutMs),
+    );
+    headers['Preference-Applied'] = 'return=representation';
+    const body = await keepingHeaders(headers, () =>
+      this.outcomesOf(definition, receipts),
+    );
+    return { status: 200, headers, body };
+  }
+
+  /** Each bulk item's outcome on this node: its row, or why it has none. */
+  private outcomesOf(
+    definition: EntityDefinition,
+    receipts: WriteReceipt[],
+  ): Promise<BulkItemResultDto[]> {
     return Promise.all(
       receipts.map(async (receipt): Promise<BulkItemResultDto> => {
         const outcome = await this.queries.outcomeOf(
@@ -192,14 +185,14 @@ export class EntityWriteEndpoints {
     type: EventType,
     id: string,
     body: object | null,
-    request: Request,
-    response: Response,
-  ): Promise<WriteAcceptedDto | EntityRow> {
+    request: EndpointRequest,
+  ): Promise<EndpointResult<WriteAcceptedDto | EntityRow>> {
     const data = body === null ? null : dataOf(definition, body);
     const expectedVersion = expectedVersionOf(request);
     const location = `/${definition.table}/${encodeURIComponent(id)}`;
     const key = idempotencyKeyOf(request);
     let receipt: WriteReceipt;
+    const headers: Record<string, string> = {};
     if (key) {
       const fingerprint = createHash('sha256')
         .update(
@@ -210,7 +203,7 @@ export class EntityWriteEndpoints {
       if (first && first.fingerprint !== fingerprint)
         throw new IdempotencyKeyReusedError(key);
       if (first) {
-        response.setHeader('Idempotent-Replayed', 'true');
+        headers['Idempotent-Replayed'] = 'true';
         receipt = {
           id: first.entityId,
           eventId: first.eventId,
@@ -239,21 +232,21 @@ export class EntityWriteEndpoints {
         expectedVersion,
       });
     }
-    response.setHeader(POSITION_HEADER, receipt.position.token);
+    headers[POSITION_HEADER] = receipt.position.token;
     if (!prefersRepresentation(request)) {
-      response.status(202).setHeader('Location', location);
+      headers.Location = location;
       return {
-        id: receipt.id,
-        eventId: receipt.eventId,
-        position: receipt.position.token,
+        status: 202,
+        headers,
+        body: {
+          id: receipt.id,
+          eventId: receipt.eventId,
+          position: receipt.position.token,
+        },
       };
     }
-    return this.answerWhenApplied(
-      definition,
-      type,
-      receipt,
-      location,
-      response,
+    return keepingHeaders(headers, () =>
+      this.answerWhenApplied(definition, type, receipt, location, headers),
     );
   }
 
@@ -263,8 +256,8 @@ export class EntityWriteEndpoints {
     type: EventType,
     receipt: WriteReceipt,
     location: string,
-    response: Response,
-  ): Promise<EntityRow> {
+    headers: Record<string, string>,
+  ): Promise<EndpointResult<EntityRow>> {
     await this.queries.waitForPosition(
       receipt.position,
       this.config.readWaitTimeoutMs,
@@ -278,26 +271,29 @@ export class EntityWriteEndpoints {
         receipt.position.token,
       );
     if (outcome.status === 'rejected') throw new EventRejectedError(outcome);
-    response.setHeader('Preference-Applied', 'return=representation');
+    headers['Preference-Applied'] = 'return=representation';
     if (type === 'deleted') {
-      response.status(204);
-      return undefined as unknown as EntityRow;
+      return {
+        status: 204,
+        headers,
+        body: undefined as unknown as EntityRow,
+      };
     }
     const row = await this.queries.findOne(definition, receipt.id);
     if (!row) throw new EntityNotFoundError(definition.table, receipt.id);
-    response.setHeader('ETag', `"${row.version}"`);
+    headers.ETag = `"${row.version}"`;
     // Versions continue across a delete, so a row this event made is told by its timestamps.
     if (type === 'created' || row.createdAt === row.updatedAt) {
-      response.status(201).setHeader('Location', location);
-    } else {
-      response.status(200).setHeader('Content-Location', location);
+      headers.Location = location;
+      return { status: 201, headers, body: row };
     }
-    return row;
+    headers['Content-Location'] = location;
+    return { status: 200, headers, body: row };
   }
 }
 
-function idempotencyKeyOf(request: Request): string | null {
-  const key = request.header('idempotency-key');
+function idempotencyKeyOf(request: EndpointRequest): string | null {
+  const key = request.headers['idempotency-key'];
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new BadRequestException(
@@ -327,16 +323,16 @@ function dataOf(
   return data;
 }
 
-function expectedVersionOf(request: Request): number | null {
-  const header = request.header('if-match');
+function expectedVersionOf(request: EndpointRequest): number | null {
+  const header = request.headers['if-match'];
   if (header === undefined) return null;
   const match = VERSION_ETAG.exec(header.trim());
   if (!match) throw new InvalidPreconditionError('If-Match');
   return Number(match[1]);
 }
 
-function prefersRepresentation(request: Request): boolean {
-  const prefer = request.header('prefer');
+function prefersRepresentation(request: EndpointRequest): boolean {
+  const prefer = request.headers.prefer;
   return (
     prefer !== undefined &&
     /(^|[,;\s])return=representation($|[,;\s])/.test(prefer)

@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import {
+  headersOfError,
+  type EndpointRequest,
+  type EndpointResult,
+} from '../endpoint-result.js';
+import { principalOf } from './request-principal.js';
+
+/** The request headers the entity endpoints read. */
+const READ_HEADERS = [
+  'if-none-match',
+  'if-match',
+  'idempotency-key',
+  'prefer',
+  'clusterlite-position',
+] as const;
+
+/** The plain view of an Express request that the entity endpoints take. */
+export function endpointRequest(request: Request): EndpointRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const name of READ_HEADERS) headers[name] = request.header(name);
+  return {
+    method: request.method,
+    url: request.originalUrl,
+    role: principalOf(request).role,
+    headers,
+  };
+}
+
+/**
+ * Writes an endpoint's status and headers on the response and gives its body
+ * back to Nest; on an error, the headers decided before it still go out.
+ */
+export async function send<T>(
+  response: Response,
+  pending: Promise<EndpointResult<T>>,
+): Promise<T> {
+  let result: EndpointResult<T>;
+  try {
+    result = await pending;
+  } catch (error) {
+    for (const [name, value] of Object.entries(headersOfError(error)))
+      response.setHeader(name, value);
+    throw error;
+  }
+  for (const [name, value] of Object.entries(result.headers))
+    response.setHeader(name, value);
+  if (result.status !== undefined) response.status(result.status);
+  return result.body;
+}
