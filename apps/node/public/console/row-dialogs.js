@@ -17,12 +17,13 @@ import {
 } from './row-fields.js';
 import { noun, positionQuery, rowTitle, state } from './table-state.js';
 
+import { showConflict } from './row-conflict.js';
 /**
  * What the dialogs ask of the table view.
  * @type {{ showWritten: (row: any, headers: Headers, removed: boolean) => void, notice: (message: string, tone?: string) => void }}
  */
 let view;
-const showWritten = (row, headers, removed) =>
+export const showWritten = (row, headers, removed) =>
   view.showWritten(row, headers, removed);
 const notice = (message, tone) => view.notice(message, tone);
 
@@ -121,7 +122,7 @@ export async function openEdit(id) {
   );
 }
 
-function closeRowDialog(message) {
+export function closeRowDialog(message) {
   const form = state.form;
   state.form = null;
   dialogById('row-dialog').close();
@@ -138,7 +139,7 @@ function focusRow(id) {
 }
 
 /** Fields the user changed, compared with the version the form was opened on. */
-function changesOf(form, values) {
+export function changesOf(form, values) {
   const changes = {};
   for (const field of form.entity.fields) {
     const before =
@@ -149,7 +150,7 @@ function changesOf(form, values) {
   return changes;
 }
 
-function readForm(form) {
+export function readForm(form) {
   const values = {};
   const problems = [];
   for (const field of form.entity.fields) {
@@ -279,154 +280,6 @@ async function showWriteProblem(form, response) {
         ' Nothing was saved.',
     );
   }
-}
-
-function describeValue(field, value) {
-  if (value === null || value === undefined) return 'not set';
-  if (field.type === 'boolean') return value ? 'Yes' : 'No';
-  if (field.type === 'string[]')
-    return value.length === 0 ? 'none' : value.join(', ');
-  return String(value);
-}
-
-/**
- * 412: someone changed the row since the form was opened. Shows the newer
- * values beside the user's, then lets them reapply their changes on the newer
- * version or discard them. Nothing is overwritten without that choice.
- */
-async function showConflict(form, problem) {
-  const entity = form.entity;
-  const query = problem.position
-    ? '?position=' + encodeURIComponent(problem.position)
-    : '';
-  const response = await api(
-    'GET',
-    entity.path + '/' + encodeURIComponent(form.id) + query,
-  );
-  if (state.form !== form) return;
-  if (!response.ok) {
-    showAlert(
-      'row-form-alert',
-      response.status === 404
-        ? 'This ' +
-            noun(entity) +
-            ' was deleted by someone else while you were editing it. Nothing was saved.'
-        : 'Someone else changed this ' +
-            noun(entity) +
-            ', and the newer version could not be loaded: ' +
-            problemText(response.problem),
-    );
-    return;
-  }
-  const current = response.data;
-  const { values } = readForm(form);
-  const mine = changesOf(form, values);
-  form.etag = response.headers.get('ETag') || '"' + current.version + '"';
-  form.current = current;
-  showWritten(current, new Headers(), false);
-  const section = byId('conflict');
-  const rows = entity.fields.map((field) => {
-    const theirs =
-      JSON.stringify(current[field.name] ?? null) !==
-      JSON.stringify(form.base[field.name] ?? null);
-    const yours = Object.prototype.hasOwnProperty.call(mine, field.name);
-    return h(
-      'tr',
-      { class: theirs || yours ? 'differs' : null },
-      h('th', { scope: 'row' }, humanize(field.name)),
-      h(
-        'td',
-        {},
-        describeValue(field, current[field.name]),
-        theirs ? h('span', { class: 'tag' }, 'changed') : null,
-      ),
-      h(
-        'td',
-        {},
-        yours
-          ? describeValue(field, mine[field.name])
-          : h('span', { class: 'muted' }, 'unchanged'),
-      ),
-    );
-  });
-  section.replaceChildren(
-    h(
-      'h3',
-      { id: 'conflict-title', tabindex: '-1' },
-      'Someone else changed this ' + noun(entity),
-    ),
-    h(
-      'p',
-      {},
-      'While you were editing, version ' +
-        form.base.version +
-        ' became version ' +
-        current.version +
-        '. Your changes were not saved and nothing was overwritten. Newer values:',
-    ),
-    h(
-      'div',
-      { class: 'compare-wrap' },
-      h(
-        'table',
-        { class: 'compare' },
-        h(
-          'caption',
-          { class: 'visually-hidden' },
-          'Newer values and your edit',
-        ),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'Field'),
-            h('th', { scope: 'col' }, 'Now (version ' + current.version + ')'),
-            h('th', { scope: 'col' }, 'Your edit'),
-          ),
-        ),
-        h('tbody', {}, rows),
-      ),
-    ),
-    h(
-      'div',
-      { class: 'dialog-actions' },
-      h(
-        'button',
-        { type: 'submit', class: 'button primary' },
-        'Apply my changes to version ' + current.version,
-      ),
-      h(
-        'button',
-        { type: 'button', class: 'button', onclick: () => discard(form) },
-        'Discard my changes',
-      ),
-    ),
-  );
-  section.hidden = false;
-  byId('row-dialog-note').textContent = '';
-  byId('row-dialog-meta').textContent =
-    'ID ' +
-    form.id +
-    ' · version ' +
-    current.version +
-    ' (you opened version ' +
-    form.base.version +
-    ')';
-  byId('row-submit').hidden = true;
-  byId('conflict-title').focus();
-}
-
-function discard(form) {
-  const entity = form.entity;
-  closeRowDialog(
-    'Discarded your changes; the ' +
-      noun(entity) +
-      ' shows version ' +
-      form.current.version +
-      '.',
-  );
 }
 
 /** Warns, in the open form, that the row changed meanwhile; saving will then show both versions. */
