@@ -89,31 +89,79 @@ export async function kafkaCeiling(kafka, topic, runId) {
   };
 }
 
-/** Empty Nest/Express route on one process (bench/empty-nest.mjs). */
-export async function httpCeiling() {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, [join(HERE, 'empty-nest.mjs')], {
-    env: { ...process.env, PORT: String(port) },
+/**
+ * Starts one of the ceiling servers of this folder and resolves with its port once it prints
+ * `listening <port>`. @param {string[]} args @returns {Promise<{ port: number, stop: () => Promise<void> }>}
+ */
+async function startCeilingServer(args) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(await findFreePort()) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = supervise(child);
-  await new Promise((resolveReady, reject) => {
-    child.stdout?.on(
-      'data',
-      (d) => String(d).includes('listening') && resolveReady(undefined),
-    );
+  const port = await new Promise((resolveReady, reject) => {
+    child.stdout?.on('data', (d) => {
+      const match = /listening (\d+)/.exec(String(d));
+      if (match) resolveReady(Number(match[1]));
+    });
     child.once('exit', (code) =>
-      reject(new Error(`empty-nest.mjs exited with ${code}`)),
+      reject(new Error(`${args.join(' ')} exited with ${code}`)),
     );
   });
+  return { port, stop: () => terminate(child, exited) };
+}
+
+/** Empty Nest/Express route on one process (bench/empty-nest.mjs). */
+export async function httpCeiling() {
+  const server = await startCeilingServer([join(HERE, 'empty-nest.mjs')]);
   const { connections, durationSeconds } = CONFIG.httpCeiling;
   const result = await load('empty route', {
-    url: `http://127.0.0.1:${port}/ping`,
+    url: `http://127.0.0.1:${server.port}/ping`,
     connections,
     duration: durationSeconds,
   });
-  await terminate(child, exited);
+  await server.stop();
   return { connections, ...result };
+}
+
+/**
+ * The read route's ceiling: a bare Express 5 route, then bare node:http, each answering
+ * GET /users/{id} with a prepared sqlite3 `get` on a read-only connection to a node's file
+ * (bench/read-ceiling.mjs), one process, under the load of ClusterLite's own read scenario.
+ * @param {string} dbPath @param {string[]} ids
+ */
+export async function readCeiling(dbPath, ids) {
+  const { connections, durationSeconds } = CONFIG.reads;
+  /** @param {string} label @param {string[]} flags */
+  const measure = async (label, flags) => {
+    const server = await startCeilingServer([
+      join(HERE, 'read-ceiling.mjs'),
+      '--db',
+      dbPath,
+      ...flags,
+    ]);
+    let pick = 0;
+    const result = await load(label, {
+      url: `http://127.0.0.1:${server.port}`,
+      connections,
+      duration: durationSeconds,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (/** @type {any} */ r) => ({
+            ...r,
+            path: `/users/${ids[(pick = (pick + 7919) % ids.length)]}`,
+          }),
+        },
+      ],
+    });
+    await server.stop();
+    return { connections, processes: 1, ...result };
+  };
+  return {
+    express: await measure('bare Express read', []),
+    nodeHttp: await measure('bare node:http read', ['--http']),
+  };
 }
 
 /**

@@ -233,5 +233,11 @@ export async function clusterScenarios({ cluster, topic, endOffset, results }) {
   );
   readers.forEach((r) => r.close());
 
-  return { idleRss, writeRss, readRss };
+  return {
+    idleRss,
+    writeRss,
+    readRss,
+    readIds: createdIds,
+    readDb: node1.dbPath,
+  };
 }

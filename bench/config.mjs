@@ -11,6 +11,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
+    original: { type: 'string' },
   },
   strict: true,
 });
@@ -18,6 +19,17 @@ export const QUICK = /** @type {boolean} */ (args.quick);
 export const OUT_DIR = resolve(
   /** @type {string | undefined} */ (args.out) ?? join(HERE, 'results'),
 );
+
+/**
+ * A checkout of the original Go ClusterLite (github.com/deemkeen/clusterlite), from `--original DIR`
+ * or CLUSTERLITE_ORIGINAL: when given, the same run measures it under the same loads, side by side.
+ */
+export const ORIGINAL_SOURCE = (() => {
+  const dir =
+    /** @type {string | undefined} */ (args.original) ??
+    process.env.CLUSTERLITE_ORIGINAL;
+  return dir ? resolve(dir) : undefined;
+})();
 
 /** Every knob of the run; copied into the report. */
 export const CONFIG = QUICK
@@ -46,11 +58,21 @@ export const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) =>
 /** How often scenario 2 reads each node's applied position (ms): the lag's resolution. */
 export const LAG_POLL_MS = 5;
 
+/**
+ * The targets of issue 15. Most are ratios against what the same run measured: the original
+ * (when its source is given) and a bare Express route reading the same row.
+ */
 export const TARGETS = {
-  catchUpEventsPerSecond: 20_000,
-  catchUpFractionOfSqlite: 0.3,
-  writesPerSecond: 3_000,
-  writesP99Ms: 50,
-  lagP99Ms: 100,
-  readsByIdPerSecond: 5_000,
+  /** reads by id on one node ÷ the original's, same connections and time */
+  readsVsOriginal: 0.3,
+  /** reads by id on one node ÷ a bare Express 5 route + sqlite3 prepared get, one process each */
+  readsVsBareExpress: 0.9,
+  /** writes through nginx, applied on all three nodes ÷ the original's accepted writes */
+  writesVsOriginal: 1.3,
+  /** write p99 ÷ the original's write p99 */
+  writesP99VsOriginal: 1,
+  idleRssMiB: 100,
+  loadRssMiB: 200,
+  lagP99Ms: 50,
+  catchUpEventsPerSecond: 40_000,
 };

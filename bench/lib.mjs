@@ -77,7 +77,29 @@ export function rssMiB(pid) {
   }
 }
 
-/** Samples the RSS of some processes every 250 ms and keeps the maximum of each. */
+/** Resident set size of a process and all its descendants in MiB: a whole node. @param {number | undefined} pid */
+export function treeRssMiB(pid) {
+  if (!pid) return NaN;
+  let sum = rssMiB(pid);
+  for (const child of childrenOf(pid)) sum += treeRssMiB(child) || 0;
+  return sum;
+}
+
+/** @param {number} pid @returns {number[]} */
+function childrenOf(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Samples the RSS of some processes (each with its descendants) every 250 ms and keeps the maximum of each. */
 export class RssSampler {
   /** @param {Record<string, number | undefined>} pids */
   constructor(pids) {
@@ -89,7 +111,7 @@ export class RssSampler {
   }
   sample() {
     for (const [name, pid] of Object.entries(this.pids)) {
-      const rss = rssMiB(pid);
+      const rss = treeRssMiB(pid);
       if (Number.isFinite(rss))
         this.max[name] = Math.max(this.max[name] ?? 0, rss);
     }
@@ -243,7 +265,9 @@ async function loadWith(label, duration, launch) {
     return instance;
   };
   const cpu = cpuWindow();
+  const ownCpu = process.cpuUsage();
   const results = await Promise.all(await launch(track));
+  const generatorCpu = process.cpuUsage(ownCpu);
   // One instance: the time autocannon measured; several started apart: from the first to the last.
   const seconds =
     results.length === 1
@@ -267,6 +291,11 @@ async function loadWith(label, duration, launch) {
     timeouts: sum((r) => r.timeouts),
     statusCounts,
     okPerSecond: round(latencies.length / seconds, 0),
+    // autocannon runs in this process: its share of one core, a ceiling of its own on 2 cores.
+    loadGeneratorCpuPercent: round(
+      ((generatorCpu.user + generatorCpu.system) / 1e6 / seconds) * 100,
+      0,
+    ),
     latencyMs: stats(latencies),
   };
 }

@@ -1,24 +1,18 @@
-#!/usr/bin/env node
 // @ts-check
 /**
  * The original Go ClusterLite (github.com/deemkeen/clusterlite) under the loads of
- * bench/run.mjs, on this machine, for comparison.
- *
- *   node bench/original.mjs --source DIR [--out DIR]
- *
- *   --source   a checkout of github.com/deemkeen/clusterlite (main.go, lib/, models/); needs Go
- *   --out      where to write original.json and original.md (default bench/results)
+ * bench/run.mjs, in the same run, for the side-by-side figures: `npm run bench -- --original DIR`.
  *
  * The original reads no configuration: its broker (`redpanda:9092`) and port (`:8082`) are
  * constants. A copy of the checkout is built with those two constants read from KAFKA_URL and
  * HTTP_PORT instead; nothing else changes. It then runs as its docker-compose.yml runs it: three
  * nodes sharing ONE SQLite file (`./db/db.sqlite` in one working directory) and one consumer
- * group, so each event is applied once, by one node. nginx (nginx/nginx.conf, as for
- * ClusterLite) spreads the load; the Kafka broker is the one of `npm run kafka:install`.
+ * group, so each event is applied once, by one node. nginx (the config ClusterLite's nodes get)
+ * spreads the load; the Kafka broker is the run's own.
  *
- * Scenarios, with the settings of bench/run.mjs: writes through nginx (64 connections, 3 s
- * warm-up, 20 s), reads by id on one node (32 connections, 10 s), catch-up (a fresh node in an
- * empty directory reads the whole topic from its first offset) and resident memory.
+ * Scenarios, with the settings of bench/config.mjs: writes through nginx, reads by id on one
+ * node, catch-up (a fresh node in an empty directory reads the whole topic from its first
+ * offset) and resident memory.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -26,26 +20,17 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
 import { killNow, supervise } from '../tools/supervisor/children.mjs';
 import { findNginx, renderNginxConf } from '../tools/supervisor/nginx.mjs';
-import {
-  ensureKafkaJars,
-  findFreePort,
-  startKafkaBroker,
-} from '../tools/kafka/broker.mjs';
-import { report } from './original-report.mjs';
+import { findFreePort } from '../tools/kafka/broker.mjs';
+import { CONFIG } from './config.mjs';
 import {
   RssSampler,
   createUserRequest,
@@ -53,36 +38,19 @@ import {
   load,
   progress,
   rssMiB,
-  setProgressLabel,
   sleep,
   waitFor200,
 } from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const { values: args } = parseArgs({
-  options: { source: { type: 'string' }, out: { type: 'string' } },
-  strict: true,
-});
-if (!args.source) {
-  console.error(
-    'usage: node bench/original.mjs --source <checkout of github.com/deemkeen/clusterlite> [--out DIR]',
-  );
-  process.exit(2);
-}
-const SOURCE = resolve(args.source);
-const OUT_DIR = resolve(args.out ?? join(HERE, 'results'));
-const WORK = mkdtempSync(join(os.tmpdir(), 'clusterlite-original-'));
 const TOPIC = 'db_events';
 const GROUP = 'db-consumer-group';
 
-setProgressLabel('original');
-
 /** Builds the checkout with its broker and port read from the environment. */
-function build() {
-  const dir = join(WORK, 'src');
-  cpSync(SOURCE, dir, {
+function build(/** @type {string} */ source, /** @type {string} */ work) {
+  const dir = join(work, 'src');
+  cpSync(source, dir, {
     recursive: true,
-    filter: (path) => !path.includes(`${SOURCE}/.git`),
+    filter: (path) => !path.includes(`${source}/.git`),
   });
   const main = join(dir, 'main.go');
   const text = readFileSync(main, 'utf8');
@@ -97,7 +65,7 @@ function build() {
       `${main}: the DB_PATH/KAFKA_URL/HTTP_PORT constants were not found`,
     );
   writeFileSync(main, patched);
-  progress('building the original (go build)...');
+  progress('original: building it (go build)...');
   const run = spawnSync('go', ['build', '-o', 'clusterlite-original', '.'], {
     cwd: dir,
     stdio: 'inherit',
@@ -150,11 +118,17 @@ function startNode(binary, cwd, brokers, port) {
   return supervised(child);
 }
 
-async function main() {
-  const binary = build();
-  await ensureKafkaJars();
-  progress('starting the Kafka broker...');
-  const broker = await startKafkaBroker({ dataDir: join(WORK, 'kafka') });
+/**
+ * Builds the original from `source` and runs its scenarios against the broker at `brokers`;
+ * resolves with its figures. Everything it starts is stopped before it returns.
+ * @param {{ source: string, brokers: string, workDir: string }} p
+ */
+export async function measureOriginal({ source, brokers, workDir }) {
+  const WORK = workDir;
+  mkdirSync(WORK, { recursive: true });
+  const binary = build(source, WORK);
+  const { connections: wc, warmupSeconds, durationSeconds: wd } = CONFIG.writes;
+  const { connections: rc, durationSeconds: rd } = CONFIG.reads;
   let nginx;
   try {
     const shared = join(WORK, 'shared');
@@ -166,7 +140,7 @@ async function main() {
     /** @type {import('node:child_process').ChildProcess[]} */
     const nodes = [];
     for (const port of ports) {
-      const node = startNode(binary, shared, broker.brokers, port);
+      const node = startNode(binary, shared, brokers, port);
       nodes.push(node);
       await waitFor200(`http://127.0.0.1:${port}/users`, 30_000, {
         get running() {
@@ -203,25 +177,27 @@ async function main() {
 
     // The original answers its 202 with no body.
     const writeRequest = createUserRequest(`${Date.now()}-`);
-    progress('writes through nginx: 3 s warm-up, then 64 connections for 20 s');
+    progress(
+      `original: writes through nginx, ${warmupSeconds} s warm-up, then ${wc} connections for ${wd} s`,
+    );
     await load('warm-up', {
       url,
-      connections: 64,
-      duration: 3,
+      connections: wc,
+      duration: warmupSeconds,
       requests: [writeRequest],
     });
     const writeSampler = new RssSampler(
       Object.fromEntries(nodes.map((n, i) => [`node-${i + 1}`, n.pid])),
     );
-    const writes = await load('POST /users', {
+    const writes = await load('original POST /users', {
       url,
-      connections: 64,
-      duration: 20,
+      connections: wc,
+      duration: wd,
       requests: [writeRequest],
     });
     const writeRss = Object.values(writeSampler.stop());
     const admin = new Kafka({
-      brokers: [broker.brokers],
+      brokers: [brokers],
       logLevel: logLevel.NOTHING,
     }).admin();
     await admin.connect();
@@ -250,12 +226,12 @@ async function main() {
       ),
     );
     let next = 0;
-    progress('reads by id on one node: 32 connections, 10 s');
+    progress(`original: reads by id on one node, ${rc} connections, ${rd} s`);
     const readSampler = new RssSampler({ 'node-1': nodes[0].pid });
-    const reads = await load('GET /users/{id}', {
+    const reads = await load('original GET /users/{id}', {
       url: `http://127.0.0.1:${ports[0]}`,
-      connections: 32,
-      duration: 10,
+      connections: rc,
+      duration: rd,
       requests: [
         {
           method: 'GET',
@@ -269,7 +245,7 @@ async function main() {
     const readRss = readSampler.stop()['node-1'];
 
     progress(
-      'catch-up: stopping the nodes, rewinding the group, starting a fresh node in an empty directory',
+      'original: catch-up; stopping the nodes, rewinding the group, starting a fresh node in an empty directory',
     );
     nginx.kill('SIGTERM');
     for (const node of nodes) node.kill('SIGTERM');
@@ -294,7 +270,7 @@ async function main() {
     const fresh = join(WORK, 'fresh');
     const freshFile = join(fresh, 'db', 'db.sqlite');
     const started = performance.now();
-    const node = startNode(binary, fresh, broker.brokers, await findFreePort());
+    const node = startNode(binary, fresh, brokers, await findFreePort());
     const catchUpSampler = new RssSampler({ fresh: node.pid });
     while (!existsSync(freshFile)) await sleep(10);
     const freshRows = new UserCounter(freshFile);
@@ -316,7 +292,8 @@ async function main() {
     );
     node.kill('SIGTERM');
 
-    report(OUT_DIR, SOURCE, {
+    return {
+      source: { dir: source, commit: commitOf(source) },
       writes,
       drainedMs,
       events,
@@ -325,18 +302,21 @@ async function main() {
       idleRss,
       writeRss,
       readRss,
-    });
+    };
   } finally {
     nginx?.kill('SIGTERM');
     await Promise.all(
       children.map(({ child, exited }) => killNow(child, exited)),
     );
-    await broker.stop();
-    rmSync(WORK, { recursive: true, force: true });
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/** The commit of a checkout, or 'unknown'. @param {string} dir */
+function commitOf(dir) {
+  return (
+    spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).stdout?.trim() || 'unknown'
+  );
+}

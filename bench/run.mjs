@@ -7,10 +7,12 @@
  * processes from dist/, nginx in front, all started by scripts/cluster.mjs) and writes
  * bench/results/latest.json and bench/results/latest.md. Load comes from autocannon.
  *
- *   node bench/run.mjs [--quick] [--out DIR]
+ *   node bench/run.mjs [--quick] [--out DIR] [--original DIR]
  *
- *   --quick    shorter runs and a 50,000-event catch-up (for trying things out; says so in the report)
- *   --out DIR  where to write latest.json / latest.md (default bench/results)
+ *   --quick         shorter runs and a 50,000-event catch-up (for trying things out; says so in the report)
+ *   --out DIR       where to write latest.json / latest.md (default bench/results)
+ *   --original DIR  a checkout of github.com/deemkeen/clusterlite (needs Go): the original runs in
+ *                   the same run under the same loads, and the targets are judged against it
  *
  * Order (each step prints progress lines):
  *   1. ceilings: raw kafkajs produce (also pre-fills the catch-up topic), empty Nest/Express route
@@ -18,6 +20,8 @@
  *   3. writes through nginx (fixed time, fixed connections) + time until every node applied them
  *   4. replication lag at a fixed rate (each node's applied position, polled every 5 ms)
  *   5. reads on one node: by id, list page; then a check that the replicas are identical
+ *   5b. ceiling: the same reads on a bare Express route and bare node:http (bench/read-ceiling.mjs)
+ *   5c. with --original: the original Go ClusterLite under the same loads (bench/original.mjs)
  *   6. time from start to serving (fresh node, empty log), cluster stopped
  *   7. catch-up: fresh node against the pre-filled topic (and, for comparison, one pinned to a CPU)
  *   8. ceiling: raw sqlite3 upserts of the same rows in one transaction
@@ -35,9 +39,15 @@ import { join, relative } from 'node:path';
 import { NODE_MAIN, startCluster } from '../tools/supervisor/cluster.mjs';
 import { ensureKafkaJars, startKafkaBroker } from '../tools/kafka/broker.mjs';
 import { elapsedSeconds, fmtInt, progress, round, stats } from './lib.mjs';
-import { QUICK, OUT_DIR, CONFIG, TASKSET } from './config.mjs';
+import { QUICK, OUT_DIR, CONFIG, TASKSET, ORIGINAL_SOURCE } from './config.mjs';
+import { measureOriginal } from './original.mjs';
 import { environment } from './environment.mjs';
-import { kafkaCeiling, httpCeiling, sqliteCeiling } from './ceilings.mjs';
+import {
+  kafkaCeiling,
+  httpCeiling,
+  readCeiling,
+  sqliteCeiling,
+} from './ceilings.mjs';
 import { buildReport, renderMarkdown } from './report.mjs';
 import { clusterScenarios } from './cluster-scenarios.mjs';
 import {
@@ -152,15 +162,36 @@ async function main() {
           `!! ${exit.name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}):\n${exit.tail}`,
         ),
     });
-    const { idleRss, writeRss, readRss } = await clusterScenarios({
-      cluster,
-      topic: `${prefix}.users`,
-      endOffset,
-      results,
-    });
+    const { idleRss, writeRss, readRss, readIds, readDb } =
+      await clusterScenarios({
+        cluster,
+        topic: `${prefix}.users`,
+        endOffset,
+        results,
+      });
+    progress(
+      `ceiling: GET /users/{id} on a bare Express route, then on bare node:http (sqlite3 prepared get on ${cluster.nodes[0].nodeId}'s file, read-only)`,
+    );
+    results.ceilingRead = await readCeiling(readDb, readIds);
+    progress(
+      `  => Express ${fmtInt(results.ceilingRead.express.okPerSecond)} req/s, node:http ${fmtInt(results.ceilingRead.nodeHttp.okPerSecond)} req/s`,
+    );
     progress('stopping the cluster...');
     await cluster.stop();
     cluster = undefined;
+
+    // --- The original, side by side (same broker, nginx config and loads) --------------------
+    if (ORIGINAL_SOURCE) {
+      progress(`the original Go ClusterLite from ${ORIGINAL_SOURCE}`);
+      results.original = await measureOriginal({
+        source: ORIGINAL_SOURCE,
+        brokers: broker.brokers,
+        workDir: join(workDir, 'original'),
+      });
+    } else
+      progress(
+        'the original is not measured: give its checkout with --original DIR (or CLUSTERLITE_ORIGINAL)',
+      );
 
     // --- Scenario 5: start-up time (fresh node, empty log) -----------------------------------
     const { startups, startupRss } = await startupScenario({
