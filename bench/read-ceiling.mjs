@@ -4,7 +4,12 @@
 // writes). No Nest, no access control, no validation: what one row by id costs at the least.
 // Express 5 by default (the platform the nodes use), or bare node:http with --http.
 //
-//   node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--statements N]
+// `get` steps the statement once and leaves it on its row, so while requests overlap the
+// connection stays in one read transaction: no lock or file check per read, but it would not
+// see a later commit, so a node cannot read that way. --all reads as the nodes do (`all`: the
+// statement runs to its end, each read its own transaction on the latest commit).
+//
+//   node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N]
 //
 // prints "listening <port>" when ready; SIGTERM/SIGINT close it.
 import express from 'express';
@@ -28,6 +33,7 @@ const SELECT_USER = 'SELECT * FROM "users" WHERE "id" = ?';
  * @property {number} [port] 0 (default): any free port
  * @property {string} [host] default 127.0.0.1
  * @property {'express' | 'http'} [server] default express
+ * @property {'get' | 'all'} [read] sqlite3's `get` (default) or `all` (see above)
  * @property {number} [statements] prepared copies of the read, used round robin; sqlite3 runs
  *   the calls of one statement one after another, so several copies let reads overlap in
  *   libuv's thread pool (4 threads by default, the default here too)
@@ -39,7 +45,12 @@ const SELECT_USER = 'SELECT * FROM "users" WHERE "id" = ?';
  * @returns {Promise<{ port: number, close: () => Promise<void> }>}
  */
 export async function startReadCeiling(options) {
-  const { host = '127.0.0.1', server = 'express', statements = 4 } = options;
+  const {
+    host = '127.0.0.1',
+    server = 'express',
+    read = 'get',
+    statements = 4,
+  } = options;
   const database = await openReadOnly(options.db);
   const reads = await Promise.all(
     Array.from({ length: statements }, () => prepare(database, SELECT_USER)),
@@ -49,7 +60,11 @@ export async function startReadCeiling(options) {
   const findUser = (id, done) => {
     const statement = reads[next];
     next = (next + 1) % reads.length;
-    statement.get([id], done);
+    if (read === 'get') statement.get([id], done);
+    else
+      statement.all([id], (/** @type {Error | null} */ error, rows) =>
+        done(error, rows?.[0]),
+      );
   };
 
   const listener =
@@ -156,12 +171,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       db: { type: 'string' },
       port: { type: 'string', default: '0' },
       http: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       statements: { type: 'string', default: '4' },
     },
   });
   if (!values.db) {
     process.stderr.write(
-      'usage: node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--statements N]\n',
+      'usage: node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N]\n',
     );
     process.exit(2);
   }
@@ -169,6 +185,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     db: values.db,
     port: Number(values.port),
     server: values.http ? 'http' : 'express',
+    read: values.all ? 'all' : 'get',
     statements: Number(values.statements),
   });
   process.stdout.write(`listening ${ceiling.port}\n`);
