@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Scope,
   type ExceptionFilter,
   type Type,
 } from '@nestjs/common';
@@ -81,12 +82,16 @@ export class FindOneShortcut {
 
   /**
    * The guarded handlers, made on the first request: by then every global guard and
-   * interceptor is registered, as when Nest's router made its own.
+   * interceptor is registered, as when Nest's router made its own. They are the singletons;
+   * a controller made per request (one that injects a request-scoped provider) is left to
+   * Nest's router, which makes one for each request. Request-scoped guards or interceptors
+   * would need the same; the node has none.
    */
   private routesByTable(): Map<string, GuardedFindOne> {
     if (this.routes) return this.routes;
     this.routes = new Map();
     for (const [table, type] of this.controllers) {
+      if (this.moduleRef.introspect(type).scope !== Scope.DEFAULT) continue;
       const controller = this.moduleRef.get(type, { strict: true });
       // The method itself, as Nest's router takes it: guards read their metadata from it.
       const findOne = Reflect.get(type.prototype, 'findOne') as (
