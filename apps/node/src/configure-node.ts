@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
 import {
+  FindOneShortcut,
   POSITION_HEADER,
   ProblemDetailsFilter,
   RequestValidationError,
@@ -108,6 +109,8 @@ export async function configureNode(
   setUpOpenApi(app);
   AccessModule.announce(config);
   app.enableShutdownHooks();
+  // Where Nest's router goes (app.init() adds it): after every middleware, ahead of every route.
+  app.use(app.get(FindOneShortcut).middleware(filter));
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(

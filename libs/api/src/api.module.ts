@@ -4,6 +4,10 @@ import type { EntityRegistry } from '@clusterlite/registry';
 import { createEntityController } from './entity-controller.factory.js';
 import { EntityReadEndpoints } from './entity-read-endpoints.js';
 import { EntityWriteEndpoints } from './entity-write-endpoints.js';
+import {
+  ENTITY_CONTROLLERS,
+  FindOneShortcut,
+} from './http/find-one-shortcut.js';
 
 /**
  * Serves the REST routes of every registered entity. The imported modules
@@ -26,16 +30,26 @@ export class ApiModule {
     const topics = registry
       .all()
       .map((definition) => options.topicFor(definition.table));
-    return {
-      module: ApiModule,
-      imports: [ResourceLimitsModule, ...(options.imports ?? [])],
-      controllers: registry.all().map((definition) =>
+    const controllers = new Map(
+      registry.all().map((definition) => [
+        definition.table,
         createEntityController(definition, {
           own: options.topicFor(definition.table),
           all: topics,
         }),
-      ),
-      providers: [EntityReadEndpoints, EntityWriteEndpoints],
+      ]),
+    );
+    return {
+      module: ApiModule,
+      imports: [ResourceLimitsModule, ...(options.imports ?? [])],
+      controllers: [...controllers.values()],
+      providers: [
+        EntityReadEndpoints,
+        EntityWriteEndpoints,
+        { provide: ENTITY_CONTROLLERS, useValue: controllers },
+        FindOneShortcut,
+      ],
+      exports: [FindOneShortcut],
     };
   }
 }

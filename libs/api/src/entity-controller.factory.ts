@@ -120,17 +120,21 @@ export function createEntityController(
       return this.reads.eventFate(definition, eventId);
     }
 
+    /** Also called by `FindOneShortcut`, with the same guards, ahead of Nest's router. */
     @Get(':id')
     @FindOneDocs(docs)
     findOne(
-      @Param('id') id: string,
-      @Query() query: Record<string, unknown>,
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ) {
       return send(
         response,
-        this.reads.findOne(definition, id, query, endpointRequest(request)),
+        this.reads.findOne(
+          definition,
+          request.params.id as string,
+          request.query,
+          endpointRequest(request),
+        ),
       );
     }
 
@@ -214,7 +218,7 @@ export function createEntityController(
     // Read queries are checked by the endpoint (one optional parameter; the pipe would cost more than the read).
     history: [String, Object, Object, Object],
     eventFate: [String],
-    findOne: [String, Object, Object, Object],
+    findOne: [Object, Object],
     replace: [String, replaceDto, Object, Object],
     patch: [String, patchDto, Object, Object],
     remove: [String, Object, Object],

@@ -6,24 +6,14 @@ import {
 } from '../endpoint-result.js';
 import { principalOf } from './request-principal.js';
 
-/** The request headers the entity endpoints read. */
-const READ_HEADERS = [
-  'if-none-match',
-  'if-match',
-  'idempotency-key',
-  'prefer',
-  'clusterlite-position',
-] as const;
-
 /** The plain view of an Express request that the entity endpoints take. */
 export function endpointRequest(request: Request): EndpointRequest {
-  const headers: Record<string, string | undefined> = {};
-  for (const name of READ_HEADERS) headers[name] = request.header(name);
   return {
     method: request.method,
     url: request.originalUrl,
     role: principalOf(request).role,
-    headers,
+    // Node's own lower-cased headers, not a copy: the endpoints read only single-valued ones.
+    headers: request.headers as EndpointRequest['headers'],
   };
 }
 

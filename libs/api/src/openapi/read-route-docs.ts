@@ -150,7 +150,6 @@ export const FindOneDocs = ({
   const { rowDto } = definition;
   return stacked(
     ApiOperation({ summary: `Get one ${label}` }),
-    IdParam(),
     ApiHeader({
       name: 'If-None-Match',
       required: false,
@@ -183,6 +182,8 @@ export const FindOneDocs = ({
     }),
     problem(404, 'No such row'),
     ReadsAfterPosition(topics),
+    // Applied first, so the path parameter comes first, as in the other row routes' docs.
+    IdParam(),
   );
 };
 

@@ -15,104 +15,142 @@ const READ_PRAGMAS = [
   'PRAGMA query_only = 1',
 ] as const;
 
-/** Prepared copies of one read that may run at once (libuv runs 4 thread-pool threads by default). */
+/** Prepared copies of one read (libuv runs 4 thread-pool threads by default). */
 const READ_STATEMENTS_PER_SQL = 4;
 /** Distinct reads kept prepared, at most (least recently used ones are finalized first). */
 const MAX_PREPARED_READS = 64;
 
+/** One prepared copy of a read: its calls in flight, and its preparation until SQLite is done. */
+interface PreparedRead {
+  readonly statement: Statement;
+  /** Calls made on it that have not called back yet (sqlite3 queues them on the statement). */
+  pending: number;
+  /** Until SQLite has prepared it: settles then (rejects with SQLite's error). */
+  preparing: Promise<void> | null;
+  /** Failed once: taken out of use, finalized when its last call ends. */
+  retired: boolean;
+}
+
 /**
  * Prepared statements for reads. sqlite3 runs the calls on one Statement one after another,
- * so a single shared statement would make concurrent reads wait for each other's thread-pool
- * round trips: each read takes an idle copy, prepares a new one (up to a few per SQL), or,
- * when all are busy, runs unprepared like any one-off query.
+ * each a thread-pool round trip, so a read takes the copy of its SQL with the fewest calls in
+ * flight, and prepares another (up to a few per SQL) while every copy is busy; past that it
+ * queues on the least busy copy, which costs less than preparing, running and finalizing a
+ * one-off statement (the thread pool has no more threads to run it on anyway).
  */
 class ReadStatements {
-  /** Idle copies per SQL, in least-recently-used order of the SQL. */
-  private readonly idle = new Map<string, Statement[]>();
-  private readonly prepared = new Map<string, number>();
+  /** The copies per SQL, in least-recently-used order of the SQL. */
+  private readonly copies = new Map<string, PreparedRead[]>();
   private closed = false;
 
   constructor(readonly database: Database) {}
 
-  async all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const taken = this.take(sql);
-    const statement = taken?.statement ?? null;
-    if (taken && statement) {
-      // sqlite3 never calls back a call queued on a statement it could not prepare.
-      await taken.prepared.catch((error: unknown) => {
-        this.give(sql, statement, true);
-        throw error;
-      });
-    }
-    return new Promise((resolve, reject) => {
-      const callback = (error: Error | null, rows: T[]) => {
-        if (statement) this.give(sql, statement, error !== null);
-        if (error) reject(error);
-        else resolve(rows);
-      };
-      if (statement) statement.all(parameters, callback);
-      else this.database.all(sql, parameters, callback);
-    });
+  all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const read = this.take(sql);
+    if (!read)
+      return new Promise((resolve, reject) =>
+        this.database.all(sql, parameters, (error: Error | null, rows: T[]) =>
+          error ? reject(error) : resolve(rows),
+        ),
+      );
+    // sqlite3 never calls back a call queued on a statement it could not prepare.
+    if (read.preparing)
+      return read.preparing.then(
+        () => this.run<T>(sql, read, parameters),
+        (error: unknown) => {
+          this.release(sql, read, true);
+          throw error;
+        },
+      );
+    return this.run<T>(sql, read, parameters);
   }
 
-  /** Finalizes the idle copies; busy ones are finalized when their read ends. */
+  /** Finalizes the idle copies; busy ones are finalized when their last read ends. */
   close(): void {
     this.closed = true;
-    for (const statements of this.idle.values())
-      for (const statement of statements) statement.finalize(() => undefined);
-    this.idle.clear();
-    this.prepared.clear();
+    for (const reads of this.copies.values())
+      for (const read of reads) this.retire(read);
+    this.copies.clear();
   }
 
-  /** An idle copy, or a new one with its preparation (settled once SQLite prepared it); null to run unprepared. */
-  private take(
+  private run<T>(
     sql: string,
-  ): { statement: Statement; prepared: Promise<void> } | null {
-    if (this.closed) return null;
-    const idle = this.idle.get(sql);
-    if (idle) {
-      this.idle.delete(sql);
-      this.idle.set(sql, idle);
-      const statement = idle.pop();
-      if (statement) return { statement, prepared: Promise.resolve() };
-    }
-    const count = this.prepared.get(sql) ?? 0;
-    if (count >= READ_STATEMENTS_PER_SQL) return null;
-    if (
-      count === 0 &&
-      this.prepared.size >= MAX_PREPARED_READS &&
-      !this.evictOne()
-    )
-      return null;
-    this.prepared.set(sql, count + 1);
-    if (!idle) this.idle.set(sql, []);
-    let statement!: Statement;
-    const prepared = new Promise<void>((resolve, reject) => {
-      statement = this.database.prepare(sql, (error: Error | null) =>
-        error ? reject(error) : resolve(),
-      );
-    });
-    return { statement, prepared };
+    read: PreparedRead,
+    parameters: unknown[],
+  ): Promise<T[]> {
+    return new Promise((resolve, reject) =>
+      read.statement.all(parameters, (error: Error | null, rows: T[]) => {
+        this.release(sql, read, error !== null);
+        if (error) reject(error);
+        else resolve(rows);
+      }),
+    );
   }
 
-  private give(sql: string, statement: Statement, failed: boolean): void {
-    const idle = this.idle.get(sql);
-    if (this.closed || failed || !idle) {
-      statement.finalize(() => undefined);
-      if (!this.closed && this.prepared.has(sql))
-        this.prepared.set(sql, (this.prepared.get(sql) ?? 1) - 1);
-      return;
+  /** The least busy copy of `sql`, a new one while all are busy, or null to run unprepared. */
+  private take(sql: string): PreparedRead | null {
+    if (this.closed) return null;
+    let reads = this.copies.get(sql);
+    if (reads) {
+      this.copies.delete(sql);
+      this.copies.set(sql, reads);
+    } else {
+      if (this.copies.size >= MAX_PREPARED_READS && !this.evictOne())
+        return null;
+      reads = [];
+      this.copies.set(sql, reads);
     }
-    idle.push(statement);
+    let least: PreparedRead | undefined;
+    for (const read of reads)
+      if (!least || read.pending < least.pending) least = read;
+    if (!least || (least.pending > 0 && reads.length < READ_STATEMENTS_PER_SQL))
+      reads.push((least = this.prepare(sql)));
+    least.pending++;
+    return least;
+  }
+
+  private prepare(sql: string): PreparedRead {
+    let settle!: (error: Error | null) => void;
+    const preparing = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    const read: PreparedRead = {
+      statement: this.database.prepare(sql, (error: Error | null) => {
+        if (!error) read.preparing = null;
+        settle(error);
+      }),
+      pending: 0,
+      preparing,
+      retired: false,
+    };
+    return read;
+  }
+
+  /** A call on `read` ended; a copy that failed is taken out of use. */
+  private release(sql: string, read: PreparedRead, failed: boolean): void {
+    read.pending--;
+    if (failed && !read.retired) {
+      const reads = this.copies.get(sql) ?? [];
+      const index = reads.indexOf(read);
+      if (index !== -1) reads.splice(index, 1);
+      read.retired = true;
+    }
+    if (read.retired && read.pending === 0)
+      read.statement.finalize(() => undefined);
+  }
+
+  /** Takes a copy out of use; finalized now if idle, else when its last call ends. */
+  private retire(read: PreparedRead): void {
+    read.retired = true;
+    if (read.pending === 0) read.statement.finalize(() => undefined);
   }
 
   /** Finalizes the least recently used read whose copies are all idle; false if none is. */
   private evictOne(): boolean {
-    for (const [sql, idle] of this.idle) {
-      if (idle.length !== this.prepared.get(sql)) continue;
-      for (const statement of idle) statement.finalize(() => undefined);
-      this.idle.delete(sql);
-      this.prepared.delete(sql);
+    for (const [sql, reads] of this.copies) {
+      if (reads.some((read) => read.pending > 0)) continue;
+      for (const read of reads) this.retire(read);
+      this.copies.delete(sql);
       return true;
     }
     return false;

@@ -66,4 +66,34 @@ describe(SqliteReader.name, () => {
     expect(await reader.read('SELECT * FROM "later"')).toEqual([]);
     await close();
   }, 5_000);
+
+  it('answers many reads of one statement at once, each with its own row', async () => {
+    const { writer, reader, close } = await newStorage();
+    await writer.transaction(async (tx) => {
+      await tx.execute('CREATE TABLE "rows" ("id" INTEGER PRIMARY KEY)');
+      for (let id = 0; id < 50; id++)
+        await tx.execute('INSERT INTO "rows" ("id") VALUES (?)', [id]);
+    });
+    const ids = Array.from({ length: 50 }, (_, id) => id);
+    const rows = await Promise.all(
+      ids.map((id) =>
+        reader.read('SELECT "id" FROM "rows" WHERE "id" = ?', [id]),
+      ),
+    );
+    expect(rows).toEqual(ids.map((id) => [{ id }]));
+    await close();
+  }, 5_000);
+
+  it('rejects every read waiting on a statement that cannot be prepared', async () => {
+    const { reader, close } = await newStorage();
+    const failures = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        failureOf(reader.read('SELECT * FROM "nowhere"')),
+      ),
+    );
+    expect(new Set(failures)).toEqual(
+      new Set(['Error: SQLITE_ERROR: no such table: nowhere']),
+    );
+    await close();
+  }, 5_000);
 });

@@ -1,0 +1,211 @@
+import type { Response, Test } from 'supertest';
+import {
+  useEmbeddedNode,
+  type EmbeddedNode,
+} from '../support/embedded-node.js';
+
+const READ = 'read-token-0123456789abcdef';
+const WRITE = 'write-token-0123456789abcdef';
+const API_KEYS = `read:${READ},write:${WRITE}`;
+
+/** What Express's router stack holds of a route. */
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Counts the requests that reach Nest's own `GET /users/:id` route. Express routes a table
+ * name case-insensitively, so `/USERS/{id}` still gets there, past the shortcut (which only
+ * takes the table names as registered): the same request both ways must get the same answer.
+ */
+function countNestRoute(node: EmbeddedNode): { count: number } {
+  const stack = (
+    node.app.getHttpAdapter().getInstance() as {
+      router: { stack: RouteLayer[] };
+    }
+  ).router.stack;
+  const layer = stack.find(
+    (candidate) =>
+      candidate.route?.path === '/users/:id' && candidate.route.methods.get,
+  )!;
+  const counter = { count: 0 };
+  const handle = layer.handle;
+  layer.handle = (...args: unknown[]) => {
+    counter.count++;
+    return handle(...args);
+  };
+  return counter;
+}
+
+/**
+ * What a client sees of an answer. A problem's `instance` names the path as sent, and the
+ * rate limit's remaining count goes down with each request: both are left out.
+ */
+function seen(response: Response) {
+  const {
+    date: _date,
+    'x-ratelimit-remaining-rps': _remaining,
+    ...headers
+  } = response.headers;
+  const { instance: _instance, ...body } = response.body as Record<
+    string,
+    unknown
+  >;
+  return {
+    status: response.status,
+    headers,
+    body,
+    text: body.type ? '' : response.text,
+  };
+}
+
+type Call = (path: string) => Test;
+
+/** Asks `path` through the shortcut and through Nest's route; both must answer alike. */
+async function sameBothWays(
+  node: EmbeddedNode,
+  nest: { count: number },
+  call: Call,
+  path: string,
+): Promise<ReturnType<typeof seen>> {
+  const before = nest.count;
+  const shortcut = await call(path);
+  expect(nest.count).toBe(before);
+  const routed = await call(path.replace('/users/', '/USERS/'));
+  expect(nest.count).toBe(before + 1);
+  expect(seen(shortcut)).toEqual(seen(routed));
+  return seen(shortcut);
+}
+
+describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
+  const node = useEmbeddedNode();
+  let nest: { count: number };
+  let id: string;
+  let position: string;
+
+  beforeAll(async () => {
+    nest = countNestRoute(node);
+    const created = await node.http
+      .post('/users')
+      .send({ name: 'Ada', email: 'ada@example.com' })
+      .expect(202);
+    id = created.body.id;
+    position = created.body.position;
+  });
+
+  const get: Call = (path) => node.http.get(path);
+
+  it('answers the row after the position asked for, with its ETag, CORS and node headers', async () => {
+    const answer = await sameBothWays(
+      node,
+      nest,
+      get,
+      `/users/${id}?position=${position}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id, name: 'Ada', version: 1 });
+    expect(answer.headers).toMatchObject({
+      etag: '"1"',
+      'x-clusterlite-node': 'e2e',
+      'access-control-allow-origin': '*',
+      'content-type': 'application/json; charset=utf-8',
+    });
+  });
+
+  it('waits for the position in the ClusterLite-Position header too', async () => {
+    const answer = await sameBothWays(
+      node,
+      nest,
+      (path) => get(path).set('ClusterLite-Position', position),
+      `/users/${id}`,
+    );
+    expect(answer.status).toBe(200);
+  });
+
+  it('answers 304 to If-None-Match naming the current version', async () => {
+    const answer = await sameBothWays(
+      node,
+      nest,
+      (path) => get(path).set('If-None-Match', 'W/"1"'),
+      `/users/${id}`,
+    );
+    expect(answer.status).toBe(304);
+    expect(answer.text).toBe('');
+  });
+
+  it.each([
+    ['a row that does not exist', '/users/nobody', {}, 404],
+    [
+      'a malformed If-None-Match',
+      '/users/nobody',
+      { 'If-None-Match': 'x' },
+      400,
+    ],
+    ['a malformed position', '/users/nobody?position=nowhere', {}, 400],
+    ['a position of no table', '/users/nobody?position=other:0:1', {}, 400],
+    ['a query parameter it does not take', '/users/nobody?limit=3', {}, 400],
+  ])(
+    'answers %s with the same problem',
+    async (_case, path, headers, status) => {
+      const answer = await sameBothWays(
+        node,
+        nest,
+        (sent) => get(sent).set(headers),
+        path,
+      );
+      expect(answer.status).toBe(status);
+      expect(answer.headers['content-type']).toBe(
+        'application/problem+json; charset=utf-8',
+      );
+    },
+  );
+
+  it('leaves other paths and methods to Nest', async () => {
+    const before = nest.count;
+    await node.http.get(`/users/${id}/history`).expect(200);
+    await node.http.get('/users/bad%20id').expect(400);
+    await node.http.head(`/users/${id}`).expect(200);
+    expect(nest.count).toBe(before + 2);
+    await node.http.get('/nothing/here').expect(404);
+    await node.http.put('/_cluster/status').expect(405);
+  });
+});
+
+describe('GET /{table}/{id} ahead of Nest’s router, with API keys', () => {
+  const node = useEmbeddedNode({ API_KEYS, RATE_LIMIT_RPS: '1000' });
+  let nest: { count: number };
+
+  beforeAll(() => {
+    nest = countNestRoute(node);
+  });
+
+  it.each([
+    ['no token', {}, 401],
+    ['a token that is not a key', { Authorization: 'Bearer nope' }, 401],
+    ['a read key', { Authorization: `Bearer ${READ}` }, 404],
+  ])('answers %s as the guards do', async (_case, headers, status) => {
+    const answer = await sameBothWays(
+      node,
+      nest,
+      (path) => node.http.get(path).set(headers),
+      '/users/nobody',
+    );
+    expect(answer.status).toBe(status);
+  });
+});
+
+describe('GET /{table}/{id} ahead of Nest’s router, with a rate limit', () => {
+  const node = useEmbeddedNode({ RATE_LIMIT_RPS: '3' });
+
+  it('counts its requests against the limit: 429 problem+json with Retry-After', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => node.http.get('/users/nobody')),
+    );
+    const limited = answers.find((answer) => answer.status === 429);
+    expect(limited?.headers['retry-after']).toBeDefined();
+    expect(limited?.headers['content-type']).toBe(
+      'application/problem+json; charset=utf-8',
+    );
+  });
+});
