@@ -5,7 +5,11 @@ import {
   type LogLevel,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
 import {
   FindOneShortcut,
@@ -145,7 +149,22 @@ export function announceNode(config: NodeConfig, port: number): void {
     );
 }
 
+/**
+ * Swagger UI at /docs and the document at /docs-json and /docs-yaml. The document is built on
+ * the first request for it, not at start: scanning every route and holding the result costs a
+ * node memory it does not need until someone reads the docs. Built once, then served as is.
+ */
 function setUpOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    // The token typed into Authorize survives a reload of the page.
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/** The node's OpenAPI document: every route, the roles each needs, closed request schemas. */
+function openApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -173,12 +192,7 @@ function setUpOpenApi(app: INestApplication): void {
     document.components?.schemas,
     app.get(EntityRegistry).all(),
   );
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs-json',
-    yamlDocumentUrl: 'docs-yaml',
-    // The token typed into Authorize survives a reload of the page.
-    swaggerOptions: { persistAuthorization: true },
-  });
+  return document;
 }
 
 /**

@@ -8,6 +8,7 @@ import { announceNode } from './configure-node.js';
 import { createNodeApp } from './create-node-app.js';
 import { ENTITIES } from './entities/index.js';
 import { generateMigration } from './migrations/generate-migration.js';
+import { releaseStartupMemory } from './release-startup-memory.js';
 import { bootstrapFromPeerIfNeeded } from './snapshot/bootstrap-from-peer.js';
 
 function loadConfig(): NodeConfig {
@@ -33,6 +34,7 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   announceNode(config, config.port);
+  releaseStartupMemory();
 }
 
 /** `npm run migration:generate -- <Name>` runs the built node with these arguments. */

@@ -1,0 +1,48 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** V8's gc() when exposed; `last-resort` also shrinks the young generation and frees pooled pages. */
+type ExposedGc = (options: {
+  type: 'major';
+  execution: 'sync';
+  flavor: 'last-resort';
+}) => void;
+
+/** How long after the node listens it gives back its start-up memory. */
+export const RELEASE_STARTUP_MEMORY_AFTER_MS = 1_000;
+
+/**
+ * Gives back, once, the memory the node used to start. Loading the modules, migrating and
+ * building the routes grow V8's young generation to its maximum and leave freed pages pooled;
+ * V8 keeps both until it judges the process idle, which a node polling Kafka rarely is. One
+ * full collection that also releases memory brings an idle node from ~165 to ~125 MB RSS; the
+ * young generation grows back only if load comes. Not during start itself: the collection
+ * pauses the process for some tens of milliseconds, better once it serves.
+ */
+export function releaseStartupMemory(
+  delayMs = RELEASE_STARTUP_MEMORY_AFTER_MS,
+): void {
+  setTimeout(releaseMemoryNow, delayMs).unref();
+}
+
+/**
+ * One full, memory-releasing collection now; false if this Node.js offers none (then nothing
+ * happens: it only saves memory, it must never stop a node).
+ */
+export function releaseMemoryNow(): boolean {
+  try {
+    // gc() is only given to contexts made after --expose-gc: make one, take its gc, put it back.
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    setFlagsFromString('--no-expose-gc');
+    if (typeof gc !== 'function') return false;
+    (gc as ExposedGc)({
+      type: 'major',
+      execution: 'sync',
+      flavor: 'last-resort',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
