@@ -1,17 +1,12 @@
-import {
-  Logger,
-  ValidationPipe,
-  type INestApplication,
-  type LogLevel,
-} from '@nestjs/common';
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
 import {
+  BodyValidationPipe,
   FindOneShortcut,
   POSITION_HEADER,
   ProblemDetailsFilter,
-  RequestValidationError,
 } from '@clusterlite/api';
 import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
@@ -97,15 +92,8 @@ export async function configureNode(
   });
   serveConsoleAssets(app);
   app.useGlobalFilters(filter);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        RequestValidationError.fromValidationErrors(errors),
-    }),
-  );
+  // ValidationPipe (whitelist, forbidNonWhitelisted, transform) with a fast way for valid bodies.
+  app.useGlobalPipes(new BodyValidationPipe());
   setUpOpenApi(app);
   AccessModule.announce(config);
   app.enableShutdownHooks();

@@ -5,6 +5,7 @@ export * from './entity-read-endpoints.js';
 export * from './entity-write-endpoints.js';
 export * from './entity-http.dto.js';
 export * from './history-query.js';
+export * from './http/body-validation.pipe.js';
 export * from './http/find-one-shortcut.js';
 export * from './http/problem-details.js';
 export * from './http/problem-details.filter.js';
