@@ -7,6 +7,7 @@ import {
   FindOneShortcut,
   POSITION_HEADER,
   ProblemDetailsFilter,
+  WriteShortcut,
 } from '@clusterlite/api';
 import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
@@ -99,6 +100,7 @@ export async function configureNode(
   app.enableShutdownHooks();
   // Where Nest's router goes (app.init() adds it): after every middleware, ahead of every route.
   app.use(app.get(FindOneShortcut).middleware(filter));
+  app.use(app.get(WriteShortcut).middleware(filter));
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(

@@ -11,5 +11,6 @@ export * from './http/problem-details.js';
 export * from './http/problem-details.filter.js';
 export * from './http/request-principal.js';
 export * from './http/request-validation.error.js';
+export * from './http/write-shortcut.js';
 export * from './json-body.guard.js';
 export * from './list-query.parser.js';
