@@ -1,9 +1,4 @@
-import {
-  Logger,
-  ValidationPipe,
-  type INestApplication,
-  type LogLevel,
-} from '@nestjs/common';
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   DocumentBuilder,
@@ -12,10 +7,11 @@ import {
 } from '@nestjs/swagger';
 import { NodeConfig } from '@clusterlite/core';
 import {
+  BodyValidationPipe,
   FindOneShortcut,
   POSITION_HEADER,
   ProblemDetailsFilter,
-  RequestValidationError,
+  WriteShortcut,
 } from '@clusterlite/api';
 import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
@@ -101,20 +97,14 @@ export async function configureNode(
   });
   serveConsoleAssets(app);
   app.useGlobalFilters(filter);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        RequestValidationError.fromValidationErrors(errors),
-    }),
-  );
+  // ValidationPipe (whitelist, forbidNonWhitelisted, transform) with a fast way for valid bodies.
+  app.useGlobalPipes(new BodyValidationPipe());
   setUpOpenApi(app);
   AccessModule.announce(config);
   app.enableShutdownHooks();
   // Where Nest's router goes (app.init() adds it): after every middleware, ahead of every route.
   app.use(app.get(FindOneShortcut).middleware(filter));
+  app.use(app.get(WriteShortcut).middleware(filter));
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(

@@ -8,6 +8,7 @@ import {
   ENTITY_CONTROLLERS,
   FindOneShortcut,
 } from './http/find-one-shortcut.js';
+import { WriteShortcut } from './http/write-shortcut.js';
 
 /**
  * Serves the REST routes of every registered entity. The imported modules
@@ -48,8 +49,9 @@ export class ApiModule {
         EntityWriteEndpoints,
         { provide: ENTITY_CONTROLLERS, useValue: controllers },
         FindOneShortcut,
+        WriteShortcut,
       ],
-      exports: [FindOneShortcut],
+      exports: [FindOneShortcut, WriteShortcut],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { FieldErrorDto } from './http/problem-details.js';
 import { RequestValidationError } from './http/request-validation.error.js';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { acceptedBody } from './accepted-body.js';
 
 export const MAX_BULK_ITEMS = 1000;
 
@@ -47,6 +48,9 @@ async function validateOne(
   if (typeof item !== 'object' || item === null) {
     return [{ field: path || '(body)', messages: ['must be a JSON object'] }];
   }
+  // A body the fast check is sure of is valid; any other gets the full path and its errors.
+  const accepted = acceptedBody(dto, item);
+  if (accepted) return accepted;
   const instance = plainToInstance(dto as Type<object>, item);
   const errors = await validate(instance, {
     whitelist: true,

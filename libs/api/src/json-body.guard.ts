@@ -111,18 +111,21 @@ function shapeProblem(
         },
       };
     }
-    const children = Array.isArray(current)
-      ? current.map((child, index) => [child, `${path}[${index}]`] as const)
-      : keys!.map(
-          (key) =>
-            [
-              (current as Record<string, unknown>)[key],
-              `${path}.${key}`,
-            ] as const,
-        );
-    for (const [child, childPath] of children)
-      if (typeof child === 'object' && child !== null)
-        stack.push([child, depth + 1, childPath]);
+    // Only object children are walked, so only theirs get a path (a flat body builds none).
+    if (keys) {
+      for (const key of keys) {
+        const child = (current as Record<string, unknown>)[key];
+        if (typeof child === 'object' && child !== null)
+          stack.push([child, depth + 1, `${path}.${key}`]);
+      }
+    } else {
+      const items = current as unknown[];
+      for (let index = 0; index < items.length; index++) {
+        const child = items[index];
+        if (typeof child === 'object' && child !== null)
+          stack.push([child, depth + 1, `${path}[${index}]`]);
+      }
+    }
   }
   return null;
 }
