@@ -47,6 +47,33 @@ describe('Bad input, embedded mode', () => {
     expect(fieldsOf(response.body)).toEqual(['admin']);
   });
 
+  it('names a string that is not well-formed Unicode (a lone surrogate) instead of failing', async () => {
+    for (const [path, body, field] of [
+      ['/users', '{"name":"A","email":"\\ud800@x.io"}', 'email'],
+      ['/users', '[{"name":"\\udfff","email":"b@x.io"}]', '[0].name'],
+      [
+        '/products',
+        '{"name":"Cup","sku":"C1","price":1,"tags":["\\ud83d"]}',
+        'tags[0]',
+      ],
+    ] as const) {
+      const response = await node.http
+        .post(path)
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(400);
+      expect(response.headers['content-type']).toMatch(PROBLEM);
+      expect(response.body.errors).toEqual([
+        {
+          field,
+          messages: [
+            'must be well-formed Unicode text (it holds a lone surrogate, such as \\ud800, that no character encodes)',
+          ],
+        },
+      ]);
+    }
+  });
+
   it('refuses system columns in a body', async () => {
     const response = await node.http
       .put('/users/x')

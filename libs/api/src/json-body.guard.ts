@@ -117,6 +117,8 @@ function shapeProblem(
         const child = (current as Record<string, unknown>)[key];
         if (typeof child === 'object' && child !== null)
           stack.push([child, depth + 1, `${path}.${key}`]);
+        else if (!wellFormed(child) || !key.isWellFormed())
+          return notUnicode(`${path}.${key}`);
       }
     } else {
       const items = current as unknown[];
@@ -124,8 +126,31 @@ function shapeProblem(
         const child = items[index];
         if (typeof child === 'object' && child !== null)
           stack.push([child, depth + 1, `${path}[${index}]`]);
+        else if (!wellFormed(child)) return notUnicode(`${path}[${index}]`);
       }
     }
   }
   return null;
+}
+
+/**
+ * JSON can carry a lone surrogate (`"\ud800"`), which no character encodes: SQLite and every
+ * other node would store something else than what was sent, and the validators throw on it.
+ */
+const wellFormed = (value: unknown): boolean =>
+  typeof value !== 'string' || value.isWellFormed();
+
+function notUnicode(path: string): {
+  limit: string;
+  error: { field: string; messages: string[] };
+} {
+  return {
+    limit: 'body-unicode',
+    error: {
+      field: path.replace(/^\(body\)\.?/, '') || '(body)',
+      messages: [
+        'must be well-formed Unicode text (it holds a lone surrogate, such as \\ud800, that no character encodes)',
+      ],
+    },
+  };
 }
