@@ -3,6 +3,7 @@ import type { FieldErrorDto } from './http/problem-details.js';
 import { RequestValidationError } from './http/request-validation.error.js';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { quickValidity } from './valid-body-check.js';
 
 export const MAX_BULK_ITEMS = 1000;
 
@@ -48,6 +49,7 @@ async function validateOne(
     return [{ field: path || '(body)', messages: ['must be a JSON object'] }];
   }
   const instance = plainToInstance(dto as Type<object>, item);
+  if (quickValidity(dto, instance) === 'valid') return instance;
   const errors = await validate(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,
