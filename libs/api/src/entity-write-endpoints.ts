@@ -7,6 +7,7 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
+  uuidV7,
   type EventType,
 } from '@clusterlite/core';
 import { BadRequestException } from '@nestjs/common';
@@ -16,7 +17,6 @@ import {
   type EndpointResult,
 } from './endpoint-result.js';
 import { createHash } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import {
   EntityCommands,
   EntityQueries,
@@ -61,7 +61,7 @@ export class EntityWriteEndpoints {
     if (Array.isArray(body)) return this.createMany(definition, body, request);
     // A keyed create gets an id derived from its key, so a retry names the same row.
     const key = idempotencyKeyOf(request);
-    const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidv7();
+    const id = key ? uuidFrom(`row:${definition.table}:${key}`) : uuidV7();
     return this.write(definition, 'created', id, body, request);
   }
 
@@ -110,7 +110,7 @@ export class EntityWriteEndpoints {
       definition,
       items.map((item) => ({
         type: 'created' as const,
-        entityId: uuidv7(),
+        entityId: uuidV7(),
         data: dataOf(definition, item),
         expectedVersion: null,
       })),

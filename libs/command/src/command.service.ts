@@ -4,6 +4,7 @@ import {
   LogPosition,
   NodeConfig,
   encodeEvent,
+  uuidV7,
   type ReplicationEvent,
 } from '@clusterlite/core';
 import {
@@ -29,7 +30,6 @@ import {
   ProduceAttempts,
 } from '@clusterlite/event-log';
 import { lastValueFrom, type Observable } from 'rxjs';
-import { v7 as uuidv7 } from 'uuid';
 import {
   GroupCommitQueue,
   type OutgoingMessage,
@@ -178,7 +178,7 @@ export class CommandService extends EntityCommands {
     command: WriteCommand,
   ): ReplicationEvent {
     return {
-      eventId: command.idempotency?.eventId ?? uuidv7(),
+      eventId: command.idempotency?.eventId ?? uuidV7(),
       type: command.type,
       table: definition.table,
       entityId: command.entityId,

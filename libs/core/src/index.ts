@@ -8,6 +8,7 @@ export * from './events/log-position.js';
 export * from './events/log-stops.js';
 export * from './events/log-stops.module.js';
 export * from './events/replication-event.js';
+export * from './events/uuid-v7.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
 export * from './storage/sqlite-reader.js';

@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { ReplicationEvent, SqliteTransaction } from '@clusterlite/core';
+import { inListPlaceholders, paddedInList } from './statement-shapes.js';
 
 /** Event ids per statement: far below SQLite's bound-parameter limit. */
-const CHUNK = 500;
+const CHUNK = 512;
 
 /**
  * Which of these events already have an outcome in their own table: one query per chunk,
@@ -23,8 +24,8 @@ export async function appliedEventIds(
     for (let start = 0; start < eventIds.length; start += CHUNK) {
       const chunk = eventIds.slice(start, start + CHUNK);
       const rows = await tx.rows<{ eventId: string }>(
-        `SELECT "eventId" FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "eventId" IN (${chunk.map(() => '?').join(', ')})`,
-        [table, ...chunk],
+        `SELECT "eventId" FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "eventId" IN (${inListPlaceholders(chunk.length)})`,
+        [table, ...paddedInList(chunk)],
       );
       for (const row of rows) seen.add(row.eventId);
     }

@@ -5,6 +5,7 @@ import type {
 } from '@clusterlite/core';
 import type { DeadLetter, LogMessage } from '@clusterlite/event-log';
 import type { EntityDefinition } from '@clusterlite/registry';
+import { powerOfTwoChunks } from './statement-shapes.js';
 
 /** One outcome to record, with the event and where it sat in the log. */
 export interface OutcomeRow {
@@ -16,8 +17,11 @@ export interface OutcomeRow {
   offset: string;
 }
 
-/** Rows per multi-row statement: 14 columns × 500 stays far below SQLite's 32,766 bound parameters. */
-const SQL_CHUNK = 500;
+/**
+ * Rows per multi-row statement, at most: 14 columns × 512 stays far below SQLite's 32,766 bound
+ * parameters. Chunks are powers of two, so their statements stay prepared (statement-shapes.ts).
+ */
+const SQL_CHUNK = 512;
 
 /**
  * Writes what became of events, in the batch's transaction: their outcomes
@@ -30,8 +34,7 @@ export class OutcomeStore {
     tx: SqliteTransaction,
     rows: OutcomeRow[],
   ): Promise<void> {
-    for (let start = 0; start < rows.length; start += SQL_CHUNK) {
-      const chunk = rows.slice(start, start + SQL_CHUNK);
+    for (const chunk of powerOfTwoChunks(rows, SQL_CHUNK)) {
       await tx.execute(
         'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
           `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
@@ -58,8 +61,7 @@ export class OutcomeStore {
       );
     }
     const keyed = rows.filter((row) => row.event.idempotency);
-    for (let start = 0; start < keyed.length; start += SQL_CHUNK) {
-      const chunk = keyed.slice(start, start + SQL_CHUNK);
+    for (const chunk of powerOfTwoChunks(keyed, SQL_CHUNK)) {
       await tx.execute(
         'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
           `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("tableName", "key") DO NOTHING`,

@@ -264,6 +264,7 @@ export class ProjectionService
                 partition,
                 fresh.slice(index, index + run.length),
                 run,
+                checksums,
               )
             : null;
         for (const [offsetInRun, current] of (applied ?? []).entries()) {
@@ -299,6 +300,7 @@ export class ProjectionService
             `${topic}:${partition}:${offset}`,
             one.event,
             one.definition,
+            checksums,
           );
           result.outcomes.push(outcome);
           outcomes.push({

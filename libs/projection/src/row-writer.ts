@@ -7,6 +7,8 @@ import {
 import type { LogMessage } from '@clusterlite/event-log';
 import type { EntityDefinition } from '@clusterlite/registry';
 import type { DecodedMessage } from './event-decoder.js';
+import type { RowChanges } from './table-checksums.js';
+import { largestPowerOfTwo } from './statement-shapes.js';
 
 /** A version one above the row's tombstone, if it had one: versions continue across a delete and re-create. */
 const NEXT_VERSION =
@@ -101,6 +103,8 @@ export class RowWriter {
       eventIds.add(item.event.eventId);
       run.push(item);
     }
+    // A power of two: the multi-row statements of a few lengths only, each prepared once.
+    run.length = largestPowerOfTwo(run.length);
     return run;
   }
 
@@ -117,15 +121,16 @@ export class RowWriter {
     partition: number,
     messages: LogMessage[],
     run: DecodedEvent[],
+    changes: RowChanges,
   ): Promise<EventOutcome[] | null> {
     const definition = run[0].definition;
     const fields = definition.fields;
     const row = `(?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?)`;
-    let inserted: { id: string; version: number }[];
+    let inserted: StoredRow[];
     try {
-      inserted = await tx.rows<{ id: string; version: number }>(
+      inserted = await tx.rows<StoredRow>(
         `INSERT INTO ${definition.quotedTable} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING "id", "version"`,
+          `VALUES ${run.map(() => row).join(', ')} ON CONFLICT ("id") DO NOTHING RETURNING *`,
         run.flatMap(({ event }) => [
           event.entityId,
           ...fields.map((f) => f.toColumn(event.data?.[f.name])),
@@ -139,7 +144,11 @@ export class RowWriter {
       if (isConstraintError(error)) return null;
       throw error;
     }
-    const created = new Map(inserted.map((entry) => [entry.id, entry.version]));
+    const created = new Map<string, number>();
+    for (const row of inserted) {
+      created.set(row.id, row.version);
+      changes.changed(definition, row.id, row);
+    }
     return run.map(({ event }, index) =>
       outcomeFor(
         event,
@@ -158,11 +167,14 @@ export class RowWriter {
     position: string,
     event: ReplicationEvent,
     definition: EntityDefinition,
+    changes: RowChanges,
   ): Promise<EventOutcome> {
     let version: number | null;
     let rejection: Rejection | null = null;
     try {
-      version = await this.applyEvent(tx, definition, event);
+      const row = await this.applyEvent(tx, definition, event);
+      changes.changed(definition, event.entityId, row);
+      version = row === null ? null : row.version;
     } catch (error) {
       if (error instanceof Rejection) rejection = error;
       else if (isConstraintError(error))
@@ -176,12 +188,12 @@ export class RowWriter {
     return outcomeFor(event, position, version, rejection);
   }
 
-  /** Writes the row change of one event; returns the row's new version (null when deleted). */
+  /** Writes the row change of one event; returns the row as stored (null when deleted). */
   private async applyEvent(
     tx: SqliteTransaction,
     definition: EntityDefinition,
     event: ReplicationEvent,
-  ): Promise<number | null> {
+  ): Promise<StoredRow | null> {
     const table = definition.quotedTable;
     const id = event.entityId;
     const expected = event.expectedVersion;
@@ -189,9 +201,9 @@ export class RowWriter {
     switch (event.type) {
       case 'created': {
         const fields = definition.fields;
-        const rows = await tx.rows<{ version: number }>(
+        const rows = await tx.rows<StoredRow>(
           `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
-            `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING "version"`,
+            `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO NOTHING RETURNING *`,
           [
             id,
             ...fields.map((f) => f.toColumn(data[f.name])),
@@ -202,17 +214,17 @@ export class RowWriter {
           ],
         );
         if (rows.length === 0) throw Rejection.alreadyExists(id);
-        return rows[0].version;
+        return rows[0];
       }
       case 'replaced': {
         const fields = definition.fields;
         const values = fields.map((f) => f.toColumn(data[f.name]));
         if (expected === null) {
-          const rows = await tx.rows<{ version: number }>(
+          const rows = await tx.rows<StoredRow>(
             `INSERT INTO ${table} ("id", ${fields.map((f) => f.column).join(', ')}, "version", "createdAt", "updatedAt") ` +
               `VALUES (?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?) ON CONFLICT ("id") DO UPDATE SET ` +
               `${fields.map((f) => `${f.column} = excluded.${f.column}`).join(', ')}, "version" = "version" + 1, "updatedAt" = excluded."updatedAt" ` +
-              'RETURNING "version"',
+              'RETURNING *',
             [
               id,
               ...values,
@@ -222,7 +234,7 @@ export class RowWriter {
               event.occurredAt,
             ],
           );
-          return rows[0].version;
+          return rows[0];
         }
         return this.updateRow(
           tx,
@@ -273,16 +285,16 @@ export class RowWriter {
     columns: string[],
     values: unknown[],
     event: ReplicationEvent,
-  ): Promise<number> {
+  ): Promise<StoredRow> {
     const expected = event.expectedVersion;
     const assignments = [
       ...columns.map((column) => `${column} = ?`),
       '"version" = "version" + 1',
       '"updatedAt" = ?',
     ];
-    const rows = await tx.rows<{ version: number }>(
+    const rows = await tx.rows<StoredRow>(
       `UPDATE ${definition.quotedTable} SET ${assignments.join(', ')} WHERE "id" = ?` +
-        `${expected === null ? '' : ' AND "version" = ?'} RETURNING "version"`,
+        `${expected === null ? '' : ' AND "version" = ?'} RETURNING *`,
       [
         ...values,
         event.occurredAt,
@@ -290,7 +302,7 @@ export class RowWriter {
         ...(expected === null ? [] : [expected]),
       ],
     );
-    if (rows.length > 0) return rows[0].version;
+    if (rows.length > 0) return rows[0];
     if (expected === null)
       throw new Rejection(
         'not-found',
@@ -317,6 +329,9 @@ export class RowWriter {
     );
   }
 }
+
+/** A row as SQLite stored it (RETURNING *): what the table checksum hashes. */
+type StoredRow = Record<string, unknown> & { id: string; version: number };
 
 function isConstraintError(error: unknown): error is Error & { code: string } {
   return (

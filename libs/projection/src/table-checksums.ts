@@ -6,10 +6,11 @@ import {
 } from '@clusterlite/core';
 import { EntityRegistry, type EntityDefinition } from '@clusterlite/registry';
 import { createHash } from 'node:crypto';
+import { inListPlaceholders, paddedInList } from './statement-shapes.js';
 
 const MOD = 1n << 64n;
 /** Ids per `IN (...)` read, well under SQLite's parameter limit. */
-const ID_CHUNK = 500;
+const ID_CHUNK = 512;
 const TABLE = '"_clusterlite_table_checksums"';
 /** Rows a full recomputation reads at a time. */
 const RECOMPUTE_PAGE = 2_000;
@@ -46,79 +47,113 @@ export function layoutOf(definition: EntityDefinition): string {
   );
 }
 
-/** Sums the rows of `ids` in `definition`'s table as they are now. */
-async function sumOf(
+/** Reads the rows of `ids` in `definition`'s table as they are now: their hashes by id. */
+async function hashesOf(
   tx: SqliteTransaction,
   definition: EntityDefinition,
   ids: string[],
-): Promise<TableSum> {
-  const total: TableSum = { rows: 0, sum: 0n };
+): Promise<Map<string, bigint>> {
+  const hashes = new Map<string, bigint>();
   for (let start = 0; start < ids.length; start += ID_CHUNK) {
     const chunk = ids.slice(start, start + ID_CHUNK);
     const records = await tx.rows<Record<string, unknown>>(
-      `SELECT * FROM ${definition.quotedTable} WHERE "id" IN (${chunk.map(() => '?').join(', ')})`,
-      chunk,
+      `SELECT * FROM ${definition.quotedTable} WHERE "id" IN (${inListPlaceholders(chunk.length)})`,
+      paddedInList(chunk),
     );
-    for (const record of records) {
-      total.rows++;
-      total.sum += rowHash(definition, record);
-    }
+    for (const record of records)
+      hashes.set(String(record.id), rowHash(definition, record));
   }
-  return total;
+  return hashes;
 }
 
-/** The rows an apply transaction is about to touch, and their sums before it. */
-export class RowChangeTracker {
+/** Where the row writer tells what a statement left in a row: the row as stored, or null once deleted. */
+export interface RowChanges {
+  changed(
+    definition: EntityDefinition,
+    id: string,
+    row: Record<string, unknown> | null,
+  ): void;
+}
+
+/** A table's rows before the batch (only those a non-create names) and after each change. */
+interface TouchedTable {
+  /** Hashes of the rows read before the batch (those replaces, patches and deletes name), by id. */
+  before: Map<string, bigint>;
+  /** The last state each changed row was left in (null: deleted). */
+  after: Map<string, Record<string, unknown> | null>;
+}
+
+/**
+ * The change an apply transaction makes to each table's checksum. Before the batch it reads
+ * the rows that replaces, patches and deletes name; every statement that changes a row hands
+ * over the row as stored (RETURNING *, the same values a SELECT reads), so the rows after the
+ * batch are never read again. A create that goes in found no row (a create of a row that is
+ * there changes nothing), so a row only creates touched was absent before.
+ */
+export class RowChangeTracker implements RowChanges {
   private constructor(
     private readonly tx: SqliteTransaction,
-    private readonly touched: Map<
-      EntityDefinition,
-      { ids: string[]; before: TableSum }
-    >,
+    private readonly touched: Map<EntityDefinition, TouchedTable>,
   ) {}
 
-  /**
-   * Reads the rows the events name before they are applied. Rows are compared
-   * before and after, not event by event, so every way the projection writes
-   * (multi-row creates, upserts, rejections) is counted the same.
-   */
   static async before(
     tx: SqliteTransaction,
     items: readonly (
       | {
           kind: 'event' | 'newer-schema';
           definition: EntityDefinition;
-          event: { entityId: string };
+          event: { entityId: string; type: string };
         }
       | { kind: 'undecodable' }
     )[],
   ): Promise<RowChangeTracker> {
     const ids = new Map<EntityDefinition, Set<string>>();
     for (const item of items) {
-      if (item.kind !== 'event') continue;
+      if (item.kind !== 'event' || item.event.type === 'created') continue;
       const set = ids.get(item.definition) ?? new Set<string>();
       set.add(item.event.entityId);
       ids.set(item.definition, set);
     }
-    const touched = new Map<
-      EntityDefinition,
-      { ids: string[]; before: TableSum }
-    >();
+    const touched = new Map<EntityDefinition, TouchedTable>();
     for (const [definition, set] of ids) {
-      const list = [...set];
       touched.set(definition, {
-        ids: list,
-        before: await sumOf(tx, definition, list),
+        before: await hashesOf(tx, definition, [...set]),
+        after: new Map(),
       });
     }
     return new RowChangeTracker(tx, touched);
   }
 
+  changed(
+    definition: EntityDefinition,
+    id: string,
+    row: Record<string, unknown> | null,
+  ): void {
+    let table = this.touched.get(definition);
+    if (!table) {
+      table = { before: new Map(), after: new Map() };
+      this.touched.set(definition, table);
+    }
+    table.after.set(id, row);
+  }
+
   /** Adds each table's change (rows after minus rows before) to its stored checksum. */
   async after(): Promise<void> {
-    for (const [definition, { ids, before }] of this.touched) {
-      const after = await sumOf(this.tx, definition, ids);
-      if (after.rows === before.rows && after.sum === before.sum) continue;
+    for (const [definition, { before, after }] of this.touched) {
+      let rows = 0;
+      let sum = 0n;
+      for (const [id, row] of after) {
+        const old = before.get(id);
+        if (old !== undefined) {
+          rows--;
+          sum -= old;
+        }
+        if (row !== null) {
+          rows++;
+          sum += rowHash(definition, row);
+        }
+      }
+      if (rows === 0 && sum === 0n) continue;
       const [stored] = await this.tx.rows<{ rows: number; checksum: string }>(
         `SELECT "rows", "checksum" FROM ${TABLE} WHERE "tableName" = ?`,
         [definition.table],
@@ -131,8 +166,8 @@ export class RowChangeTracker {
           'ON CONFLICT ("tableName") DO UPDATE SET "rows" = excluded."rows", "checksum" = excluded."checksum"',
         [
           definition.table,
-          base.rows + after.rows - before.rows,
-          checksumHex(base.sum + after.sum - before.sum),
+          base.rows + rows,
+          checksumHex(base.sum + sum),
           layoutOf(definition),
         ],
       );
