@@ -183,6 +183,9 @@ describe('Replication through a real Kafka broker', () => {
       await send(node, 'GET', `/users/${row.id}`, undefined, {
         'ClusterLite-Position': sixth.body.position,
       });
+    expect((await send(b, 'GET', `/users/${whileCrashed.id}`)).status).toBe(
+      200,
+    );
     await eventually(async () =>
       expect((await b.status()).tables).toEqual((await a.status()).tables),
     );
