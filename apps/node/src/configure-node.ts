@@ -8,10 +8,9 @@ import {
 import { NodeConfig } from '@clusterlite/core';
 import {
   BodyValidationPipe,
-  FindOneShortcut,
   POSITION_HEADER,
   ProblemDetailsFilter,
-  WriteShortcut,
+  RouteShortcuts,
 } from '@clusterlite/api';
 import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
@@ -103,8 +102,7 @@ export async function configureNode(
   AccessModule.announce(config);
   app.enableShutdownHooks();
   // Where Nest's router goes (app.init() adds it): after every middleware, ahead of every route.
-  app.use(app.get(FindOneShortcut).middleware(filter));
-  app.use(app.get(WriteShortcut).middleware(filter));
+  app.use(app.get(RouteShortcuts).middleware(filter));
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(

@@ -4,11 +4,7 @@ import type { EntityRegistry } from '@clusterlite/registry';
 import { createEntityController } from './entity-controller.factory.js';
 import { EntityReadEndpoints } from './entity-read-endpoints.js';
 import { EntityWriteEndpoints } from './entity-write-endpoints.js';
-import {
-  ENTITY_CONTROLLERS,
-  FindOneShortcut,
-} from './http/find-one-shortcut.js';
-import { WriteShortcut } from './http/write-shortcut.js';
+import { ENTITY_CONTROLLERS, RouteShortcuts } from './http/route-shortcuts.js';
 
 /**
  * Serves the REST routes of every registered entity. The imported modules
@@ -48,10 +44,9 @@ export class ApiModule {
         EntityReadEndpoints,
         EntityWriteEndpoints,
         { provide: ENTITY_CONTROLLERS, useValue: controllers },
-        FindOneShortcut,
-        WriteShortcut,
+        RouteShortcuts,
       ],
-      exports: [FindOneShortcut, WriteShortcut],
+      exports: [RouteShortcuts],
     };
   }
 }

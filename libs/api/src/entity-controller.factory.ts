@@ -120,7 +120,7 @@ export function createEntityController(
       return this.reads.eventFate(definition, eventId);
     }
 
-    /** Also called by `FindOneShortcut`, with the same guards, ahead of Nest's router. */
+    /** Also called by `RouteShortcuts`, with the same guards, ahead of Nest's router. */
     @Get(':id')
     @FindOneDocs(docs)
     findOne(

@@ -16,13 +16,25 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { RouteParamsFactory } from '@nestjs/core/router/route-params-factory.js';
 import { ENTITY_ID_PATTERN } from '@clusterlite/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ENTITY_CONTROLLERS } from './find-one-shortcut.js';
 
-/** The write handlers of an entity controller the shortcut calls, by HTTP method. */
-const HANDLERS = { POST: 'create', PUT: 'replace', PATCH: 'patch' } as const;
-type WriteMethod = keyof typeof HANDLERS;
+/** The entity controller of each table, by table name (what `ApiModule` built). */
+export const ENTITY_CONTROLLERS = Symbol('clusterlite.entity-controllers');
 
-type GuardedWrite = (
+/**
+ * The routes answered ahead of Nest's router: the controller handler each calls, the status
+ * Nest's router would set first (`@HttpCode(202)` on writes; a handler may set another), and
+ * whether Nest's route parameters are resolved (and piped) or the raw `(req, res)` passed: the
+ * read takes `@Req()`/`@Res()` only, so it skips the pipes Nest's router would not run either.
+ */
+const ROUTES = {
+  GET: { handler: 'findOne', status: 200, routeParams: false },
+  POST: { handler: 'create', status: 202, routeParams: true },
+  PUT: { handler: 'replace', status: 202, routeParams: true },
+  PATCH: { handler: 'patch', status: 202, routeParams: true },
+} as const;
+type ShortcutMethod = keyof typeof ROUTES;
+
+type GuardedHandler = (
   request: Request,
   response: Response,
   next: NextFunction,
@@ -39,21 +51,21 @@ const paramsFactory = {
 };
 
 /**
- * `POST /{table}`, `PUT /{table}/{id}` and `PATCH /{table}/{id}` answered ahead of Nest's
- * router, as `FindOneShortcut` answers reads: the Express router would try the path against
- * every route of the node first, and Nest's router adds its promise chain and `res.json()`
- * (content-type and freshness look-ups) around the handler. The shortcut calls the same
- * controller handler through Nest's `ExternalContextCreator` with Nest's own route parameters,
- * so the same guards (access control, rate limit, `JsonBodyGuard`), interceptors and pipes
- * (the global ValidationPipe on PUT/PATCH bodies) run with the same execution context; errors
- * go to the same exception filter. The route's status (`@HttpCode(202)`) is set first, as
- * Nest's router sets it; the handler may set another (201/200 with `Prefer`). Anything else
- * (DELETE, an id with escapes, a table name in capitals, a trailing slash, a request-scoped
- * controller) goes on to Nest. test/e2e/write-shortcut.e2e-spec.ts compares both ways.
+ * `GET /{table}/{id}`, `POST /{table}`, `PUT /{table}/{id}` and `PATCH /{table}/{id}`, the most
+ * frequent requests, answered ahead of Nest's router: the Express router would try the path
+ * against every route of the node first, and Nest's router adds its own promise chain and
+ * `res.json()` (content-type and freshness look-ups) around the handler. The shortcut calls
+ * the same controller handler through Nest's `ExternalContextCreator`, so the same guards
+ * (access control, rate limit, `JsonBodyGuard`), interceptors and pipes run with the same
+ * execution context (class and handler); errors go to the same exception filter, a 304 or an
+ * empty body through the same adapter `reply`, and a body as `res.json()` sends it. Anything
+ * else (DELETE, HEAD, an id with escapes, a table name in capitals, a trailing slash, a
+ * request-scoped controller) goes on to Nest. test/e2e/find-one-shortcut.e2e-spec.ts and
+ * write-shortcut.e2e-spec.ts compare both ways.
  */
 @Injectable()
-export class WriteShortcut {
-  private routes: Map<string, GuardedWrite> | null = null;
+export class RouteShortcuts {
+  private routes: Map<string, GuardedHandler> | null = null;
 
   constructor(
     @Inject(ENTITY_CONTROLLERS)
@@ -64,24 +76,29 @@ export class WriteShortcut {
     private readonly modules: ModulesContainer,
   ) {}
 
-  /** The Express middleware, installed where Nest's router will be; `filter` is the app's filter. */
+  /**
+   * The Express middleware, to be installed where Nest's router will be (just before
+   * `app.init()`); `filter` is the application's exception filter.
+   */
   middleware(filter: ExceptionFilter): RequestHandler {
     return (request, response, next) => {
-      const method = request.method;
-      if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH')
-        return next();
+      const method = request.method as ShortcutMethod;
+      const route = ROUTES[method] as
+        (typeof ROUTES)[ShortcutMethod] | undefined;
+      if (!route) return next();
       const target = targetOf(request.url, method === 'POST');
-      const write =
+      const handle =
         target && this.routesByKey().get(`${method} ${target.table}`);
-      if (!write) return next();
+      if (!handle) return next();
       request.params = target.id === null ? {} : { id: target.id };
-      response.status(202);
-      write(request, response, next)
+      response.status(route.status);
+      handle(request, response, next)
         .then((body) =>
           body === undefined
             ? this.adapterHost.httpAdapter.reply(response, body)
             : sendJson(response, body),
         )
+        // As Nest's router proxy hands an error to the exception filters.
         .catch((error: unknown) =>
           filter.catch(
             error,
@@ -91,8 +108,11 @@ export class WriteShortcut {
     };
   }
 
-  /** The guarded handlers by `METHOD table`, made on the first request (see FindOneShortcut). */
-  private routesByKey(): Map<string, GuardedWrite> {
+  /**
+   * The guarded handlers by `METHOD table`, made on the first request: by then every global
+   * guard and interceptor is registered, as when Nest's router made its own.
+   */
+  private routesByKey(): Map<string, GuardedHandler> {
     if (this.routes) return this.routes;
     this.routes = new Map();
     // ExternalContextCreator looks for the host's module among providers; a controller is
@@ -106,26 +126,24 @@ export class WriteShortcut {
     for (const [table, type] of this.controllers) {
       if (this.moduleRef.introspect(type).scope !== Scope.DEFAULT) continue;
       const controller = this.moduleRef.get(type, { strict: true }) as object;
-      for (const [method, name] of Object.entries(HANDLERS) as [
-        WriteMethod,
-        string,
-      ][]) {
+      for (const [method, route] of Object.entries(ROUTES)) {
         // The method itself, as Nest's router takes it: guards read their metadata from it.
-        const handler = Reflect.get(type.prototype as object, name) as (
-          ...args: unknown[]
-        ) => unknown;
+        const handler = Reflect.get(
+          type.prototype as object,
+          route.handler,
+        ) as (...args: unknown[]) => unknown;
         this.routes.set(
           `${method} ${table}`,
           contexts.create(
             controller,
             handler,
-            name,
-            ROUTE_ARGS_METADATA,
-            paramsFactory as never,
+            route.handler,
+            route.routeParams ? ROUTE_ARGS_METADATA : undefined,
+            route.routeParams ? (paramsFactory as never) : undefined,
             undefined,
             undefined,
             { guards: true, interceptors: true, filters: false },
-          ) as GuardedWrite,
+          ) as GuardedHandler,
         );
       }
     }
@@ -133,7 +151,12 @@ export class WriteShortcut {
   }
 }
 
-/** As `response.json(body)` sends a JSON object with Express's default settings, at once. */
+/**
+ * What `response.json(body)` sends with Express's default JSON settings (as the node has
+ * them), written at once: the same content type, length and bytes, without looking the
+ * settings up again, parsing the content type back, or a body freshness check that the
+ * read's own If-None-Match already made.
+ */
 function sendJson(response: Response, body: unknown): void {
   const json = JSON.stringify(body);
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
