@@ -18,13 +18,13 @@ import {
   DeadLetterRedriveError,
   NodeConfig,
   decodeEvent,
+  uuidV7,
   type DeadLetterRecord,
 } from '@clusterlite/core';
 import { CommandService } from '@clusterlite/command';
 import { parseDeadLetterId } from '@clusterlite/projection';
 import { EntityRegistry } from '@clusterlite/registry';
 import { DataSource } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 
 /** A dead letter's id: its position on the log, `topic:partition:offset`. */
 const DEAD_LETTER_ID = /^[A-Za-z0-9._-]+:\d{1,9}:\d{1,15}$/;
@@ -168,7 +168,7 @@ export class DeadLettersController {
     }
     const event = {
       ...original,
-      eventId: uuidv7(),
+      eventId: uuidV7(),
       // Nodes whose code has an older schema of the table stop instead of dead-lettering it again.
       schemaVersion: Math.max(original.schemaVersion, definition.schemaVersion),
       redriveOf: id,
