@@ -3,40 +3,22 @@ import {
   useEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
+import { countNestRoutes } from '../support/nest-routes.js';
 
 const READ = 'read-token-0123456789abcdef';
 const WRITE = 'write-token-0123456789abcdef';
 const API_KEYS = `read:${READ},write:${WRITE}`;
-
-/** What Express's router stack holds of a route. */
-interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: (...args: unknown[]) => unknown;
-}
 
 /**
  * Counts the requests that reach Nest's own `GET /users/:id` route. Express routes a table
  * name case-insensitively, so `/USERS/{id}` still gets there, past the shortcut (which only
  * takes the table names as registered): the same request both ways must get the same answer.
  */
-function countNestRoute(node: EmbeddedNode): { count: number } {
-  const stack = (
-    node.app.getHttpAdapter().getInstance() as {
-      router: { stack: RouteLayer[] };
-    }
-  ).router.stack;
-  const layer = stack.find(
-    (candidate) =>
-      candidate.route?.path === '/users/:id' && candidate.route.methods.get,
-  )!;
-  const counter = { count: 0 };
-  const handle = layer.handle;
-  layer.handle = (...args: unknown[]) => {
-    counter.count++;
-    return handle(...args);
-  };
-  return counter;
-}
+const countNestRoute = (node: EmbeddedNode) =>
+  countNestRoutes(
+    node,
+    (route) => route.path === '/users/:id' && Boolean(route.methods.get),
+  );
 
 /**
  * What a client sees of an answer. A problem's `instance` names the path as sent, and the

@@ -3,44 +3,21 @@ import {
   useEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
+import { countNestRoutes } from '../support/nest-routes.js';
 
 const READ = 'read-token-0123456789abcdef';
 const WRITE = 'write-token-0123456789abcdef';
 const API_KEYS = `read:${READ},write:${WRITE}`;
 
-/** What Express's router stack holds of a route. */
-interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: (...args: unknown[]) => unknown;
-}
-
 /** Counts the requests that reach Nest's own write routes of `users`. */
-function countNestRoutes(node: EmbeddedNode): { count: number } {
-  const stack = (
-    node.app.getHttpAdapter().getInstance() as {
-      router: { stack: RouteLayer[] };
-    }
-  ).router.stack;
-  const counter = { count: 0 };
-  for (const layer of stack) {
-    const route = layer.route;
-    if (
-      !route ||
-      !(
-        (route.path === '/users' && route.methods.post) ||
-        (route.path === '/users/:id' &&
-          (route.methods.put || route.methods.patch))
-      )
-    )
-      continue;
-    const handle = layer.handle;
-    layer.handle = (...args: unknown[]) => {
-      counter.count++;
-      return handle(...args);
-    };
-  }
-  return counter;
-}
+const countNestWrites = (node: EmbeddedNode) =>
+  countNestRoutes(
+    node,
+    (route) =>
+      (route.path === '/users' && Boolean(route.methods.post)) ||
+      (route.path === '/users/:id' &&
+        Boolean(route.methods.put || route.methods.patch)),
+  );
 
 /**
  * What a client sees of an answer, without what differs from one write to the next (ids,
@@ -111,7 +88,7 @@ describe('writes ahead of Nest’s router, on an open node', () => {
   const user = () => ({ name: 'Ada', email: `ada${unique++}@example.com` });
 
   beforeAll(async () => {
-    nest = countNestRoutes(node);
+    nest = countNestWrites(node);
     const created = await node.http.post('/users').send(user()).expect(202);
     id = created.body.id;
   });
@@ -257,7 +234,7 @@ describe('writes ahead of Nest’s router, with API keys', () => {
   let nest: { count: number };
 
   beforeAll(() => {
-    nest = countNestRoutes(node);
+    nest = countNestWrites(node);
   });
 
   it.each([
