@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { supervise, terminate } from '../tools/supervisor/children.mjs';
 import { findFreePort } from '../tools/kafka/broker.mjs';
-import { cpuWindow, fmtInt, load, progress, round } from './lib.mjs';
+import {
+  cpuWindow,
+  fmtInt,
+  load,
+  progress,
+  readByIdRequest,
+  round,
+} from './lib.mjs';
 import { HERE, CONFIG } from './config.mjs';
 import { userEvent } from './probes.mjs';
 
@@ -140,20 +147,11 @@ export async function readCeiling(dbPath, ids) {
       dbPath,
       ...flags,
     ]);
-    let pick = 0;
     const result = await load(label, {
       url: `http://127.0.0.1:${server.port}`,
       connections,
       duration: durationSeconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (/** @type {any} */ r) => ({
-            ...r,
-            path: `/users/${ids[(pick = (pick + 7919) % ids.length)]}`,
-          }),
-        },
-      ],
+      requests: [readByIdRequest(ids)],
     });
     await server.stop();
     return { connections, processes: 1, ...result };

@@ -8,6 +8,7 @@ import {
   load,
   pacedLoad,
   progress,
+  readByIdRequest,
   rssMiB,
   round,
   sleep,
@@ -166,21 +167,12 @@ export async function clusterScenarios({ cluster, topic, endOffset, results }) {
   progress(
     `scenario 4: reads on ${node1.nodeId} (${node1.url}), ${rc} connections, ${rd} s each`,
   );
-  let pick = 0;
   const readSampler = new RssSampler({ [node1.nodeId]: node1.pid });
   const byId = await load('GET /users/{id}', {
     url: node1.url,
     connections: rc,
     duration: rd,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (/** @type {any} */ r) => ({
-          ...r,
-          path: `/users/${createdIds[(pick = (pick + 7919) % createdIds.length)]}`,
-        }),
-      },
-    ],
+    requests: [readByIdRequest(createdIds)],
   });
   progress(
     `  => by id: ${fmtInt(byId.okPerSecond)} req/s, p50 ${byId.latencyMs.p50} ms, p99 ${byId.latencyMs.p99} ms, non-2xx ${byId.non2xx}`,

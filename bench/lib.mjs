@@ -341,6 +341,22 @@ export function pacedLoad(label, { url, rate, clients, duration, requests }) {
 }
 
 /**
+ * GET /users/{id} over `ids`, a stride of 7919 apart (not the order they were written in): the
+ * one read load of ClusterLite's scenario, its ceilings and the original, so all read the same.
+ * @param {string[]} ids
+ */
+export function readByIdRequest(ids) {
+  let pick = 0;
+  return {
+    method: /** @type {const} */ ('GET'),
+    setupRequest: (/** @type {any} */ request) => ({
+      ...request,
+      path: `/users/${ids[(pick = (pick + 7919) % ids.length)]}`,
+    }),
+  };
+}
+
+/**
  * POST /users with a new name and email each time; `onAccepted` gets each 202's body.
  * @param {string} tag makes the emails unique across runs against one database
  * @param {(answer: { id: string, position: string }) => void} [onAccepted]

@@ -37,6 +37,7 @@ import {
   fmtInt,
   load,
   progress,
+  readByIdRequest,
   rssMiB,
   sleep,
   waitFor200,
@@ -225,22 +226,13 @@ export async function measureOriginal({ source, brokers, workDir }) {
           e ? rej(e) : res(rows.map((/** @type {any} */ r) => r.id)),
       ),
     );
-    let next = 0;
     progress(`original: reads by id on one node, ${rc} connections, ${rd} s`);
     const readSampler = new RssSampler({ 'node-1': nodes[0].pid });
     const reads = await load('original GET /users/{id}', {
       url: `http://127.0.0.1:${ports[0]}`,
       connections: rc,
       duration: rd,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (/** @type {Record<string, unknown>} */ r) => ({
-            ...r,
-            path: `/users/${ids[next++ % ids.length]}`,
-          }),
-        },
-      ],
+      requests: [readByIdRequest(ids)],
     });
     const readRss = readSampler.stop()['node-1'];
 
