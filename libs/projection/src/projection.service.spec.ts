@@ -18,6 +18,7 @@ import { ReplicaStatusService } from './replica-status.service.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums } from './table-checksums.js';
 import { SchemaVersionGate } from './schema-versions.js';
+import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -34,16 +35,17 @@ class Member {
 
 const TOPIC = 'clusterlite.members';
 
-/** A projection over a real in-memory SQLite database. */
+/** A projection over a real SQLite file. */
 async function newProjection() {
+  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: ':memory:',
+    DB_PATH: databasePath,
   });
   const registry = new EntityRegistry([Member]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      ':memory:',
+      databasePath,
       registry.all().map((d) => d.schema),
     ),
   );

@@ -12,6 +12,7 @@ import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 import { StorageRetry } from './storage-retry.js';
 import { SchemaVersionGate } from './schema-versions.js';
+import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('gadgets', { schemaVersion: 2 })
 class Gadget {
@@ -29,14 +30,15 @@ const GADGETS = 'clusterlite.gadgets';
 const WIDGETS = 'clusterlite.widgets';
 
 async function newProjection() {
+  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: ':memory:',
+    DB_PATH: databasePath,
   });
   const registry = new EntityRegistry([Gadget, Widget]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      ':memory:',
+      databasePath,
       registry.all().map((d) => d.schema),
     ),
   );

@@ -15,6 +15,7 @@ import { ProjectionService } from './projection.service.js';
 import { SchemaVersionGate } from './schema-versions.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums, checksumHex } from './table-checksums.js';
+import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('notes')
 class Note {
@@ -27,16 +28,17 @@ class Note {
 
 const TOPIC = 'clusterlite.notes';
 
-/** A projection and its table checksums over a real in-memory SQLite database. */
+/** A projection and its table checksums over a real SQLite file. */
 async function newReplica() {
+  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: ':memory:',
+    DB_PATH: databasePath,
   });
   const registry = new EntityRegistry([Note]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      ':memory:',
+      databasePath,
       registry.all().map((d) => d.schema),
     ),
   );

@@ -2,9 +2,11 @@ import { DataSource } from 'typeorm';
 import { SqliteReader } from './sqlite-reader.js';
 import { sqliteDataSourceOptions } from './sqlite-options.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { temporaryDatabasePath } from '../../../../test/support/temporary-database.js';
 
 async function newStorage() {
-  const dataSource = new DataSource(sqliteDataSourceOptions(':memory:', []));
+  const databasePath = temporaryDatabasePath();
+  const dataSource = new DataSource(sqliteDataSourceOptions(databasePath, []));
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
   await writer.onModuleInit();
@@ -12,7 +14,7 @@ async function newStorage() {
   await reader.onModuleInit();
   const close = async () => {
     await reader.beforeApplicationShutdown();
-    await writer.beforeApplicationShutdown();
+    await writer.onApplicationShutdown();
     await dataSource.destroy();
   };
   return { writer, reader, close };
@@ -52,6 +54,59 @@ describe(SqliteWriter.name, () => {
     ).toEqual([{ id: 1 }]);
     await close();
   }, 5_000);
+  it('binds parameters as sqlite3 did, so rows read the same after the switch to node:sqlite', async () => {
+    const { writer, reader, close } = await newStorage();
+    await writer.transaction(async (tx) => {
+      await tx.execute(
+        'CREATE TABLE "kinds" ("n" INTEGER, "t" TEXT, "r" REAL, "b" INTEGER, "u" TEXT)',
+      );
+      await tx.execute('INSERT INTO "kinds" VALUES (?, ?, ?, ?, ?)', [
+        7,
+        7,
+        2.5,
+        true,
+        undefined,
+      ]);
+    });
+    expect(
+      await reader.read(
+        'SELECT "n", typeof("n") AS "nt", "t", "r", "b", "u" FROM "kinds"',
+      ),
+    ).toEqual([{ n: 7, nt: 'integer', t: '7', r: 2.5, b: 1, u: null }]);
+    await close();
+  }, 5_000);
+
+  it("reports SQLite's errors with sqlite3's code and message, and rolls the transaction back", async () => {
+    const { writer, reader, close } = await newStorage();
+    await writer.transaction((tx) =>
+      tx.execute('CREATE TABLE "once" ("id" INTEGER PRIMARY KEY)'),
+    );
+    const failure = await writer
+      .transaction(async (tx) => {
+        await tx.execute('INSERT INTO "once" VALUES (?)', [1]);
+        await tx.execute('INSERT INTO "once" VALUES (?)', [1]);
+      })
+      .catch((error: unknown) => error as Error & { code?: string });
+    expect(failure).toMatchObject({
+      code: 'SQLITE_CONSTRAINT',
+      message: 'SQLITE_CONSTRAINT: UNIQUE constraint failed: once.id',
+    });
+    expect(await reader.read('SELECT * FROM "once"')).toEqual([]);
+    await writer.transaction((tx) =>
+      tx.execute('INSERT INTO "once" VALUES (?)', [2]),
+    );
+    expect(await reader.read('SELECT * FROM "once"')).toEqual([{ id: 2 }]);
+    await close();
+  }, 5_000);
+
+  it('refuses an in-memory database, which another connection could not see', async () => {
+    const dataSource = new DataSource(sqliteDataSourceOptions(':memory:', []));
+    await dataSource.initialize();
+    await expect(new SqliteWriter(dataSource).onModuleInit()).rejects.toThrow(
+      /writes to a database file/,
+    );
+    await dataSource.destroy();
+  });
 });
 
 describe(SqliteReader.name, () => {
