@@ -159,6 +159,9 @@ export async function readCeiling(dbPath, ids) {
   return {
     express: await measure('bare Express read', []),
     nodeHttp: await measure('bare node:http read', ['--http']),
+    expressNodeSqlite: await measure('bare Express read, node:sqlite', [
+      '--node-sqlite',
+    ]),
   };
 }
 

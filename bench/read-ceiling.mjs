@@ -3,13 +3,15 @@
 // on a node's SQLite file opened read-only (in WAL mode it reads committed data while a node
 // writes). No Nest, no access control, no validation: what one row by id costs at the least.
 // Express 5 by default (the platform the nodes use), or bare node:http with --http.
+// sqlite3 by default (a libuv thread-pool round trip per read), or with --node-sqlite a
+// `node:sqlite` prepared `get` on the calling thread, as the nodes read a row by id.
 //
 // `get` steps the statement once and leaves it on its row, so while requests overlap the
 // connection stays in one read transaction: no lock or file check per read, but it would not
 // see a later commit, so a node cannot read that way. --all reads as the nodes do (`all`: the
 // statement runs to its end, each read its own transaction on the latest commit).
 //
-//   node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N]
+//   node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N] [--node-sqlite]
 //
 // prints "listening <port>" when ready; SIGTERM/SIGINT close it.
 import express from 'express';
@@ -34,6 +36,7 @@ const SELECT_USER = 'SELECT * FROM "users" WHERE "id" = ?';
  * @property {string} [host] default 127.0.0.1
  * @property {'express' | 'http'} [server] default express
  * @property {'get' | 'all'} [read] sqlite3's `get` (default) or `all` (see above)
+ * @property {'sqlite3' | 'node:sqlite'} [driver] default sqlite3
  * @property {number} [statements] prepared copies of the read, used round robin; sqlite3 runs
  *   the calls of one statement one after another, so several copies let reads overlap in
  *   libuv's thread pool (4 threads by default, the default here too)
@@ -50,7 +53,9 @@ export async function startReadCeiling(options) {
     server = 'express',
     read = 'get',
     statements = 4,
+    driver = 'sqlite3',
   } = options;
+  if (driver === 'node:sqlite') return startNodeSqliteCeiling(options);
   const database = await openReadOnly(options.db);
   const reads = await Promise.all(
     Array.from({ length: statements }, () => prepare(database, SELECT_USER)),
@@ -87,6 +92,53 @@ export async function startReadCeiling(options) {
           statement.finalize(() => resolve(undefined)),
         );
       await new Promise((resolve) => database.close(() => resolve(undefined)));
+    },
+  };
+}
+
+/**
+ * The same route reading with a `node:sqlite` prepared `get` on the calling thread: each read
+ * its own transaction on the latest commit, as the nodes read a row by id (readByKey).
+ * @param {ReadCeilingOptions} options
+ * @returns {Promise<{ port: number, close: () => Promise<void> }>}
+ */
+async function startNodeSqliteCeiling(options) {
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+  const database = new DatabaseSync(options.db, { readOnly: true, timeout: 0 });
+  for (const pragma of READ_PRAGMAS.filter((p) => !p.includes('busy_timeout')))
+    database.exec(pragma);
+  const statement = database.prepare(SELECT_USER);
+  /** @param {string} id @param {(error: Error | null, row: unknown) => void} done */
+  const findUser = (id, done) => {
+    let row;
+    try {
+      row = statement.get(id);
+    } catch (error) {
+      done(/** @type {Error} */ (error), undefined);
+      return;
+    }
+    done(null, row);
+  };
+  const listener =
+    options.server === 'http'
+      ? httpListener(findUser)
+      : expressListener(findUser);
+  const httpServer = createServer(listener);
+  await new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
+      resolve(undefined),
+    );
+  });
+  const address = httpServer.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      httpServer.closeAllConnections();
+      await new Promise((resolve) =>
+        httpServer.close(() => resolve(undefined)),
+      );
+      database.close();
     },
   };
 }
@@ -173,11 +225,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       http: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       statements: { type: 'string', default: '4' },
+      'node-sqlite': { type: 'boolean', default: false },
     },
   });
   if (!values.db) {
     process.stderr.write(
-      'usage: node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N]\n',
+      'usage: node bench/read-ceiling.mjs --db FILE [--port N] [--http] [--all] [--statements N] [--node-sqlite]\n',
     );
     process.exit(2);
   }
@@ -187,6 +240,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     server: values.http ? 'http' : 'express',
     read: values.all ? 'all' : 'get',
     statements: Number(values.statements),
+    driver: values['node-sqlite'] ? 'node:sqlite' : 'sqlite3',
   });
   process.stdout.write(`listening ${ceiling.port}\n`);
   const shutdown = () => void ceiling.close().finally(() => process.exit(0));

@@ -174,7 +174,7 @@ async function main() {
     );
     results.ceilingRead = await readCeiling(readDb, readIds);
     progress(
-      `  => Express ${fmtInt(results.ceilingRead.express.okPerSecond)} req/s, node:http ${fmtInt(results.ceilingRead.nodeHttp.okPerSecond)} req/s`,
+      `  => Express ${fmtInt(results.ceilingRead.express.okPerSecond)} req/s, node:http ${fmtInt(results.ceilingRead.nodeHttp.okPerSecond)} req/s, Express + node:sqlite ${fmtInt(results.ceilingRead.expressNodeSqlite.okPerSecond)} req/s`,
     );
     progress('stopping the cluster...');
     await cluster.stop();

@@ -61,14 +61,22 @@ export function judgeTargets(r) {
       ];
     },
   );
-  if (express) {
-    const value = ratio(reads, express.okPerSecond);
+  // Judged against the bare route with the nodes' own driver for a read by id (node:sqlite, on
+  // the calling thread); the issue's sqlite3 route (a thread-pool round trip per read) is shown too.
+  const expressSameDriver = r.ceilingRead?.expressNodeSqlite;
+  for (const [ceiling, driver, judged] of /** @type {const} */ ([
+    [expressSameDriver, "node:sqlite, the nodes' driver", true],
+    [express, 'sqlite3', !expressSameDriver],
+  ])) {
+    if (!ceiling) continue;
+    const value = ratio(reads, ceiling.okPerSecond);
+    const met = value !== null && value >= TARGETS.readsVsBareExpress;
     rows.push({
-      target: `reads by id ≥ ${TARGETS.readsVsBareExpress * 100}% of a bare Express route, one process each`,
+      target: `reads by id ≥ ${TARGETS.readsVsBareExpress * 100}% of a bare Express route, one process each${judged ? '' : ' (sqlite3 route: shown, not judged)'}`,
       measured: `${fmtInt(reads)} req/s`,
-      against: `${fmtInt(express.okPerSecond)} req/s (Express 5 + sqlite3 prepared get)`,
+      against: `${fmtInt(ceiling.okPerSecond)} req/s (Express 5 + ${driver} prepared get)`,
       ratio: value,
-      met: value !== null && value >= TARGETS.readsVsBareExpress,
+      met: judged ? met : null,
     });
   }
   const writes = r.writes.acceptedPerSecond;

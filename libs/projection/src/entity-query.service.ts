@@ -43,7 +43,10 @@ export const FEED_BACKLOG = 10_000;
 type FeedOutcome = Pick<
   EventOutcome,
   'type' | 'entityId' | 'eventId' | 'position' | 'version'
->;
+> & {
+  /** The row right after the change, when the projection sent it live (else read now). */
+  row?: Record<string, unknown> | null;
+};
 
 /**
  * Reads of this node's SQLite tables. Identifiers come from the registry's
@@ -81,7 +84,9 @@ export class EntityQueryService extends EntityQueries {
       row:
         outcome.type === 'deleted'
           ? null
-          : await this.findOne(definition, outcome.entityId),
+          : outcome.row
+            ? definition.toRow(outcome.row)
+            : await this.findOne(definition, outcome.entityId),
     });
     if (!after) return live.pipe(concatMap(toChange));
     return defer(() => {
@@ -180,7 +185,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     id: string,
   ): Promise<EntityRow | null> {
-    const [record] = await this.sqlite.read<Record<string, unknown>>(
+    const [record] = await this.sqlite.readByKey<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable} WHERE "id" = ?`,
       [id],
     );
@@ -248,7 +253,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     key: string,
   ): Promise<IdempotentRequest | null> {
-    const [record] = await this.sqlite.read<IdempotentRequest>(
+    const [record] = await this.sqlite.readByKey<IdempotentRequest>(
       'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "tableName" = ? AND "key" = ?',
       [definition.table, key],
     );
@@ -288,7 +293,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     eventId: string,
   ): Promise<EventOutcome | null> {
-    const [record] = await this.sqlite.read<Record<string, any>>(
+    const [record] = await this.sqlite.readByKey<Record<string, any>>(
       'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "eventId" = ?',
       [definition.table, eventId],

@@ -205,6 +205,39 @@ describe(ProjectionService.name, () => {
     expect(await rows()).toEqual([]);
   });
 
+  it('emits each applied outcome with the row as its event left it, though a later event of the batch changed it', async () => {
+    const { projection } = await newProjection();
+    const emitted: { type: string; row: Record<string, unknown> | null }[] = [];
+    const subscription = projection.outcomes$.subscribe((outcome) =>
+      emitted.push({ type: outcome.type, row: outcome.row }),
+    );
+    await projection.applyBatch(
+      TOPIC,
+      0,
+      log([
+        anEvent(),
+        anEvent({ type: 'patched', data: { age: 10 } }),
+        anEvent({ type: 'deleted', data: null }),
+        anEvent({
+          entityId: 'm2',
+          data: { name: 'Bo', email: 'bo@example.com' },
+        }),
+        anEvent({
+          entityId: 'm3',
+          data: { name: 'Cy', email: 'cy@example.com' },
+        }),
+      ]),
+    );
+    subscription.unsubscribe();
+    expect(emitted).toMatchObject([
+      { type: 'created', row: { id: 'm1', age: null, version: 1 } },
+      { type: 'patched', row: { id: 'm1', age: 10, version: 2 } },
+      { type: 'deleted', row: null },
+      { type: 'created', row: { id: 'm2', name: 'Bo', version: 1 } },
+      { type: 'created', row: { id: 'm3', name: 'Cy', version: 1 } },
+    ]);
+  });
+
   it('decides If-Match by log order: the first write at a version wins, the second is rejected', async () => {
     const { projection, rows } = await newProjection();
     const result = await projection.applyBatch(

@@ -8,7 +8,6 @@ import {
   NodeConfig,
   SqliteWriter,
   isEnvironmentFault,
-  type EventOutcome,
   type ReplicationEvent,
 } from '@clusterlite/core';
 import {
@@ -28,12 +27,12 @@ import { markRedriven } from './dead-letter-redrives.js';
 import { SchemaVersionGate } from './schema-versions.js';
 import { EventDecoder, type DecodedMessage } from './event-decoder.js';
 import { OutcomeStore, type OutcomeRow } from './outcome-store.js';
-import { RowWriter } from './row-writer.js';
+import { RowWriter, type LiveOutcome } from './row-writer.js';
 
 export interface BatchResult {
   applied: number;
   skipped: number;
-  outcomes: EventOutcome[];
+  outcomes: LiveOutcome[];
   deadLetters: DeadLetter[];
   /** Set when the topic is stopped at an event of a newer schema (schema-versions.ts). */
   stopped?: string;
@@ -56,7 +55,7 @@ export class ProjectionService
   implements LogConsumer, OnModuleInit, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ProjectionService.name);
-  private readonly appliedOutcomes = new Subject<EventOutcome>();
+  private readonly appliedOutcomes = new Subject<LiveOutcome>();
   /** Outcome of every event this node applies or rejects, once committed: the change feed's source. */
   readonly outcomes$ = this.appliedOutcomes.asObservable();
   private readonly setAside = new Subject<DeadLetter>();

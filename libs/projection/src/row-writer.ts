@@ -33,13 +33,23 @@ class Rejection {
   }
 }
 
-/** The outcome of an event at `position`: applied (with the row's new version) or rejected. */
+/** An outcome as the projection emits it once its batch is committed. */
+export interface LiveOutcome extends EventOutcome {
+  /**
+   * The row as stored right after this event (its `RETURNING *`), null when deleted or
+   * rejected: a change feed sends it as it was then, whatever later events did. Not stored.
+   */
+  row: Record<string, unknown> | null;
+}
+
+/** The outcome of an event at `position`: applied (with the row it left) or rejected. */
 function outcomeFor(
   event: ReplicationEvent,
   position: string,
-  version: number | null,
+  row: StoredRow | null,
   rejection: Rejection | null,
-): EventOutcome {
+): LiveOutcome {
+  const version = rejection || !row ? null : row.version;
   return {
     eventId: event.eventId,
     table: event.table,
@@ -48,8 +58,9 @@ function outcomeFor(
     status: rejection ? 'rejected' : 'applied',
     rejection: rejection?.code ?? null,
     reason: rejection?.reason ?? null,
-    version: rejection ? null : version,
+    version,
     position,
+    row: rejection ? null : row,
   };
 }
 
@@ -126,7 +137,7 @@ export class RowWriter {
     messages: LogMessage[],
     run: DecodedEvent[],
     changes: RowChanges,
-  ): Promise<EventOutcome[] | null> {
+  ): Promise<LiveOutcome[] | null> {
     const definition = run[0].definition;
     const fields = definition.fields;
     const row = `(?, ${fields.map(() => '?').join(', ')}, ${NEXT_VERSION}, ?, ?)`;
@@ -148,9 +159,9 @@ export class RowWriter {
       if (isConstraintError(error)) return null;
       throw error;
     }
-    const created = new Map<string, number>();
+    const created = new Map<string, StoredRow>();
     for (const row of inserted) {
-      created.set(row.id, row.version);
+      created.set(row.id, row);
       changes.changed(definition, row.id, row);
     }
     return run.map(({ event }, index) =>
@@ -172,13 +183,12 @@ export class RowWriter {
     event: ReplicationEvent,
     definition: EntityDefinition,
     changes: RowChanges,
-  ): Promise<EventOutcome> {
-    let version: number | null;
+  ): Promise<LiveOutcome> {
+    let row: StoredRow | null = null;
     let rejection: Rejection | null = null;
     try {
-      const row = await this.applyEvent(tx, definition, event);
+      row = await this.applyEvent(tx, definition, event);
       changes.changed(definition, event.entityId, row);
-      version = row === null ? null : row.version;
     } catch (error) {
       if (error instanceof Rejection) rejection = error;
       else if (isConstraintError(error))
@@ -187,9 +197,8 @@ export class RowWriter {
           constraintReason(error),
         );
       else throw error;
-      version = null;
     }
-    return outcomeFor(event, position, version, rejection);
+    return outcomeFor(event, position, row, rejection);
   }
 
   /** Writes the row change of one event; returns the row as stored (null when deleted). */

@@ -3,76 +3,17 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { DataSource } from 'typeorm';
-import { withSqliteCode } from './sqlite-errors.js';
+import { isInMemory, openNodeSqlite, StatementCache } from './node-sqlite.js';
 import { SQLITE_PRAGMAS } from './sqlite-options.js';
-
-// Taken from the process, not imported: the build's bundler (rspack) does not know `node:sqlite`
-// as a built-in module yet and would try to bundle it.
-const { DatabaseSync: Database } = process.getBuiltinModule('node:sqlite');
 
 /** Prepared statements kept, at most (least recently used ones are dropped first). */
 const MAX_CACHED_STATEMENTS = 256;
-/** And at most this much SQL text in them: multi-row statements are large once prepared. */
+/** And at most this much SQL text in them. */
 const MAX_CACHED_SQL_LENGTH = 1 << 20;
 /** How long a write waits for another connection's write lock (the `busy_timeout` pragma). */
 const BUSY_TIMEOUT_MS = 5000;
-
-/**
- * Statements prepared once and reused for every call with the same SQL: saves SQLite's
- * parse and plan per statement.
- */
-class StatementCache {
-  /** In least-recently-used order. */
-  private readonly statements = new Map<string, StatementSync>();
-  private sqlLength = 0;
-
-  constructor(private readonly database: DatabaseSync) {}
-
-  /** The prepared statement for `sql`; throws SQLite's error when it cannot be prepared. */
-  get(sql: string): StatementSync {
-    const cached = this.statements.get(sql);
-    if (cached) {
-      this.statements.delete(sql);
-      this.statements.set(sql, cached);
-      return cached;
-    }
-    const statement = this.database.prepare(sql);
-    if (sql.length > MAX_CACHED_SQL_LENGTH / 4) return statement;
-    while (
-      this.statements.size >= MAX_CACHED_STATEMENTS ||
-      this.sqlLength + sql.length > MAX_CACHED_SQL_LENGTH
-    ) {
-      const oldest = this.statements.keys().next().value as string;
-      this.statements.delete(oldest);
-      this.sqlLength -= oldest.length;
-    }
-    this.statements.set(sql, statement);
-    this.sqlLength += sql.length;
-    return statement;
-  }
-}
-
-/**
- * A parameter as sqlite3 binds it, for `node:sqlite`: a 32-bit integer as an INTEGER (node:sqlite
- * binds every number as a REAL, which a TEXT column would keep as `1.0`), a boolean as 1 or 0,
- * undefined as NULL, a Date as its milliseconds. So rows come out as they did from sqlite3.
- */
-function bindable(value: unknown): SQLInputValue {
-  switch (typeof value) {
-    case 'number':
-      return (value | 0) === value && !Object.is(value, -0)
-        ? BigInt(value)
-        : value;
-    case 'boolean':
-      return value ? 1n : 0n;
-    case 'undefined':
-      return null;
-    default:
-      return value instanceof Date ? value.getTime() : (value as SQLInputValue);
-  }
-}
 
 /** One open write transaction on the node's SQLite file. */
 export class SqliteTransaction {
@@ -80,22 +21,12 @@ export class SqliteTransaction {
 
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   async execute(sql: string, parameters: unknown[] = []): Promise<number> {
-    try {
-      return Number(
-        this.statements.get(sql).run(...parameters.map(bindable)).changes,
-      );
-    } catch (error) {
-      throw withSqliteCode(error);
-    }
+    return this.statements.run(sql, parameters);
   }
 
   /** Runs a query (or a statement with RETURNING) and resolves to its rows. */
   async rows<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    try {
-      return this.statements.get(sql).all(...parameters.map(bindable)) as T[];
-    } catch (error) {
-      throw withSqliteCode(error);
-    }
+    return this.statements.all<T>(sql, parameters);
   }
 }
 
@@ -121,14 +52,21 @@ export class SqliteWriter implements OnModuleInit, OnApplicationShutdown {
   /** Opens the connection with the original ClusterLite's pragmas. */
   async onModuleInit(): Promise<void> {
     const path = String(this.dataSource.options.database ?? '');
-    if (path === '' || path === ':memory:' || path.startsWith('file::memory:'))
+    if (isInMemory(path))
       throw new Error(
         'SqliteWriter writes to a database file: an in-memory database is private to the connection that opened it',
       );
-    const database = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    for (const pragma of SQLITE_PRAGMAS) database.exec(pragma);
+    const database = openNodeSqlite(
+      path,
+      { readOnly: false, busyTimeoutMs: BUSY_TIMEOUT_MS },
+      SQLITE_PRAGMAS,
+    );
     this.database = database;
-    this.statements = new StatementCache(database);
+    this.statements = new StatementCache(
+      database,
+      MAX_CACHED_STATEMENTS,
+      MAX_CACHED_SQL_LENGTH,
+    );
   }
 
   /** Closes the connection once the transactions queued before have ended. */
