@@ -296,5 +296,37 @@ export async function sqliteCeiling(schemaFrom, rows, dir) {
   progress(
     `  sqlite3: ${fmtInt(awaited.rowsPerSecond)} rows/s awaited one by one`,
   );
-  return { statement: upsert, queued, awaitedOneByOne: awaited };
+  progress(
+    `  node:sqlite: the same upserts on the calling thread, as the node's writer runs them`,
+  );
+  const nodeSqlite = (() => {
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+    const db = new DatabaseSync(join(dir, 'ceiling-node-sqlite.sqlite'), {
+      timeout: 5000,
+    });
+    for (const pragma of [
+      'PRAGMA journal_mode = WAL',
+      'PRAGMA synchronous = NORMAL',
+      'PRAGMA cache_size = -2000',
+      'PRAGMA mmap_size = 268435456',
+    ])
+      db.exec(pragma);
+    for (const { sql } of ddl) db.exec(sql);
+    const started = performance.now();
+    const cpu = cpuWindow();
+    db.exec('BEGIN IMMEDIATE');
+    const statement = db.prepare(upsert);
+    for (const r of rows) statement.run(r.id, r.name, r.email, r.at, r.at);
+    db.exec('COMMIT');
+    const seconds = (performance.now() - started) / 1000;
+    db.close();
+    return {
+      rows: rows.length,
+      seconds: round(seconds, 2),
+      rowsPerSecond: round(rows.length / seconds, 0),
+      machine: cpu(),
+    };
+  })();
+  progress(`  node:sqlite: ${fmtInt(nodeSqlite.rowsPerSecond)} rows/s`);
+  return { statement: upsert, queued, awaitedOneByOne: awaited, nodeSqlite };
 }
