@@ -48,32 +48,15 @@ const SELECT_USER = 'SELECT * FROM "users" WHERE "id" = ?';
  * @returns {Promise<{ port: number, close: () => Promise<void> }>}
  */
 export async function startReadCeiling(options) {
-  const {
-    host = '127.0.0.1',
-    server = 'express',
-    read = 'get',
-    statements = 4,
-    driver = 'sqlite3',
-  } = options;
-  if (driver === 'node:sqlite') return startNodeSqliteCeiling(options);
-  const database = await openReadOnly(options.db);
-  const reads = await Promise.all(
-    Array.from({ length: statements }, () => prepare(database, SELECT_USER)),
-  );
-  let next = 0;
-  /** @param {string} id @param {(error: Error | null, row: unknown) => void} done */
-  const findUser = (id, done) => {
-    const statement = reads[next];
-    next = (next + 1) % reads.length;
-    if (read === 'get') statement.get([id], done);
-    else
-      statement.all([id], (/** @type {Error | null} */ error, rows) =>
-        done(error, rows?.[0]),
-      );
-  };
-
+  const { host = '127.0.0.1', server = 'express' } = options;
+  const reader =
+    options.driver === 'node:sqlite'
+      ? nodeSqliteReader(options.db)
+      : await sqlite3Reader(options);
   const listener =
-    server === 'http' ? httpListener(findUser) : expressListener(findUser);
+    server === 'http'
+      ? httpListener(reader.findUser)
+      : expressListener(reader.findUser);
   const httpServer = createServer(listener);
   await new Promise((resolve, reject) => {
     httpServer.once('error', reject);
@@ -87,6 +70,39 @@ export async function startReadCeiling(options) {
       await new Promise((resolve) =>
         httpServer.close(() => resolve(undefined)),
       );
+      await reader.close();
+    },
+  };
+}
+
+/**
+ * @typedef {object} RowReader
+ * @property {(id: string, done: (error: Error | null, row: unknown) => void) => void} findUser
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * Reads with sqlite3: `statements` prepared copies used round robin, `get` or `all` (above).
+ * @param {ReadCeilingOptions} options
+ * @returns {Promise<RowReader>}
+ */
+async function sqlite3Reader({ db, read = 'get', statements = 4 }) {
+  const database = await openReadOnly(db);
+  const reads = await Promise.all(
+    Array.from({ length: statements }, () => prepare(database, SELECT_USER)),
+  );
+  let next = 0;
+  return {
+    findUser: (id, done) => {
+      const statement = reads[next];
+      next = (next + 1) % reads.length;
+      if (read === 'get') statement.get([id], done);
+      else
+        statement.all([id], (/** @type {Error | null} */ error, rows) =>
+          done(error, rows?.[0]),
+        );
+    },
+    close: async () => {
       for (const statement of reads)
         await new Promise((resolve) =>
           statement.finalize(() => resolve(undefined)),
@@ -97,49 +113,29 @@ export async function startReadCeiling(options) {
 }
 
 /**
- * The same route reading with a `node:sqlite` prepared `get` on the calling thread: each read
- * its own transaction on the latest commit, as the nodes read a row by id (readByKey).
- * @param {ReadCeilingOptions} options
- * @returns {Promise<{ port: number, close: () => Promise<void> }>}
+ * Reads with a `node:sqlite` prepared `get` on the calling thread: each read its own
+ * transaction on the latest commit, as the nodes read a row by id (readByKey).
+ * @param {string} db
+ * @returns {RowReader}
  */
-async function startNodeSqliteCeiling(options) {
+function nodeSqliteReader(db) {
   const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
-  const database = new DatabaseSync(options.db, { readOnly: true, timeout: 0 });
+  const database = new DatabaseSync(db, { readOnly: true, timeout: 0 });
   for (const pragma of READ_PRAGMAS.filter((p) => !p.includes('busy_timeout')))
     database.exec(pragma);
   const statement = database.prepare(SELECT_USER);
-  /** @param {string} id @param {(error: Error | null, row: unknown) => void} done */
-  const findUser = (id, done) => {
-    let row;
-    try {
-      row = statement.get(id);
-    } catch (error) {
-      done(/** @type {Error} */ (error), undefined);
-      return;
-    }
-    done(null, row);
-  };
-  const listener =
-    options.server === 'http'
-      ? httpListener(findUser)
-      : expressListener(findUser);
-  const httpServer = createServer(listener);
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
-      resolve(undefined),
-    );
-  });
-  const address = httpServer.address();
   return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      httpServer.closeAllConnections();
-      await new Promise((resolve) =>
-        httpServer.close(() => resolve(undefined)),
-      );
-      database.close();
+    findUser: (id, done) => {
+      let row;
+      try {
+        row = statement.get(id);
+      } catch (error) {
+        done(/** @type {Error} */ (error), undefined);
+        return;
+      }
+      done(null, row);
     },
+    close: async () => database.close(),
   };
 }
 
