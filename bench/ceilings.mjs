@@ -297,7 +297,7 @@ export async function sqliteCeiling(schemaFrom, rows, dir) {
     `  sqlite3: ${fmtInt(awaited.rowsPerSecond)} rows/s awaited one by one`,
   );
   progress(
-    `  node:sqlite: the same upserts on the calling thread, as the node's writer runs them`,
+    `  node:sqlite: the same upserts on the calling thread (for comparison)`,
   );
   const nodeSqlite = (() => {
     const { DatabaseSync } = process.getBuiltinModule('node:sqlite');

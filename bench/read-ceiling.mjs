@@ -4,7 +4,7 @@
 // writes). No Nest, no access control, no validation: what one row by id costs at the least.
 // Express 5 by default (the platform the nodes use), or bare node:http with --http.
 // sqlite3 by default (a libuv thread-pool round trip per read), or with --node-sqlite a
-// `node:sqlite` prepared `get` on the calling thread, as the nodes read a row by id.
+// `node:sqlite` prepared `get` on the calling thread (for comparison: see README, Benchmarks).
 //
 // `get` steps the statement once and leaves it on its row, so while requests overlap the
 // connection stays in one read transaction: no lock or file check per read, but it would not
@@ -114,7 +114,7 @@ async function sqlite3Reader({ db, read = 'get', statements = 4 }) {
 
 /**
  * Reads with a `node:sqlite` prepared `get` on the calling thread: each read its own
- * transaction on the latest commit, as the nodes read a row by id (readByKey).
+ * transaction on the latest commit.
  * @param {string} db
  * @returns {RowReader}
  */

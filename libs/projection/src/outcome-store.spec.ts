@@ -8,7 +8,6 @@ import { EntityRegistry, Field, ReplicatedEntity } from '@clusterlite/registry';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { OutcomeStore, type OutcomeRow } from './outcome-store.js';
-import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('notes', { history: true })
 class Note {
@@ -23,10 +22,9 @@ class Tag {
 const registry = new EntityRegistry([Note, Tag]);
 
 async function newStore() {
-  const databasePath = temporaryDatabasePath();
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      databasePath,
+      ':memory:',
       registry.all().map((d) => d.schema),
     ),
   );

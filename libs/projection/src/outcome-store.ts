@@ -5,10 +5,7 @@ import type {
 } from '@clusterlite/core';
 import type { DeadLetter, LogMessage } from '@clusterlite/event-log';
 import type { EntityDefinition } from '@clusterlite/registry';
-import {
-  MAX_ROWS_PER_STATEMENT,
-  powerOfTwoChunks,
-} from './statement-shapes.js';
+import { powerOfTwoChunks } from './statement-shapes.js';
 
 /** One outcome to record, with the event and where it sat in the log. */
 export interface OutcomeRow {
@@ -21,6 +18,12 @@ export interface OutcomeRow {
 }
 
 /**
+ * Rows per multi-row statement, at most: 14 columns × 512 stays far below SQLite's 32,766 bound
+ * parameters. Chunks are powers of two, so their statements stay prepared (statement-shapes.ts).
+ */
+const SQL_CHUNK = 512;
+
+/**
  * Writes what became of events, in the batch's transaction: their outcomes
  * (with the data of tables that keep history), the first use of each
  * idempotency key, and the messages set aside as dead letters.
@@ -31,7 +34,7 @@ export class OutcomeStore {
     tx: SqliteTransaction,
     rows: OutcomeRow[],
   ): Promise<void> {
-    for (const chunk of powerOfTwoChunks(rows, MAX_ROWS_PER_STATEMENT)) {
+    for (const chunk of powerOfTwoChunks(rows, SQL_CHUNK)) {
       await tx.execute(
         'INSERT INTO "_clusterlite_outcomes" ("eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version", "occurredAt", "origin", "data") ' +
           `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
@@ -58,7 +61,7 @@ export class OutcomeStore {
       );
     }
     const keyed = rows.filter((row) => row.event.idempotency);
-    for (const chunk of powerOfTwoChunks(keyed, MAX_ROWS_PER_STATEMENT)) {
+    for (const chunk of powerOfTwoChunks(keyed, SQL_CHUNK)) {
       await tx.execute(
         'INSERT INTO "_clusterlite_idempotency" ("key", "fingerprint", "eventId", "tableName", "entityId", "position") ' +
           `VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ("tableName", "key") DO NOTHING`,

@@ -18,7 +18,6 @@ import { ReplicaStatusService } from './replica-status.service.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums } from './table-checksums.js';
 import { SchemaVersionGate } from './schema-versions.js';
-import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('members')
 class Member {
@@ -35,17 +34,16 @@ class Member {
 
 const TOPIC = 'clusterlite.members';
 
-/** A projection over a real SQLite file. */
+/** A projection over a real in-memory SQLite database. */
 async function newProjection() {
-  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: databasePath,
+    DB_PATH: ':memory:',
   });
   const registry = new EntityRegistry([Member]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      databasePath,
+      ':memory:',
       registry.all().map((d) => d.schema),
     ),
   );

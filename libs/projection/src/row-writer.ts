@@ -8,10 +8,7 @@ import type { LogMessage } from '@clusterlite/event-log';
 import type { EntityDefinition } from '@clusterlite/registry';
 import type { DecodedMessage } from './event-decoder.js';
 import type { RowChanges } from './table-checksums.js';
-import {
-  largestPowerOfTwo,
-  MAX_ROWS_PER_STATEMENT,
-} from './statement-shapes.js';
+import { largestPowerOfTwo } from './statement-shapes.js';
 
 /** A version one above the row's tombstone, if it had one: versions continue across a delete and re-create. */
 const NEXT_VERSION =
@@ -90,9 +87,8 @@ export class RowWriter {
     const run: DecodedEvent[] = [];
     const first = decoded[start];
     if (first.kind !== 'event') return run;
-    const limit = Math.min(
-      MAX_ROWS_PER_STATEMENT,
-      Math.floor(MAX_PARAMETERS / (first.definition.fields.length + 5)),
+    const limit = Math.floor(
+      MAX_PARAMETERS / (first.definition.fields.length + 5),
     );
     const ids = new Set<string>();
     const eventIds = new Set<string>();

@@ -12,7 +12,6 @@ import { AppliedPositions } from './applied-positions.js';
 import { ProjectionService } from './projection.service.js';
 import { StorageRetry } from './storage-retry.js';
 import { SchemaVersionGate } from './schema-versions.js';
-import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('gadgets', { schemaVersion: 2 })
 class Gadget {
@@ -30,15 +29,14 @@ const GADGETS = 'clusterlite.gadgets';
 const WIDGETS = 'clusterlite.widgets';
 
 async function newProjection() {
-  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: databasePath,
+    DB_PATH: ':memory:',
   });
   const registry = new EntityRegistry([Gadget, Widget]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      databasePath,
+      ':memory:',
       registry.all().map((d) => d.schema),
     ),
   );

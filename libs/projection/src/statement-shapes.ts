@@ -4,15 +4,6 @@
  * and soon evict, a new statement each time.
  */
 
-/**
- * Rows per multi-row statement, at most. The writer runs statements on the calling thread
- * (`node:sqlite`), so a statement no longer saves a thread-pool round trip per row, and long ones
- * cost more per row than short ones: catching up 200,000 creates, a 512-row insert took 6.0 µs
- * per row, a 64-row one 3.6 (16 rows: 4.5, as more statements run); a 2,048-row one is too
- * long to keep prepared and took 21.
- */
-export const MAX_ROWS_PER_STATEMENT = 64;
-
 /** The largest power of two not above `count` (0 for 0). */
 export function largestPowerOfTwo(count: number): number {
   if (count <= 0) return 0;

@@ -15,7 +15,6 @@ import { ProjectionService } from './projection.service.js';
 import { SchemaVersionGate } from './schema-versions.js';
 import { StorageRetry } from './storage-retry.js';
 import { TableChecksums, checksumHex } from './table-checksums.js';
-import { temporaryDatabasePath } from '../../../test/support/temporary-database.js';
 
 @ReplicatedEntity('notes')
 class Note {
@@ -28,17 +27,16 @@ class Note {
 
 const TOPIC = 'clusterlite.notes';
 
-/** A projection and its table checksums over a real SQLite file. */
+/** A projection and its table checksums over a real in-memory SQLite database. */
 async function newReplica() {
-  const databasePath = temporaryDatabasePath();
   const config = NodeConfig.fromEnvironment({
     NODE_ID: 'test',
-    DB_PATH: databasePath,
+    DB_PATH: ':memory:',
   });
   const registry = new EntityRegistry([Note]);
   const dataSource = new DataSource(
     sqliteDataSourceOptions(
-      databasePath,
+      ':memory:',
       registry.all().map((d) => d.schema),
     ),
   );

@@ -4,11 +4,8 @@ import {
   type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { DatabaseSync } from 'node:sqlite';
 import sqlite3, { type Database, type Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
-import { isInMemory, openNodeSqlite, StatementCache } from './node-sqlite.js';
-import { sqliteCode } from './sqlite-errors.js';
 
 /** The pragmas of SQLITE_PRAGMAS that a read-only connection takes (the journal mode is the file's). */
 const READ_PRAGMAS = [
@@ -17,13 +14,6 @@ const READ_PRAGMAS = [
   'PRAGMA mmap_size = 268435456',
   'PRAGMA query_only = 1',
 ] as const;
-
-/** The same for reads by key on the calling thread, which never wait for a lock (see readByKey). */
-const KEY_READ_PRAGMAS = READ_PRAGMAS.filter(
-  (pragma) => !pragma.includes('busy_timeout'),
-);
-/** Reads by key kept prepared, at most. */
-const MAX_PREPARED_KEY_READS = 64;
 
 /** Prepared copies of one read (libuv runs 4 thread-pool threads by default). */
 const READ_STATEMENTS_PER_SQL = 4;
@@ -179,8 +169,6 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqliteReader.name);
   private connection: Database | null = null;
   private reads: ReadStatements | null = null;
-  private keyConnection: DatabaseSync | null = null;
-  private keyReads: StatementCache | null = null;
   private closing = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -189,24 +177,11 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
     const path = this.filePath;
     if (path === null) return;
     this.connection = await openReadOnly(path);
-    this.keyConnection = openNodeSqlite(
-      path,
-      { readOnly: true, busyTimeoutMs: 0 },
-      KEY_READ_PRAGMAS,
-    );
-    this.keyReads = new StatementCache(
-      this.keyConnection,
-      MAX_PREPARED_KEY_READS,
-      1 << 18,
-    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     this.reads?.close();
-    this.keyReads = null;
-    this.keyConnection?.close();
-    this.keyConnection = null;
     const connection = this.connection;
     this.connection = null;
     if (connection)
@@ -228,24 +203,6 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
       if (this.closing) this.reads.close();
     }
     return this.reads.all<T>(sql, parameters);
-  }
-
-  /**
-   * A read of at most a few rows found through a key (a primary key or a unique index: one
-   * row by id, an outcome by event id). It runs on the calling thread (`node:sqlite`): a few
-   * microseconds, less than the thread-pool round trip of `read`. Never for a read whose cost
-   * grows with the table (lists, counts, scans), which would hold up every other request. In
-   * the rare moment a read-only connection must wait for a lock (SQLITE_BUSY), it goes to `read`.
-   */
-  readByKey<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    if (!this.keyReads) return this.read(sql, parameters);
-    try {
-      return Promise.resolve(this.keyReads.all<T>(sql, parameters));
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_BUSY')
-        return this.read(sql, parameters);
-      return Promise.reject(error as Error);
-    }
   }
 
   /**
@@ -280,7 +237,11 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
   /** The file of the database, or null for one in memory. */
   private get filePath(): string | null {
     const path = String(this.dataSource.options.database ?? '');
-    return isInMemory(path) ? null : path;
+    return path === '' ||
+      path === ':memory:' ||
+      path.startsWith('file::memory:')
+      ? null
+      : path;
   }
 
   private get database(): Database {

@@ -13,17 +13,15 @@ import type { ProduceAttempts } from './produce-attempts.js';
 type KafkaTransportOptions = NonNullable<KafkaOptions['options']>;
 
 /**
- * What one fetch of the projection's consumer may bring, per partition and in all. kafkajs
- * fetches again only once the batches of the last fetch are applied, so a node catching up
- * waits for the broker once per fetch; and kafkajs gathers a response by concatenating each
- * chunk onto what came before, then decodes every message of it at once, so a node holds a few
- * copies of a whole response. Since the writer applies on the calling thread (node:sqlite),
- * those waits were a quarter of a catch-up: of 200,000 events, 512 KiB/2 MiB caught up at
- * 27-34k events/s with a peak RSS of 327-374 MB, 1/4 MiB at 34-39k events/s with 398-412 MB,
- * 2/8 MiB no faster (a fetch of 1 MiB brings ~3,000 events).
+ * What one fetch of the projection's consumer may bring, per partition and in all. These bound
+ * the node's memory while it catches up: kafkajs gathers a response by concatenating each chunk
+ * onto what came before, then decodes every message of it at once, so a node holds a few
+ * copies of a whole response. Catching up 100,000 events, 8/16 MiB took a node to ~410 MB
+ * RSS, 1/4 MiB to ~350 MB, 512 KiB/2 MiB to ~330 MB (256 KiB no lower), at the same CPU time
+ * per event: a fetch of 512 KiB still brings ~1,200 events.
  */
-const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
-const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+const FETCH_MAX_BYTES_PER_PARTITION = 512 * 1024;
+const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
 const CHOSEN_PARTITION = Symbol('clusterlite.chosenPartition');
 
