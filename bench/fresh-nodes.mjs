@@ -150,14 +150,26 @@ export async function catchUpScenario({
   const machine = cpu();
   const rss = sampler.stop();
   reader.close();
-  const status = await getJson(`${node.url}/_cluster/status`);
-  const progressOf = status.topics.find(
-    (/** @type {any} */ t) => t.topic === topic,
-  );
+  // The node's own view follows its file: it advances once the COMMIT's callback has run,
+  // which can be a moment after another process sees the commit in the file.
+  let progressOf;
+  for (const checkBy = performance.now() + 5_000; ; await sleep(20)) {
+    const status = await getJson(`${node.url}/_cluster/status`);
+    progressOf = status.topics.find(
+      (/** @type {any} */ t) => t.topic === topic,
+    );
+    if (
+      Number(progressOf?.appliedOffset) === end - 1 ||
+      performance.now() > checkBy
+    )
+      break;
+  }
   const rssAfter = rssMiB(/** @type {number} */ (node.pid));
   await node.stop();
   if (Number(progressOf?.appliedOffset) !== end - 1)
-    throw new Error(`${nodeId}: status does not show appliedOffset = end - 1`);
+    throw new Error(
+      `${nodeId}: status does not show appliedOffset = end - 1 (${progressOf?.appliedOffset})`,
+    );
   const result = {
     events: end,
     pinnedToCpu: pin ?? null,
