@@ -152,9 +152,10 @@ export async function catchUpScenario({
   reader.close();
   // The node's own view follows its file: it advances once the COMMIT's callback has run,
   // which can be a moment after another process sees the commit in the file.
+  let status;
   let progressOf;
   for (const checkBy = performance.now() + 5_000; ; await sleep(20)) {
-    const status = await getJson(`${node.url}/_cluster/status`);
+    status = await getJson(`${node.url}/_cluster/status`);
     progressOf = status.topics.find(
       (/** @type {any} */ t) => t.topic === topic,
     );
