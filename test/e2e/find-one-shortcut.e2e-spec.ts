@@ -3,7 +3,7 @@ import {
   useEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
-import { countNestRoutes } from '../support/nest-routes.js';
+import { comparesBothWays, countNestRoutes } from '../support/nest-routes.js';
 
 const READ = 'read-token-0123456789abcdef';
 const WRITE = 'write-token-0123456789abcdef';
@@ -45,20 +45,7 @@ function seen(response: Response) {
 type Call = (path: string) => Test;
 
 /** Asks `path` through the shortcut and through Nest's route; both must answer alike. */
-async function sameBothWays(
-  node: EmbeddedNode,
-  nest: { count: number },
-  call: Call,
-  path: string,
-): Promise<ReturnType<typeof seen>> {
-  const before = nest.count;
-  const shortcut = await call(path);
-  expect(nest.count).toBe(before);
-  const routed = await call(path.replace('/users/', '/USERS/'));
-  expect(nest.count).toBe(before + 1);
-  expect(seen(shortcut)).toEqual(seen(routed));
-  return seen(shortcut);
-}
+const sameBothWays = comparesBothWays(seen);
 
 describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
   const node = useEmbeddedNode();
@@ -80,7 +67,6 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
 
   it('answers the row after the position asked for, with its ETag, CORS and node headers', async () => {
     const answer = await sameBothWays(
-      node,
       nest,
       get,
       `/users/${id}?position=${position}`,
@@ -97,7 +83,6 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
 
   it('waits for the position in the ClusterLite-Position header too', async () => {
     const answer = await sameBothWays(
-      node,
       nest,
       (path) => get(path).set('ClusterLite-Position', position),
       `/users/${id}`,
@@ -107,7 +92,6 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
 
   it('answers 304 to If-None-Match naming the current version', async () => {
     const answer = await sameBothWays(
-      node,
       nest,
       (path) => get(path).set('If-None-Match', 'W/"1"'),
       `/users/${id}`,
@@ -131,7 +115,6 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
     'answers %s with the same problem',
     async (_case, path, headers, status) => {
       const answer = await sameBothWays(
-        node,
         nest,
         (sent) => get(sent).set(headers),
         path,
@@ -168,7 +151,6 @@ describe('GET /{table}/{id} ahead of Nest’s router, with API keys', () => {
     ['a read key', { Authorization: `Bearer ${READ}` }, 404],
   ])('answers %s as the guards do', async (_case, headers, status) => {
     const answer = await sameBothWays(
-      node,
       nest,
       (path) => node.http.get(path).set(headers),
       '/users/nobody',

@@ -3,7 +3,7 @@ import {
   useEmbeddedNode,
   type EmbeddedNode,
 } from '../support/embedded-node.js';
-import { countNestRoutes } from '../support/nest-routes.js';
+import { comparesBothWays, countNestRoutes } from '../support/nest-routes.js';
 
 const READ = 'read-token-0123456789abcdef';
 const WRITE = 'write-token-0123456789abcdef';
@@ -65,20 +65,8 @@ function varying(body: Record<string, unknown>): Record<string, unknown> {
 
 type Call = (path: string) => Test;
 
-/** Sends `path` through the shortcut and through Nest's route; both must answer alike. */
-async function sameBothWays(
-  nest: { count: number },
-  call: Call,
-  path: string,
-): Promise<ReturnType<typeof seen>> {
-  const before = nest.count;
-  const shortcut = await call(path);
-  expect(nest.count).toBe(before);
-  const routed = await call(path.replace('/users', '/USERS'));
-  expect(nest.count).toBe(before + 1);
-  expect(seen(shortcut)).toEqual(seen(routed));
-  return seen(shortcut);
-}
+/** Asks `path` through the shortcut and through Nest's route; both must answer alike. */
+const sameBothWays = comparesBothWays(seen);
 
 describe('writes ahead of Nest’s router, on an open node', () => {
   const node = useEmbeddedNode();

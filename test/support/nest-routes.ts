@@ -1,3 +1,4 @@
+import type { Response, Test } from 'supertest';
 import type { EmbeddedNode } from './embedded-node.js';
 
 /** A route as Express's router stack holds it. */
@@ -34,4 +35,28 @@ export function countNestRoutes(
     };
   }
   return counter;
+}
+
+/**
+ * `sameBothWays(nest, call, path)` for a shortcut's spec: sends `path` through the shortcut,
+ * then with its table name upper-cased, which Express still routes to Nest's route (it matches
+ * case-insensitively) but the shortcut does not take; `nest` (from `countNestRoutes`) shows
+ * which way each went, and both answers must look alike to a client (`seen`).
+ */
+export function comparesBothWays<T>(
+  seen: (response: Response) => T,
+): (
+  nest: { count: number },
+  call: (path: string) => Test,
+  path: string,
+) => Promise<T> {
+  return async (nest, call, path) => {
+    const before = nest.count;
+    const shortcut = await call(path);
+    expect(nest.count).toBe(before);
+    const routed = await call(path.replace('/users', '/USERS'));
+    expect(nest.count).toBe(before + 1);
+    expect(seen(shortcut)).toEqual(seen(routed));
+    return seen(shortcut);
+  };
 }
