@@ -231,19 +231,20 @@ export async function sqliteCeiling(schemaFrom, rows, dir) {
     'INSERT INTO "users" ("id", "name", "email", "version", "createdAt", "updatedAt") VALUES (?, ?, ?, 1, ?, ?) ' +
     'ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name", "email" = excluded."email", "version" = "version" + 1, "updatedAt" = excluded."updatedAt"';
 
+  /** The node's pragmas (libs/core/src/storage/sqlite-options.ts), for both drivers. */
+  const NODE_PRAGMAS = [
+    'PRAGMA journal_mode = WAL',
+    'PRAGMA synchronous = NORMAL',
+    'PRAGMA busy_timeout = 5000',
+    'PRAGMA cache_size = -2000',
+    'PRAGMA mmap_size = 268435456',
+  ];
+
   /** @param {string} name @param {boolean} awaitEach */
   const measure = async (name, awaitEach) => {
     const file = join(dir, `${name}.sqlite`);
     const db = await open(file);
-    for (const pragma of [
-      'PRAGMA journal_mode = WAL',
-      'PRAGMA synchronous = NORMAL',
-      'PRAGMA busy_timeout = 5000',
-      'PRAGMA cache_size = -2000',
-      'PRAGMA mmap_size = 268435456',
-    ]) {
-      await all(db, pragma);
-    }
+    for (const pragma of NODE_PRAGMAS) await all(db, pragma);
     for (const { sql } of ddl) await run(db, sql);
     const started = performance.now();
     const cpu = cpuWindow();
@@ -304,13 +305,7 @@ export async function sqliteCeiling(schemaFrom, rows, dir) {
     const db = new DatabaseSync(join(dir, 'ceiling-node-sqlite.sqlite'), {
       timeout: 5000,
     });
-    for (const pragma of [
-      'PRAGMA journal_mode = WAL',
-      'PRAGMA synchronous = NORMAL',
-      'PRAGMA cache_size = -2000',
-      'PRAGMA mmap_size = 268435456',
-    ])
-      db.exec(pragma);
+    for (const pragma of NODE_PRAGMAS) db.exec(pragma);
     for (const { sql } of ddl) db.exec(sql);
     const started = performance.now();
     const cpu = cpuWindow();
