@@ -185,7 +185,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     id: string,
   ): Promise<EntityRow | null> {
-    const [record] = await this.sqlite.read<Record<string, unknown>>(
+    const [record] = await this.sqlite.readByKey<Record<string, unknown>>(
       `SELECT * FROM ${definition.quotedTable} WHERE "id" = ?`,
       [id],
     );
@@ -253,7 +253,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     key: string,
   ): Promise<IdempotentRequest | null> {
-    const [record] = await this.sqlite.read<IdempotentRequest>(
+    const [record] = await this.sqlite.readByKey<IdempotentRequest>(
       'SELECT "key", "fingerprint", "eventId", "entityId", "position" FROM "_clusterlite_idempotency" WHERE "tableName" = ? AND "key" = ?',
       [definition.table, key],
     );
@@ -293,7 +293,7 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     eventId: string,
   ): Promise<EventOutcome | null> {
-    const [record] = await this.sqlite.read<Record<string, any>>(
+    const [record] = await this.sqlite.readByKey<Record<string, any>>(
       'SELECT "eventId", "topic", "partition", "offset", "tableName", "entityId", "type", "status", "rejection", "reason", "version" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "eventId" = ?',
       [definition.table, eventId],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SqliteModule } from '@clusterlite/core';
 import { SnapshotScheduleService } from './snapshot-schedule.service.js';
 import { SnapshotController } from './snapshot.controller.js';
 import { SnapshotService } from './snapshot.service.js';
@@ -8,6 +9,7 @@ import { SnapshotService } from './snapshot.service.js';
  * `SNAPSHOT_DIR`. A new node installs one before it starts (see `bootstrap-from-peer.ts`).
  */
 @Module({
+  imports: [SqliteModule],
   controllers: [SnapshotController],
   providers: [SnapshotService, SnapshotScheduleService],
 })

@@ -3,6 +3,7 @@ import {
   NodeConfig,
   SnapshotInProgressError,
   SnapshotUnavailableError,
+  SqliteReader,
   writeSnapshot,
   type SnapshotContents,
 } from '@clusterlite/core';
@@ -23,7 +24,10 @@ export class SnapshotService implements OnModuleInit {
   private readonly logger = new Logger(SnapshotService.name);
   private busy = false;
 
-  constructor(private readonly config: NodeConfig) {}
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly reader: SqliteReader,
+  ) {}
 
   /** Copies left by a node killed while making one are of no use to anyone. */
   async onModuleInit(): Promise<void> {
@@ -60,7 +64,12 @@ export class SnapshotService implements OnModuleInit {
     };
     const started = Date.now();
     try {
-      const contents = await writeSnapshot(this.config.dbPath, targetPath);
+      // In the node's SQLite worker thread: the copy and its checksums read whole tables.
+      const contents = await writeSnapshot(
+        this.config.dbPath,
+        targetPath,
+        (path, readOnly) => this.reader.openInWorker(path, readOnly),
+      );
       this.logger.log(
         `Snapshot of ${this.config.dbPath} written to ${targetPath} in ${Date.now() - started} ms ` +
           `(${contents.positions.map((position) => `${String(position.topic)}:${String(position.partition)}@${String(position.offset)}`).join(', ') || 'no positions'})`,

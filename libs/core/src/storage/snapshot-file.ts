@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import sqlite3, { type Database } from 'sqlite3';
 
 /*
  * Snapshot files: consistent copies of a node's SQLite file that carry the checksums of their
@@ -42,35 +41,51 @@ export class InvalidSnapshotError extends Error {
   }
 }
 
-function openDatabase(path: string, mode: number): Promise<Database> {
-  return new Promise((resolve, reject) => {
-    const database: Database = new sqlite3.Database(path, mode, (error) =>
-      error ? reject(error) : resolve(database),
-    );
+/** A SQLite connection as the snapshot code uses one. */
+export interface SnapshotConnection {
+  run(sql: string, parameters?: readonly unknown[]): Promise<unknown>;
+  all<T>(sql: string, parameters?: readonly unknown[]): Promise<T[]>;
+  /** Calls `onRow` with each row as SQLite steps to it. */
+  each<T>(
+    sql: string,
+    parameters: readonly unknown[],
+    onRow: (row: T) => void,
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens a SQLite file for the snapshot code, read-only or read-write. */
+export type OpenSnapshotConnection = (
+  path: string,
+  readOnly: boolean,
+) => Promise<SnapshotConnection>;
+
+/**
+ * A `node:sqlite` connection on the calling thread, for a tool (`npm run backup`) or a node
+ * that is not serving yet (bootstrap). A serving node opens its snapshot connections in its
+ * SQLite worker thread instead (`SqliteReader.openInWorker`): a checksum reads whole tables.
+ */
+export const openOnThisThread: OpenSnapshotConnection = (path, readOnly) => {
+  // Taken from the process, not imported: the build's bundler does not know `node:sqlite` yet.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+  const database = new DatabaseSync(path, { readOnly });
+  const statement = (sql: string) => database.prepare(sql);
+  const bound = (parameters: readonly unknown[] = []) => parameters as never[];
+  return Promise.resolve({
+    run: async (sql, parameters) => statement(sql).run(...bound(parameters)),
+    all: async <T>(sql: string, parameters?: readonly unknown[]) =>
+      statement(sql).all(...bound(parameters)) as T[],
+    each: async <T>(
+      sql: string,
+      parameters: readonly unknown[],
+      onRow: (row: T) => void,
+    ) => {
+      for (const row of statement(sql).iterate(...bound(parameters)))
+        onRow(row as T);
+    },
+    close: async () => database.close(),
   });
-}
-
-function closeDatabase(database: Database): Promise<void> {
-  return new Promise((resolve, reject) =>
-    database.close((error) => (error ? reject(error) : resolve())),
-  );
-}
-
-function run(database: Database, sql: string, parameters: unknown[] = []) {
-  return new Promise<void>((resolve, reject) =>
-    database.run(sql, parameters, (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
-}
-
-function rows<T>(database: Database, sql: string, parameters: unknown[] = []) {
-  return new Promise<T[]>((resolve, reject) =>
-    database.all(sql, parameters, (error, result: T[]) =>
-      error ? reject(error) : resolve(result),
-    ),
-  );
-}
+};
 
 /** Names read from the file's own schema, never from a request. */
 function quoted(identifier: string): string {
@@ -78,15 +93,16 @@ function quoted(identifier: string): string {
 }
 
 async function withDatabase<T>(
+  open: OpenSnapshotConnection,
   path: string,
-  mode: number,
-  work: (database: Database) => Promise<T>,
+  readOnly: boolean,
+  work: (database: SnapshotConnection) => Promise<T>,
 ): Promise<T> {
-  const database = await openDatabase(path, mode);
+  const database = await open(path, readOnly);
   try {
     return await work(database);
   } finally {
-    await closeDatabase(database);
+    await database.close();
   }
 }
 
@@ -100,17 +116,15 @@ const CHECKSUM_CHUNK_ROWS = 2_000;
  * the event loop, which applies events meanwhile, only hashes strings.
  */
 async function tableChecksums(
-  database: Database,
+  database: SnapshotConnection,
 ): Promise<SnapshotTableChecksum[]> {
-  const tables = await rows<{ name: string }>(
-    database,
+  const tables = await database.all<{ name: string }>(
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name",
     [SNAPSHOT_CHECKSUMS_TABLE],
   );
   const result: SnapshotTableChecksum[] = [];
   for (const { name } of tables) {
-    const columns = await rows<{ name: string; pk: number }>(
-      database,
+    const columns = await database.all<{ name: string; pk: number }>(
       `PRAGMA table_info(${quoted(name)})`,
     );
     const keys = columns.filter((column) => column.pk > 0);
@@ -122,18 +136,15 @@ async function tableChecksums(
       .join(" || ',' || ");
     const hash = createHash('sha256');
     let count = 0;
-    await new Promise<void>((resolve, reject) =>
-      database.each(
-        `SELECT group_concat("row", char(10) ORDER BY "n") AS "chunk", count(*) AS "rows" ` +
-          `FROM (SELECT ${row} AS "row", row_number() OVER (ORDER BY ${order}) AS "n" FROM ${quoted(name)}) ` +
-          `GROUP BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS} ORDER BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS}`,
-        (error: Error | null, chunk: { chunk: string; rows: number }) => {
-          if (error) return;
-          count += chunk.rows;
-          hash.update(chunk.chunk).update('\n');
-        },
-        (error) => (error ? reject(error) : resolve()),
-      ),
+    await database.each<{ chunk: string; rows: number }>(
+      `SELECT group_concat("row", char(10) ORDER BY "n") AS "chunk", count(*) AS "rows" ` +
+        `FROM (SELECT ${row} AS "row", row_number() OVER (ORDER BY ${order}) AS "n" FROM ${quoted(name)}) ` +
+        `GROUP BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS} ORDER BY ("n" - 1) / ${CHECKSUM_CHUNK_ROWS}`,
+      [],
+      (chunk) => {
+        count += chunk.rows;
+        hash.update(chunk.chunk).update('\n');
+      },
     );
     result.push({ table: name, rows: count, checksum: hash.digest('hex') });
   }
@@ -141,10 +152,9 @@ async function tableChecksums(
 }
 
 async function positionsIn(
-  database: Database,
+  database: SnapshotConnection,
 ): Promise<Record<string, unknown>[]> {
-  return rows(
-    database,
+  return database.all(
     `SELECT * FROM ${quoted(POSITIONS_TABLE)} ORDER BY "topic", "partition"`,
   );
 }
@@ -158,24 +168,22 @@ async function positionsIn(
 export async function writeSnapshot(
   sourcePath: string,
   targetPath: string,
+  open: OpenSnapshotConnection = openOnThisThread,
 ): Promise<SnapshotContents> {
-  await withDatabase(sourcePath, sqlite3.OPEN_READONLY, (source) =>
-    run(source, 'VACUUM INTO ?', [targetPath]),
+  await withDatabase(open, sourcePath, true, (source) =>
+    source.run('VACUUM INTO ?', [targetPath]),
   );
-  return withDatabase(targetPath, sqlite3.OPEN_READWRITE, async (snapshot) => {
+  return withDatabase(open, targetPath, false, async (snapshot) => {
     // A node installed from a snapshot still holds the checksums of that one.
-    await run(
-      snapshot,
+    await snapshot.run(
       `DROP TABLE IF EXISTS ${quoted(SNAPSHOT_CHECKSUMS_TABLE)}`,
     );
     const checksums = await tableChecksums(snapshot);
-    await run(
-      snapshot,
+    await snapshot.run(
       `CREATE TABLE ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ("table" TEXT PRIMARY KEY, "rows" INTEGER NOT NULL, "checksum" TEXT NOT NULL)`,
     );
     for (const entry of checksums)
-      await run(
-        snapshot,
+      await snapshot.run(
         `INSERT INTO ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ("table", "rows", "checksum") VALUES (?, ?, ?)`,
         [entry.table, entry.rows, entry.checksum],
       );
@@ -187,29 +195,32 @@ export async function writeSnapshot(
  * Checks a snapshot file without changing it: SQLite's integrity check passes, it holds the
  * node's positions, and every table matches the checksum the snapshot carries.
  */
-export async function verifySnapshot(path: string): Promise<SnapshotContents> {
-  return withDatabase(path, sqlite3.OPEN_READONLY, async (snapshot) => {
-    const integrity = await rows<{ integrity_check: string }>(
-      snapshot,
-      'PRAGMA integrity_check',
-    ).catch((error: unknown) => {
-      throw new InvalidSnapshotError(
-        `${path} is not a SQLite database: ${String(error)}`,
-      );
-    });
+export async function verifySnapshot(
+  path: string,
+  open: OpenSnapshotConnection = openOnThisThread,
+): Promise<SnapshotContents> {
+  return withDatabase(open, path, true, async (snapshot) => {
+    const integrity = await snapshot
+      .all<{ integrity_check: string }>('PRAGMA integrity_check')
+      .catch((error: unknown) => {
+        throw new InvalidSnapshotError(
+          `${path} is not a SQLite database: ${String(error)}`,
+        );
+      });
     const problems = integrity.map((row) => row.integrity_check);
     if (problems.join() !== 'ok')
       throw new InvalidSnapshotError(
         `${path} failed PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}`,
       );
-    const carried = await rows<SnapshotTableChecksum>(
-      snapshot,
-      `SELECT "table", "rows", "checksum" FROM ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ORDER BY "table"`,
-    ).catch(() => {
-      throw new InvalidSnapshotError(
-        `${path} is not a ClusterLite snapshot (no ${SNAPSHOT_CHECKSUMS_TABLE} table)`,
-      );
-    });
+    const carried = await snapshot
+      .all<SnapshotTableChecksum>(
+        `SELECT "table", "rows", "checksum" FROM ${quoted(SNAPSHOT_CHECKSUMS_TABLE)} ORDER BY "table"`,
+      )
+      .catch(() => {
+        throw new InvalidSnapshotError(
+          `${path} is not a ClusterLite snapshot (no ${SNAPSHOT_CHECKSUMS_TABLE} table)`,
+        );
+      });
     const actual = await tableChecksums(snapshot);
     const expected = new Map(carried.map((entry) => [entry.table, entry]));
     const mismatches = actual

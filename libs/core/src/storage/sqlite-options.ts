@@ -1,10 +1,10 @@
-import sqlite3 from 'sqlite3';
 import type {
   DataSourceOptions,
   EntitySchema,
   MigrationInterface,
 } from 'typeorm';
 import { INTERNAL_SCHEMAS } from './internal-tables.js';
+import { NODE_SQLITE_DRIVER } from './typeorm-driver.js';
 
 /** A migration class, as TypeORM takes them. */
 export type MigrationClass = new () => MigrationInterface;
@@ -22,16 +22,6 @@ export const SQLITE_PRAGMAS = [
 ] as const;
 
 /**
- * The sqlite3 module as TypeORM's driver gets it. The driver calls `verbose()` on it when it
- * opens a database, and sqlite3's `verbose()` replaces every Database and Statement method, for
- * the whole process, with a wrapper that captures a stack trace and `util.inspect`s every
- * argument of every call (sqlite3/lib/trace.js): on the projection's hot path that cost more CPU
- * than SQLite itself (bench/). All it adds is a longer stack on SQLite errors; their message and
- * `code` are the same without it. Here `verbose()` hands back the module as it is.
- */
-const QUIET_SQLITE3 = { verbose: () => sqlite3 };
-
-/**
  * With `migrations` (a node), the file's schema is changed only by them: they run at start, in
  * order, each in its own transaction, recorded in `_clusterlite_migrations`. Without (unit tests
  * on a fresh database), TypeORM's `synchronize` creates the tables.
@@ -43,7 +33,8 @@ export function sqliteDataSourceOptions(
 ): DataSourceOptions {
   return {
     type: 'sqlite',
-    driver: QUIET_SQLITE3,
+    // TypeORM's sqlite driver on the node's node:sqlite connection: one copy of SQLite per process.
+    driver: NODE_SQLITE_DRIVER,
     database: dbPath,
     entities: [...INTERNAL_SCHEMAS, ...entitySchemas],
     synchronize: migrations === undefined,
@@ -56,7 +47,8 @@ export function sqliteDataSourceOptions(
           migrationsTableName: '_clusterlite_migrations',
         }),
     enableWAL: true,
-    busyTimeout: 5000,
+    // The connection never waits for a lock on the event loop; a busy query is tried again.
+    busyErrorRetry: 20,
     logging: ['error'],
   };
 }

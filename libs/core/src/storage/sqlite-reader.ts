@@ -1,208 +1,101 @@
 import {
   Injectable,
-  Logger,
   type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import sqlite3, { type Database, type Statement } from 'sqlite3';
+import type { DatabaseSync } from 'node:sqlite';
 import { DataSource } from 'typeorm';
+import { isInMemory, openNodeSqlite, StatementCache } from './node-sqlite.js';
+import { sqliteCode } from './sqlite-errors.js';
+import { SqliteWorker, type SqliteWorkerConnection } from './sqlite-worker.js';
+import { nodeConnectionOf } from './typeorm-driver.js';
 
 /** The pragmas of SQLITE_PRAGMAS that a read-only connection takes (the journal mode is the file's). */
 const READ_PRAGMAS = [
-  'PRAGMA busy_timeout = 5000',
   'PRAGMA cache_size = -2000',
   'PRAGMA mmap_size = 268435456',
   'PRAGMA query_only = 1',
 ] as const;
-
-/** Prepared copies of one read (libuv runs 4 thread-pool threads by default). */
-const READ_STATEMENTS_PER_SQL = 4;
-/** Distinct reads kept prepared, at most (least recently used ones are finalized first). */
-const MAX_PREPARED_READS = 64;
-
-/** One prepared copy of a read: its calls in flight, and its preparation until SQLite is done. */
-interface PreparedRead {
-  readonly statement: Statement;
-  /** Calls made on it that have not called back yet (sqlite3 queues them on the statement). */
-  pending: number;
-  /** Until SQLite has prepared it: settles then (rejects with SQLite's error). */
-  preparing: Promise<void> | null;
-  /** Failed once: taken out of use, finalized when its last call ends. */
-  retired: boolean;
-}
+/** How long a read in the worker thread waits for a lock (rare in WAL mode: recovery, a checkpoint). */
+const READ_BUSY_TIMEOUT_MS = 5000;
+/** Reads by key kept prepared, at most, and at most this much SQL text in them. */
+const MAX_PREPARED_KEY_READS = 64;
+const MAX_PREPARED_KEY_SQL_LENGTH = 1 << 18;
 
 /**
- * Prepared statements for reads. sqlite3 runs the calls on one Statement one after another,
- * each a thread-pool round trip, so a read takes the copy of its SQL with the fewest calls in
- * flight, and prepares another (up to a few per SQL) while every copy is busy; past that it
- * queues on the least busy copy, which costs less than preparing, running and finalizing a
- * one-off statement (the thread pool has no more threads to run it on anyway).
- */
-class ReadStatements {
-  /** The copies per SQL, in least-recently-used order of the SQL. */
-  private readonly copies = new Map<string, PreparedRead[]>();
-  private closed = false;
-
-  constructor(readonly database: Database) {}
-
-  all<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const read = this.take(sql);
-    if (!read)
-      return new Promise((resolve, reject) =>
-        this.database.all(sql, parameters, (error: Error | null, rows: T[]) =>
-          error ? reject(error) : resolve(rows),
-        ),
-      );
-    // sqlite3 never calls back a call queued on a statement it could not prepare.
-    if (read.preparing)
-      return read.preparing.then(
-        () => this.run<T>(sql, read, parameters),
-        (error: unknown) => {
-          this.release(sql, read, true);
-          throw error;
-        },
-      );
-    return this.run<T>(sql, read, parameters);
-  }
-
-  /** Finalizes the idle copies; busy ones are finalized when their last read ends. */
-  close(): void {
-    this.closed = true;
-    for (const reads of this.copies.values())
-      for (const read of reads) this.retire(read);
-    this.copies.clear();
-  }
-
-  private run<T>(
-    sql: string,
-    read: PreparedRead,
-    parameters: unknown[],
-  ): Promise<T[]> {
-    return new Promise((resolve, reject) =>
-      read.statement.all(parameters, (error: Error | null, rows: T[]) => {
-        this.release(sql, read, error !== null);
-        if (error) reject(error);
-        else resolve(rows);
-      }),
-    );
-  }
-
-  /** The least busy copy of `sql`, a new one while all are busy, or null to run unprepared. */
-  private take(sql: string): PreparedRead | null {
-    if (this.closed) return null;
-    let reads = this.copies.get(sql);
-    if (reads) {
-      this.copies.delete(sql);
-      this.copies.set(sql, reads);
-    } else {
-      if (this.copies.size >= MAX_PREPARED_READS && !this.evictOne())
-        return null;
-      reads = [];
-      this.copies.set(sql, reads);
-    }
-    let least: PreparedRead | undefined;
-    for (const read of reads)
-      if (!least || read.pending < least.pending) least = read;
-    if (!least || (least.pending > 0 && reads.length < READ_STATEMENTS_PER_SQL))
-      reads.push((least = this.prepare(sql)));
-    least.pending++;
-    return least;
-  }
-
-  private prepare(sql: string): PreparedRead {
-    let settle!: (error: Error | null) => void;
-    const preparing = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
-    });
-    const read: PreparedRead = {
-      statement: this.database.prepare(sql, (error: Error | null) => {
-        if (!error) read.preparing = null;
-        settle(error);
-      }),
-      pending: 0,
-      preparing,
-      retired: false,
-    };
-    return read;
-  }
-
-  /** A call on `read` ended; a copy that failed is taken out of use. */
-  private release(sql: string, read: PreparedRead, failed: boolean): void {
-    read.pending--;
-    if (failed && !read.retired) {
-      const reads = this.copies.get(sql) ?? [];
-      const index = reads.indexOf(read);
-      if (index !== -1) reads.splice(index, 1);
-      read.retired = true;
-    }
-    if (read.retired && read.pending === 0)
-      read.statement.finalize(() => undefined);
-  }
-
-  /** Takes a copy out of use; finalized now if idle, else when its last call ends. */
-  private retire(read: PreparedRead): void {
-    read.retired = true;
-    if (read.pending === 0) read.statement.finalize(() => undefined);
-  }
-
-  /** Finalizes the least recently used read whose copies are all idle; false if none is. */
-  private evictOne(): boolean {
-    for (const [sql, reads] of this.copies) {
-      if (reads.some((read) => read.pending > 0)) continue;
-      for (const read of reads) this.retire(read);
-      this.copies.delete(sql);
-      return true;
-    }
-    return false;
-  }
-}
-
-/**
- * Reads of the node's SQLite file on a read-only connection of their own. The writer's
+ * Reads of the node's SQLite file on read-only connections of their own. The writer's
  * connection sees the rows of its transaction in flight, including a batch it may yet roll
  * back; in WAL mode each statement here reads a snapshot of committed data only, while the
- * writer writes. A database in memory (unit tests) has no file to open twice: there reads
- * share TypeORM's connection.
+ * writer writes. Two kinds:
+ * - `readByKey`: a few rows through a key, on the calling thread (a few microseconds);
+ * - `read` and `snapshot`: reads whose cost grows with the data (lists, counts, checksums),
+ *   in a worker thread (`SqliteWorker`), so that they never hold up the event loop.
+ * All are `node:sqlite`, the one copy of SQLite in the process. A database in memory (unit
+ * tests) has no file to open twice: there every read runs on the node's connection.
  */
 @Injectable()
 export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly logger = new Logger(SqliteReader.name);
-  private connection: Database | null = null;
-  private reads: ReadStatements | null = null;
-  private closing = false;
+  private readonly worker = new SqliteWorker();
+  private pool: Promise<SqliteWorkerConnection> | null = null;
+  private keyConnection: DatabaseSync | null = null;
+  private keyReads: StatementCache | null = null;
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const path = this.filePath;
     if (path === null) return;
-    this.connection = await openReadOnly(path);
+    this.keyConnection = openNodeSqlite(
+      path,
+      { readOnly: true, busyTimeoutMs: 0 },
+      READ_PRAGMAS,
+    );
+    this.keyReads = new StatementCache(
+      this.keyConnection,
+      MAX_PREPARED_KEY_READS,
+      MAX_PREPARED_KEY_SQL_LENGTH,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    this.reads?.close();
-    const connection = this.connection;
-    this.connection = null;
-    if (connection)
-      await new Promise<void>((resolve) =>
-        connection.close((error) => {
-          if (error)
-            this.logger.warn(`Closing the read connection: ${error.message}`);
-          resolve();
-        }),
-      );
+    this.keyReads = null;
+    this.keyConnection?.close();
+    this.keyConnection = null;
+    this.pool = null;
+    await this.worker.terminate();
   }
 
-  /** A read of committed data, with the statement kept prepared (the hot read path). */
-  read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    const database = this.database;
-    if (this.reads?.database !== database) {
-      this.reads?.close();
-      this.reads = new ReadStatements(database);
-      if (this.closing) this.reads.close();
+  /** A read of committed data in the worker thread, with the statement kept prepared. */
+  async read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    const path = this.filePath;
+    if (path === null) return this.readInMemory<T>(sql, parameters);
+    this.pool ??= this.openForReads(path).catch((error: unknown) => {
+      this.pool = null;
+      throw error;
+    });
+    const pool = await this.pool;
+    if (pool.open) return pool.all<T>(sql, parameters);
+    // Its thread died (a fault, not a read's): another is started.
+    if (this.pool) this.pool = null;
+    return this.read<T>(sql, parameters);
+  }
+
+  /**
+   * A read of at most a few rows found through a key (a primary key or a unique index: one
+   * row by id, an outcome by event id). It runs on the calling thread: a few microseconds,
+   * less than a message to the worker thread and back. Never for a read whose cost grows with
+   * the table (lists, counts, scans), which would hold up every other request. In the rare
+   * moment a read-only connection must wait for a lock (SQLITE_BUSY), it goes to `read`.
+   */
+  readByKey<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    if (!this.keyReads) return this.read(sql, parameters);
+    try {
+      return Promise.resolve(this.keyReads.all<T>(sql, parameters));
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_BUSY')
+        return this.read(sql, parameters);
+      return Promise.reject(error as Error);
     }
-    return this.reads.all<T>(sql, parameters);
   }
 
   /**
@@ -217,53 +110,52 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
     const path = this.filePath;
     if (path === null)
       return work((sql, parameters) => this.read(sql, parameters));
-    const connection = await openReadOnly(path);
-    const all = <R>(sql: string, parameters: unknown[] = []) =>
-      new Promise<R[]>((resolve, reject) =>
-        connection.all(sql, parameters, (error: Error | null, rows: R[]) =>
-          error ? reject(error) : resolve(rows),
-        ),
-      );
+    const connection = await this.openForReads(path);
     try {
-      await all('BEGIN');
-      const result = await work(all);
-      await all('COMMIT');
+      await connection.run('BEGIN');
+      const result = await work((sql, parameters) =>
+        connection.all(sql, parameters),
+      );
+      await connection.run('COMMIT');
       return result;
     } finally {
-      await new Promise<void>((resolve) => connection.close(() => resolve()));
+      await connection.close();
     }
+  }
+
+  /**
+   * A connection of its own in the worker thread, for work on whole files: the snapshot code
+   * copies the node's file (`VACUUM INTO`, on a read-only connection) and writes the copy.
+   */
+  openInWorker(
+    path: string,
+    readOnly: boolean,
+  ): Promise<SqliteWorkerConnection> {
+    return this.worker.open(
+      path,
+      { readOnly, busyTimeoutMs: READ_BUSY_TIMEOUT_MS },
+      [],
+    );
+  }
+
+  private openForReads(path: string): Promise<SqliteWorkerConnection> {
+    return this.worker.open(
+      path,
+      { readOnly: true, busyTimeoutMs: READ_BUSY_TIMEOUT_MS },
+      READ_PRAGMAS,
+    );
+  }
+
+  private async readInMemory<T>(
+    sql: string,
+    parameters: unknown[],
+  ): Promise<T[]> {
+    return nodeConnectionOf(this.dataSource).statements.all<T>(sql, parameters);
   }
 
   /** The file of the database, or null for one in memory. */
   private get filePath(): string | null {
     const path = String(this.dataSource.options.database ?? '');
-    return path === '' ||
-      path === ':memory:' ||
-      path.startsWith('file::memory:')
-      ? null
-      : path;
+    return isInMemory(path) ? null : path;
   }
-
-  private get database(): Database {
-    return (
-      this.connection ??
-      (this.dataSource.driver as unknown as { databaseConnection: Database })
-        .databaseConnection
-    );
-  }
-}
-
-async function openReadOnly(path: string): Promise<Database> {
-  const connection = await new Promise<Database>((resolve, reject) => {
-    const opened: Database = new sqlite3.Database(
-      path,
-      sqlite3.OPEN_READONLY,
-      (error) => (error ? reject(error) : resolve(opened)),
-    );
-  });
-  for (const pragma of READ_PRAGMAS)
-    await new Promise<void>((resolve, reject) =>
-      connection.run(pragma, (error) => (error ? reject(error) : resolve())),
-    );
-  return connection;
 }

@@ -1,22 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { DataSource } from 'typeorm';
+import { temporaryDatabasePath } from '../../../../test/support/temporary-database.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { sqliteDataSourceOptions } from './sqlite-options.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
-async function newStorage(databasePath = ':memory:') {
+async function newStorage(databasePath = temporaryDatabasePath()) {
   const dataSource = new DataSource(sqliteDataSourceOptions(databasePath, []));
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
-  await writer.onModuleInit();
+  writer.onModuleInit();
   const reader = new SqliteReader(dataSource);
-  await reader.onModuleInit();
+  reader.onModuleInit();
   const close = async () => {
     await reader.beforeApplicationShutdown();
-    await writer.beforeApplicationShutdown();
     await dataSource.destroy();
   };
   return { writer, reader, close };
@@ -58,22 +55,16 @@ describe(SqliteWriter.name, () => {
   }, 5_000);
 
   it("waits for another connection's write lock without blocking the event loop, then writes", async () => {
-    const databasePath = join(
-      mkdtempSync(join(tmpdir(), 'clusterlite-writer-')),
-      'node.sqlite',
-    );
+    const databasePath = temporaryDatabasePath();
     const { writer, reader, close } = await newStorage(databasePath);
     await writer.transaction((tx) =>
       tx.execute('CREATE TABLE "waits" ("id" INTEGER)'),
     );
     // Another connection holds the write lock, as an operator's sqlite3 shell would. (In this
-    // process it must be the same SQLite library as the writer's: two copies of SQLite in one
-    // process do not see each other's POSIX locks; see README, Benchmarks.)
-    const other = new sqlite3.Database(databasePath);
-    const exec = (sql: string) =>
-      new Promise<void>((resolve, reject) =>
-        other.exec(sql, (error) => (error ? reject(error) : resolve())),
-      );
+    // process it must be the same SQLite library as the writer's, node:sqlite: two copies of
+    // SQLite in one process do not see each other's POSIX locks; see README, Choices.)
+    const other = new DatabaseSync(databasePath);
+    const exec = async (sql: string) => other.exec(sql);
     await exec('BEGIN IMMEDIATE');
     const writing = writer.transaction((tx) =>
       tx.execute('INSERT INTO "waits" VALUES (?)', [1]),
@@ -88,7 +79,7 @@ describe(SqliteWriter.name, () => {
     expect(Math.max(...lateness)).toBeLessThan(150);
     expect(await reader.read('SELECT * FROM "waits"')).toEqual([]);
     await exec('ROLLBACK');
-    await new Promise<void>((resolve) => other.close(() => resolve()));
+    other.close();
     expect(await writing).toBe(1);
     expect(await reader.read('SELECT * FROM "waits"')).toEqual([{ id: 1 }]);
     await close();
@@ -154,6 +145,88 @@ describe(SqliteReader.name, () => {
     expect(new Set(failures)).toEqual(
       new Set(['Error: SQLITE_ERROR: no such table: nowhere']),
     );
+    await close();
+  }, 5_000);
+});
+
+describe('SqliteReader in its worker thread', () => {
+  it('runs a long read in the worker thread while the event loop goes on serving', async () => {
+    const { reader, close } = await newStorage();
+    // About a second of SQLite work (a recursive count), in the worker thread.
+    const counting = reader.read<{ n: number }>(
+      'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) SELECT max(n) AS n FROM c',
+    );
+    const lateness: number[] = [];
+    let done = false;
+    void counting.finally(() => (done = true));
+    while (!done) {
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      lateness.push(performance.now() - started - 10);
+    }
+    expect(await counting).toEqual([{ n: 3_000_000 }]);
+    expect(lateness.length).toBeGreaterThan(5);
+    expect(Math.max(...lateness)).toBeLessThan(100);
+    await close();
+  }, 20_000);
+
+  it('reads several statements from one committed state in snapshot(), while the writer commits', async () => {
+    const { writer, reader, close } = await newStorage();
+    await writer.transaction((tx) =>
+      tx.execute('CREATE TABLE "items" ("id" INTEGER PRIMARY KEY)'),
+    );
+    await writer.transaction((tx) =>
+      tx.execute('INSERT INTO "items" VALUES (1), (2)'),
+    );
+    const seen = await reader.snapshot(async (read) => {
+      const before = await read<{ n: number }>(
+        'SELECT count(*) AS n FROM "items"',
+      );
+      await writer.transaction((tx) =>
+        tx.execute('INSERT INTO "items" VALUES (3)'),
+      );
+      const after = await read<{ n: number }>(
+        'SELECT count(*) AS n FROM "items"',
+      );
+      return [before, after];
+    });
+    expect(seen).toEqual([[{ n: 2 }], [{ n: 2 }]]);
+    expect(await reader.read('SELECT count(*) AS n FROM "items"')).toEqual([
+      { n: 3 },
+    ]);
+    await close();
+  }, 10_000);
+
+  it('reads by key on the calling thread what the writer committed, with the same values as the worker', async () => {
+    const { writer, reader, close } = await newStorage();
+    await writer.transaction(async (tx) => {
+      await tx.execute(
+        'CREATE TABLE "kinds" ("id" TEXT PRIMARY KEY, "n" INTEGER, "x" REAL, "t" TEXT, "b" BLOB)',
+      );
+      await tx.execute('INSERT INTO "kinds" VALUES (?, ?, ?, ?, ?)', [
+        'a',
+        7,
+        1.5,
+        '7',
+        Buffer.from('hi'),
+      ]);
+    });
+    const sql = 'SELECT * FROM "kinds" WHERE "id" = ?';
+    const byKey = await reader.readByKey(sql, ['a']);
+    expect(byKey).toEqual([
+      { id: 'a', n: 7, x: 1.5, t: '7', b: new Uint8Array(Buffer.from('hi')) },
+    ]);
+    expect(await reader.read(sql, ['a'])).toEqual(byKey);
+    await close();
+  }, 5_000);
+
+  it('starts another worker thread when its thread has died', async () => {
+    const { reader, close } = await newStorage();
+    expect(await reader.read('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await (
+      reader as unknown as { worker: { terminate(): Promise<void> } }
+    ).worker.terminate();
+    expect(await reader.read('SELECT 2 AS two')).toEqual([{ two: 2 }]);
     await close();
   }, 5_000);
 });
