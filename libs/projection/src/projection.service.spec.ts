@@ -49,7 +49,7 @@ async function newProjection() {
   );
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
-  await writer.onModuleInit();
+  writer.onModuleInit();
   const positions = new AppliedPositions();
   const projection = new ProjectionService(
     writer,

@@ -42,7 +42,7 @@ async function newProjection() {
   );
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
-  await writer.onModuleInit();
+  writer.onModuleInit();
   const positions = new AppliedPositions();
   const gate = new SchemaVersionGate();
   const projection = new ProjectionService(

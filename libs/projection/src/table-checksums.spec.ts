@@ -42,7 +42,7 @@ async function newReplica() {
   );
   await dataSource.initialize();
   const writer = new SqliteWriter(dataSource);
-  await writer.onModuleInit();
+  writer.onModuleInit();
   const projection = new ProjectionService(
     writer,
     dataSource,
