@@ -117,7 +117,9 @@ describe('Data safety through a real Kafka broker', () => {
     expect(open).toContain(a.dbPath);
     // The node's connections: TypeORM's (shared with the writer), reads by key, and the
     // worker thread's, which opens once a list or checksum was read.
-    expect(open.filter((path) => path === a.dbPath).length).toBeGreaterThanOrEqual(2);
+    expect(
+      open.filter((path) => path === a.dbPath).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('retries a storage fault on one node for as long as it lasts, reports not ready meanwhile, and applies the event after it (fault 1)', async () => {
