@@ -8,7 +8,10 @@ import { announceNode } from './configure-node.js';
 import { createNodeApp } from './create-node-app.js';
 import { ENTITIES } from './entities/index.js';
 import { generateMigration } from './migrations/generate-migration.js';
-import { releaseStartupMemory } from './release-startup-memory.js';
+import {
+  limitHeapGrowth,
+  releaseStartupMemory,
+} from './release-startup-memory.js';
 import { bootstrapFromPeerIfNeeded } from './snapshot/bootstrap-from-peer.js';
 
 function loadConfig(): NodeConfig {
@@ -22,6 +25,7 @@ function loadConfig(): NodeConfig {
 }
 
 async function bootstrap(): Promise<void> {
+  limitHeapGrowth();
   const config = loadConfig();
   await bootstrapFromPeerIfNeeded(config);
   try {

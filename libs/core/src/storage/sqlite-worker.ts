@@ -104,6 +104,9 @@ function sqliteWorkerThread(): void {
   });
 }
 
+/** The worker thread's young generation, at most (see `SqliteWorker.started`). */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
@@ -161,6 +164,9 @@ export class SqliteWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(`(${sqliteWorkerThread.toString()})()`, {
       eval: true,
+      // Its objects are rows on their way to the main thread: a small young generation keeps
+      // the thread at a few MiB (V8's default let it commit ~70 MiB under list load).
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     worker.unref();
     this.generation++;
