@@ -76,6 +76,7 @@ export function environment() {
         : null,
       java: (tryRun('java', ['-version']) ?? '').split('\n')[0] || null,
       kafkajs: packageVersion('kafkajs'),
+      nodeSqlite: process.versions.sqlite ?? null,
       sqlite3: packageVersion('sqlite3'),
       sqlite:
         /** @type {{ VERSION?: string }} */ (/** @type {unknown} */ (sqlite3))

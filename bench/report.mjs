@@ -273,7 +273,7 @@ export function renderMarkdown(report) {
     '',
     `- Commit \`${env.commitShort}\`${env.workingTreeChanged ? ' (with uncommitted changes)' : ''}, ${env.date}, ${report.runtimeSeconds} s, load average at start ${env.loadAverageAtStart}`,
     `- Machine: ${env.machine.cpus} cores (${env.machine.cpuModel}), ${env.machine.memoryGiB} GiB, ${env.machine.os}; everything (broker, 3 nodes, nginx, load generator) on this one machine`,
-    `- Node ${env.versions.node}; Kafka ${env.versions.kafkaBroker} (KRaft, single broker, ${env.versions.java}); kafkajs ${env.versions.kafkajs}; sqlite3 ${env.versions.sqlite3} (SQLite ${env.versions.sqlite}); NestJS ${env.versions.nestCore}; TypeORM ${env.versions.typeorm}; nginx ${env.versions.nginx}; load: autocannon ${env.versions.autocannon}`,
+    `- Node ${env.versions.node}; Kafka ${env.versions.kafkaBroker} (KRaft, single broker, ${env.versions.java}); kafkajs ${env.versions.kafkajs}; node:sqlite (SQLite ${env.versions.nodeSqlite ?? '?'}) in the nodes, sqlite3 ${env.versions.sqlite3} (SQLite ${env.versions.sqlite}) for the ceilings; NestJS ${env.versions.nestCore}; TypeORM ${env.versions.typeorm}; nginx ${env.versions.nginx}; load: autocannon ${env.versions.autocannon}`,
     '',
     '',
     '## Targets (issue 15)',
