@@ -5,10 +5,12 @@
 # Without KAFKA_BROKERS the node runs in embedded single-node mode (no replication).
 # docker-compose.yml runs three of these behind nginx, with Redpanda as the Kafka broker.
 
-# ---- build: compile sqlite3, bundle the app, drop the dev dependencies ----------------------
+# ---- build: bundle the app, drop the dev dependencies --------------------------------------
 FROM node:24-bookworm-slim AS build
 
-# sqlite3 is compiled from source (node-gyp): python3, make and g++.
+# sqlite3, a dev dependency (the benchmark's ceilings, one test), is compiled from source by
+# `npm ci` (node-gyp): python3, make and g++. The node itself uses Node's built-in node:sqlite,
+# so the runtime image has no native module.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
