@@ -21,6 +21,13 @@ const RESTART_DELAY_MS = 2_000;
 /** How often a batch being applied (or waiting out a storage fault) tells the group it is alive. */
 const HEARTBEAT_MS = 1_000;
 
+/** Where a fetched batch stands: its partition and generations when it was fetched. */
+interface Turn {
+  key: string;
+  joins: number;
+  generation: number;
+}
+
 /** Events applied in one SQLite transaction, at most. */
 const MAX_TRANSACTION_EVENTS = 5_000;
 
@@ -43,6 +50,12 @@ export class KafkaProjectionServer extends ServerKafka {
   private claimed = false;
   /** Partitions checked and sought since the last join; batches of others wait. */
   private readonly resumed = new Set<string>();
+  /** Per partition: the apply of its last fetched batch, chained after the ones before. */
+  private readonly applying = new Map<string, Promise<void>>();
+  /** Per partition: moves on when the batches it has fetched must not be applied. */
+  private readonly generations = new Map<string, number>();
+  /** Group joins so far: a batch fetched before the last one is not applied. */
+  private joins = 0;
 
   constructor(
     private readonly projection: LogConsumer,
@@ -68,6 +81,7 @@ export class KafkaProjectionServer extends ServerKafka {
     await consumer.subscribe({ topics, fromBeginning: true });
     consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => {
       this.resumed.clear();
+      this.joins += 1;
       void this.seekToStoredPositions(consumer, event);
     });
     consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
@@ -88,6 +102,8 @@ export class KafkaProjectionServer extends ServerKafka {
   override async close(): Promise<void> {
     this.closing = true;
     this.projection.setConsuming(false);
+    // Batches in flight end at their next transaction (or storage retry); none starts.
+    await Promise.allSettled(this.applying.values());
     await this.admin?.disconnect().catch(() => undefined);
     await super.close();
   }
@@ -177,77 +193,152 @@ export class KafkaProjectionServer extends ServerKafka {
     }
   }
 
+  /**
+   * kafkajs fetches again only once `eachBatch` returns. So that the next fetch overlaps the
+   * apply, a batch is chained after the one before it (a partition's batches apply in order,
+   * one at a time) and `eachBatch` returns as soon as that one is applied: at most two batches
+   * of a partition are held, one applying and one waiting. Offsets are resolved as batches are
+   * fetched: Kafka's committed offset is only a hint, the node resumes from its own file. A
+   * batch is admitted when its turn comes, against the positions the batch before it left; a
+   * batch fetched before a seek or a pause that an earlier one decided is dropped.
+   */
   private async applyBatch(
     consumer: Consumer,
     payload: EachBatchPayload,
   ): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    const key = `${batch.topic}:${batch.partition}`;
     // Fetched before this partition's stored position was checked, or before a seek took
     // effect: nothing applied, fetched again from where the seek says.
-    if (
-      !this.resumed.has(`${batch.topic}:${batch.partition}`) ||
-      payload.isStale()
-    )
-      return;
-    const admission = this.guard.admit(
-      batch.topic,
-      batch.partition,
-      batch.messages,
+    if (!this.resumed.has(key) || payload.isStale()) return;
+    const turn = this.turnOf(key);
+    const before = this.applying.get(key) ?? Promise.resolve();
+    const mine = before.then(() => this.applyInTurn(consumer, payload, turn));
+    this.applying.set(key, mine);
+    void mine.then(() => {
+      if (this.applying.get(key) === mine) this.applying.delete(key);
+    });
+    payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    await before;
+    await payload.commitOffsetsIfNecessary().catch(() => undefined);
+  }
+
+  /** A batch's place: its partition's generation and the group's, when it was fetched. */
+  private turnOf(key: string): Turn {
+    return {
+      key,
+      joins: this.joins,
+      generation: this.generations.get(key) ?? 0,
+    };
+  }
+
+  /** Whether batches fetched at `turn` may still be applied. */
+  private inTurn(turn: Turn): boolean {
+    return (
+      !this.closing &&
+      turn.joins === this.joins &&
+      turn.generation === (this.generations.get(turn.key) ?? 0)
     );
-    if (admission.kind === 'hold') {
-      consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-      return;
-    }
-    if (admission.kind === 'seek') {
-      // Fetched from Kafka's committed offset, not from what this file holds: go back there.
-      this.logger.warn(
-        `${batch.topic}:${batch.partition}: fetched ${batch.messages[0].offset}, resuming at ${admission.offset}`,
+  }
+
+  /** Batches of `key` already fetched are not applied: a seek or pause was decided. */
+  private moveOn(key: string): void {
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+  }
+
+  /** Applies a fetched batch once the one before it is applied; never rejects. */
+  private async applyInTurn(
+    consumer: Consumer,
+    payload: EachBatchPayload,
+    turn: Turn,
+  ): Promise<void> {
+    const { batch } = payload;
+    const current = () =>
+      this.inTurn(turn) && payload.isRunning() && !payload.isStale();
+    if (!current()) return;
+    const topicPartition = {
+      topic: batch.topic,
+      partitions: [batch.partition],
+    };
+    try {
+      const admission = this.guard.admit(
+        batch.topic,
+        batch.partition,
+        batch.messages,
       );
-      consumer.seek({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: admission.offset.toString(),
-      });
-      return;
-    }
-    for (
-      let start = 0;
-      start < batch.messages.length;
-      start += MAX_TRANSACTION_EVENTS
-    ) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      const slice = batch.messages.slice(start, start + MAX_TRANSACTION_EVENTS);
-      // A storage fault can hold a batch for long: stay in the group meanwhile.
-      const alive = setInterval(
-        () => void payload.heartbeat().catch(() => undefined),
-        HEARTBEAT_MS,
-      );
-      const result = await this.projection
-        .applyBatch(
-          batch.topic,
-          batch.partition,
-          slice.map((message) => ({
-            offset: message.offset,
-            value: message.value,
-          })),
-          { keepGoing: () => payload.isRunning() && !payload.isStale() },
-        )
-        .finally(() => clearInterval(alive));
-      if (result.deadLetters.length > 0)
-        await this.publishDeadLetters(result.deadLetters);
-      if (result.stopped !== undefined) {
-        // Stopped by the projection (newer schema): fetch no more of it; a restart seeks back.
-        consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-        this.logger.warn(
-          `${batch.topic}:${batch.partition}: paused, ${result.stopped}`,
-        );
+      if (admission.kind === 'hold') {
+        this.moveOn(turn.key);
+        consumer.pause([topicPartition]);
         return;
       }
-      payload.resolveOffset(slice[slice.length - 1].offset);
-      await payload.heartbeat();
+      if (admission.kind === 'seek') {
+        // Fetched from Kafka's committed offset, not from what this file holds: go back there.
+        this.moveOn(turn.key);
+        this.logger.warn(
+          `${turn.key}: fetched ${batch.messages[0].offset}, resuming at ${admission.offset}`,
+        );
+        consumer.seek({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: admission.offset.toString(),
+        });
+        return;
+      }
+      for (
+        let start = 0;
+        start < batch.messages.length;
+        start += MAX_TRANSACTION_EVENTS
+      ) {
+        if (!current()) return;
+        const slice = batch.messages.slice(
+          start,
+          start + MAX_TRANSACTION_EVENTS,
+        );
+        // A storage fault can hold a batch for long: stay in the group meanwhile.
+        const alive = setInterval(
+          () => void payload.heartbeat().catch(() => undefined),
+          HEARTBEAT_MS,
+        );
+        const result = await this.projection
+          .applyBatch(
+            batch.topic,
+            batch.partition,
+            slice.map((message) => ({
+              offset: message.offset,
+              value: message.value,
+            })),
+            { keepGoing: current },
+          )
+          .finally(() => clearInterval(alive));
+        if (result.deadLetters.length > 0)
+          await this.publishDeadLetters(result.deadLetters);
+        if (result.stopped !== undefined) {
+          // Stopped by the projection (newer schema): fetch no more of it; a restart seeks back.
+          this.moveOn(turn.key);
+          consumer.pause([topicPartition]);
+          this.logger.warn(`${turn.key}: paused, ${result.stopped}`);
+          return;
+        }
+        await payload.heartbeat().catch(() => undefined);
+      }
+    } catch (error) {
+      // Not applied (the projection retries storage faults itself): fetch it again, after a pause.
+      this.moveOn(turn.key);
+      consumer.pause([topicPartition]);
+      this.logger.error(
+        `${turn.key}: applying from offset ${batch.messages[0].offset} failed (${String(error)}); trying again in ${RESTART_DELAY_MS} ms`,
+      );
+      setTimeout(() => {
+        if (!this.inTurn({ ...turn, generation: turn.generation + 1 })) return;
+        consumer.seek({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: batch.messages[0].offset,
+        });
+        consumer.resume([topicPartition]);
+      }, RESTART_DELAY_MS).unref();
     }
-    await payload.commitOffsetsIfNecessary();
   }
 
   /** Copies dead letters to the dead-letter topic; the local record stays if Kafka refuses. */
