@@ -207,7 +207,10 @@ export class TableChecksums implements OnModuleInit {
       );
       for (const definition of this.registry.all()) {
         if (stored.get(definition.table) === layoutOf(definition)) continue;
-        const full = await this.recompute(tx, definition);
+        const full = await this.recompute(
+          (sql, parameters) => tx.rows(sql, parameters),
+          definition,
+        );
         await tx.execute(
           `INSERT INTO ${TABLE} ("tableName", "rows", "checksum", "layout") VALUES (?, ?, ?, ?) ` +
             'ON CONFLICT ("tableName") DO UPDATE SET "rows" = excluded."rows", "checksum" = excluded."checksum", "layout" = excluded."layout"',
@@ -246,23 +249,24 @@ export class TableChecksums implements OnModuleInit {
 
   /**
    * Sums every row of every table again and compares with the stored checksums,
-   * in one transaction so the projection cannot move in between. Costs a full
-   * read of every table: for admins, on demand.
+   * all read in one read transaction (one committed state: the sums are committed with
+   * their batch), in the SQLite worker thread a page at a time, so the projection and the
+   * event loop go on meanwhile. Costs a full read of every table: for admins, on demand.
    */
   verify(): Promise<
     (TableChecksum & { recomputed: string; matches: boolean })[]
   > {
-    return this.writer.transaction(async (tx) => {
+    return this.reader.snapshot(async (read) => {
       const stored = new Map(
         (
-          await tx.rows<{ tableName: string; rows: number; checksum: string }>(
+          await read<{ tableName: string; rows: number; checksum: string }>(
             `SELECT "tableName", "rows", "checksum" FROM ${TABLE}`,
           )
         ).map((row) => [row.tableName, row]),
       );
       const result = [];
       for (const definition of this.registry.all()) {
-        const full = await this.recompute(tx, definition);
+        const full = await this.recompute(read, definition);
         const kept = stored.get(definition.table);
         const recomputed = checksumHex(full.sum);
         result.push({
@@ -279,13 +283,13 @@ export class TableChecksums implements OnModuleInit {
 
   /** Sums a whole table, a page of rows (in id order) at a time. */
   private async recompute(
-    tx: SqliteTransaction,
+    read: <R>(sql: string, parameters?: unknown[]) => Promise<R[]>,
     definition: EntityDefinition,
   ): Promise<TableSum> {
     const total: TableSum = { rows: 0, sum: 0n };
     let after: string | null = null;
     for (;;) {
-      const records: Record<string, unknown>[] = await tx.rows(
+      const records: Record<string, unknown>[] = await read(
         `SELECT * FROM ${definition.quotedTable}${after === null ? '' : ' WHERE "id" > ?'} ORDER BY "id" LIMIT ${RECOMPUTE_PAGE}`,
         after === null ? [] : [after],
       );
