@@ -17,6 +17,7 @@ import {
 import {
   DeadLetterRedriveError,
   NodeConfig,
+  SqliteReader,
   decodeEvent,
   uuidV7,
   type DeadLetterRecord,
@@ -24,7 +25,6 @@ import {
 import { CommandService } from '@clusterlite/command';
 import { parseDeadLetterId } from '@clusterlite/projection';
 import { EntityRegistry } from '@clusterlite/registry';
-import { DataSource } from 'typeorm';
 
 /** A dead letter's id: its position on the log, `topic:partition:offset`. */
 const DEAD_LETTER_ID = /^[A-Za-z0-9._-]+:\d{1,9}:\d{1,15}$/;
@@ -70,7 +70,7 @@ class RedriveReceiptDto {
 @Controller('_cluster/dead-letters')
 export class DeadLettersController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reader: SqliteReader,
     private readonly commands: CommandService,
     private readonly registry: EntityRegistry,
     private readonly config: NodeConfig,
@@ -80,7 +80,8 @@ export class DeadLettersController {
   @ApiOperation({ summary: 'Messages this node set aside (invariant 6)' })
   @ApiOkResponse({ type: [DeadLetterDto] })
   async list(): Promise<DeadLetterDto[]> {
-    const rows: DeadLetterRecord[] = await this.dataSource.query(
+    // In the SQLite worker thread: the list grows with what was set aside.
+    const rows = await this.reader.read<DeadLetterRecord>(
       'SELECT * FROM "_clusterlite_dead_letters" ORDER BY "topic", "partition", "offset"',
     );
     return rows.map((row) => toDto(row));
@@ -133,7 +134,7 @@ export class DeadLettersController {
       ]);
     const source = parseDeadLetterId(id);
     const [row]: DeadLetterRecord[] = source
-      ? await this.dataSource.query(
+      ? await this.reader.readByKey<DeadLetterRecord>(
           'SELECT * FROM "_clusterlite_dead_letters" WHERE "topic" = ? AND "partition" = ? AND "offset" = ?',
           [source.topic, source.partition, source.offset],
         )
