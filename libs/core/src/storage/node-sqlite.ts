@@ -68,11 +68,7 @@ export class StatementCache {
 
   /** Runs a statement that returns no rows; the number of rows it changed. */
   run(sql: string, parameters: readonly unknown[]): number {
-    try {
-      return Number(this.get(sql).run(...parameters.map(bindable)).changes);
-    } catch (error) {
-      throw withSqliteCode(error);
-    }
+    return this.runWithId(sql, parameters).changes;
   }
 
   /** Runs a statement that returns no rows; the rows it changed and the last rowid inserted. */

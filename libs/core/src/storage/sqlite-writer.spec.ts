@@ -27,6 +27,20 @@ function failureOf(work: Promise<unknown>): Promise<string> {
   );
 }
 
+/** How late each of a run of `intervalMs` timers fired, one after another while `more()`. */
+async function timerLateness(
+  intervalMs: number,
+  more: () => boolean,
+): Promise<number[]> {
+  const lateness: number[] = [];
+  while (more()) {
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    lateness.push(performance.now() - started - intervalMs);
+  }
+  return lateness;
+}
+
 describe(SqliteWriter.name, () => {
   it('fails a transaction whose statement cannot be prepared, instead of holding the write lock for ever', async () => {
     const { writer, close } = await newStorage();
@@ -70,12 +84,8 @@ describe(SqliteWriter.name, () => {
       tx.execute('INSERT INTO "waits" VALUES (?)', [1]),
     );
     // Timers keep firing on time while the write waits for the lock.
-    const lateness: number[] = [];
-    for (let tick = 0; tick < 10; tick++) {
-      const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      lateness.push(performance.now() - started - 20);
-    }
+    let ticks = 0;
+    const lateness = await timerLateness(20, () => ++ticks <= 10);
     expect(Math.max(...lateness)).toBeLessThan(150);
     expect(await reader.read('SELECT * FROM "waits"')).toEqual([]);
     await exec('ROLLBACK');
@@ -157,14 +167,9 @@ describe('SqliteReader in its worker thread', () => {
     const counting = reader.read<{ n: number }>(
       'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) SELECT max(n) AS n FROM c',
     );
-    const lateness: number[] = [];
     let done = false;
     void counting.finally(() => (done = true));
-    while (!done) {
-      const tick = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      lateness.push(performance.now() - tick - 10);
-    }
+    const lateness = await timerLateness(10, () => !done);
     expect(await counting).toEqual([{ n: 3_000_000 }]);
     const took = performance.now() - started;
     // On the calling thread the timer would fire once, after the whole count. Here it keeps
