@@ -53,7 +53,7 @@ export async function clusterScenarios({ cluster, topic, endOffset, results }) {
     if (offset > maxOffset) maxOffset = offset;
   });
   progress(`scenario 1: writes through nginx; warm-up ${warmupSeconds} s`);
-  await load('warm-up', {
+  const warmUp = await load('warm-up', {
     url: cluster.url,
     connections: wc,
     duration: warmupSeconds,
@@ -79,6 +79,7 @@ export async function clusterScenarios({ cluster, topic, endOffset, results }) {
     connections: wc,
     ...writes,
     acceptedPerSecond: writes.okPerSecond,
+    warmUp: { seconds: warmupSeconds, acceptedPerSecond: warmUp.okPerSecond },
     eventsOnLog: after - before,
     allAppliedAfterLoadMs: round(Math.max(...drainedAt) - loadEnded, 0),
     appliedAfterLoadMsPerNode: Object.fromEntries(

@@ -181,7 +181,7 @@ export async function measureOriginal({ source, brokers, workDir }) {
     progress(
       `original: writes through nginx, ${warmupSeconds} s warm-up, then ${wc} connections for ${wd} s`,
     );
-    await load('warm-up', {
+    const warmUp = await load('warm-up', {
       url,
       connections: wc,
       duration: warmupSeconds,
@@ -286,7 +286,13 @@ export async function measureOriginal({ source, brokers, workDir }) {
 
     return {
       source: { dir: source, commit: commitOf(source) },
-      writes,
+      writes: {
+        ...writes,
+        warmUp: {
+          seconds: warmupSeconds,
+          acceptedPerSecond: warmUp.okPerSecond,
+        },
+      },
       drainedMs,
       events,
       reads,

@@ -29,7 +29,7 @@ export function buildReport(env, r, seconds) {
         unit: 'events/s',
       },
       fraction: fraction(w.acceptedPerSecond, r.ceilingKafka.eventsPerSecond),
-      conditions: `POST /users, ${w.connections} connections, ${w.durationSeconds} s, through nginx to 3 nodes; ${w.non2xx} non-2xx, ${w.errors} errors${other(w.machine)}`,
+      conditions: `POST /users, ${w.connections} connections, ${w.durationSeconds} s, through nginx to 3 nodes, after a ${w.warmUp.seconds} s warm-up (${fmtInt(w.warmUp.acceptedPerSecond)} writes/s); ${w.non2xx} non-2xx, ${w.errors} errors${other(w.machine)}`,
     },
     {
       id: 'writes-p50',

@@ -180,6 +180,11 @@ export function renderSideBySide(r) {
       `${fmtInt(r.writes.acceptedPerSecond)} writes/s`,
     ),
     row(
+      `  during the ${r.writes.warmUp.seconds} s warm-up before`,
+      `${fmtInt(o.writes.warmUp.acceptedPerSecond)} writes/s`,
+      `${fmtInt(r.writes.warmUp.acceptedPerSecond)} writes/s`,
+    ),
+    row(
       '  latency p50 / p99',
       `${o.writes.latencyMs.p50} / ${o.writes.latencyMs.p99} ms`,
       `${r.writes.latencyMs.p50} / ${r.writes.latencyMs.p99} ms`,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -23,21 +24,43 @@ export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
-/** How long after the node listens it gives back its start-up memory. */
+/** How long after the node listens it gives back its start-up memory, at the earliest. */
 export const RELEASE_STARTUP_MEMORY_AFTER_MS = 1_000;
+
+/** Above this share of a second spent running, the node is busy: the release waits. */
+export const BUSY_EVENT_LOOP_UTILIZATION = 0.5;
+
+/** How many seconds the release waits for a quiet one before it gives up. */
+export const RELEASE_STARTUP_MEMORY_TRIES = 60;
 
 /**
  * Gives back, once, the memory the node used to start. Loading the modules, migrating and
  * building the routes grow V8's young generation to its maximum and leave freed pages pooled;
  * V8 keeps both until it judges the process idle, which a node polling Kafka rarely is. One
  * full collection that also releases memory brings an idle node from ~165 to ~125 MB RSS; the
- * young generation grows back only if load comes. Not during start itself: the collection
- * pauses the process for some tens of milliseconds, better once it serves.
+ * young generation grows back only if load comes.
+ *
+ * Only in a quiet second: the collection pauses the process (two full collections, ~100 ms on a
+ * 40 MB heap), and a node that catches up on the log or serves load right after it starts would
+ * pay for memory it is about to use again. A node still busy after `tries` seconds keeps it.
  */
 export function releaseStartupMemory(
   delayMs = RELEASE_STARTUP_MEMORY_AFTER_MS,
+  tries = RELEASE_STARTUP_MEMORY_TRIES,
+  release: () => unknown = releaseMemoryNow,
 ): void {
-  setTimeout(releaseMemoryNow, delayMs).unref();
+  let last = performance.eventLoopUtilization();
+  let left = tries;
+  const check = (): void => {
+    const now = performance.eventLoopUtilization();
+    const busy =
+      performance.eventLoopUtilization(now, last).utilization >
+      BUSY_EVENT_LOOP_UTILIZATION;
+    last = now;
+    if (!busy) release();
+    else if (--left > 0) setTimeout(check, delayMs).unref();
+  };
+  setTimeout(check, delayMs).unref();
 }
 
 /**
