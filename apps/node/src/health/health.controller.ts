@@ -173,14 +173,16 @@ export class HealthController {
   }
 
   /**
-   * The SQLite file answers a read, on the read connection: a write transaction waiting for
-   * a lock (a storage fault, reported by readiness) does not make the node look dead.
+   * The SQLite file answers a read, on a read-only connection: a write transaction waiting for
+   * a lock (a storage fault, reported by readiness) does not make the node look dead. On the
+   * main thread's connection (microseconds), not the worker thread's: a probe every few
+   * seconds would keep that thread (~13 MiB) running on a node nobody lists anything from.
    */
   private sqlite() {
     return this.indicators
       .check('sqlite')
       .attempt(async () => {
-        await this.reader.read('SELECT 1');
+        await this.reader.readByKey('SELECT 1');
       })
       .withTimeout(3_000);
   }

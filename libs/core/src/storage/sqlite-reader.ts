@@ -18,6 +18,11 @@ const READ_PRAGMAS = [
 ] as const;
 /** How long a read in the worker thread waits for a lock (rare in WAL mode: recovery, a checkpoint). */
 const READ_BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long the worker thread's read connection stays open after the last read: then it closes,
+ * and the thread, with nothing else open, ends (`SqliteWorker`). The next read starts it again.
+ */
+export const READ_CONNECTION_IDLE_MS = 60_000;
 /** Reads by key kept prepared, at most, and at most this much SQL text in them. */
 const MAX_PREPARED_KEY_READS = 64;
 const MAX_PREPARED_KEY_SQL_LENGTH = 1 << 18;
@@ -39,6 +44,9 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
   private pool: Promise<SqliteWorkerConnection> | null = null;
   private keyConnection: DatabaseSync | null = null;
   private keyReads: StatementCache | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** READ_CONNECTION_IDLE_MS; shorter in tests. */
+  idleMs = READ_CONNECTION_IDLE_MS;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -58,6 +66,7 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.keyReads = null;
     this.keyConnection?.close();
     this.keyConnection = null;
@@ -69,6 +78,7 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
   async read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
     const path = this.filePath;
     if (path === null) return this.readInMemory<T>(sql, parameters);
+    this.closeWhenIdle();
     this.pool ??= this.openForReads(path).catch((error: unknown) => {
       this.pool = null;
       throw error;
@@ -136,6 +146,21 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
       { readOnly, busyTimeoutMs: READ_BUSY_TIMEOUT_MS },
       [],
     );
+  }
+
+  /** (Re)starts the countdown after which the read connection closes. */
+  private closeWhenIdle(): void {
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const pool = this.pool;
+      this.pool = null;
+      // Reads already given the connection run before the close: the thread takes them in order.
+      void pool?.then((connection) => connection.close()).catch(() => {});
+    }, this.idleMs).unref();
   }
 
   private openForReads(path: string): Promise<SqliteWorkerConnection> {

@@ -108,6 +108,8 @@ function sqliteWorkerThread(): void {
 const WORKER_YOUNG_GENERATION_MB = 4;
 
 interface Pending {
+  /** The thread the request went to: only its death fails the request. */
+  worker: Worker;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   onRow?: (row: unknown) => void;
@@ -117,7 +119,9 @@ interface Pending {
  * A thread of its own for SQLite work whose cost grows with the data (lists, counts, checksums,
  * snapshots), so that it never holds up the event loop. It runs `node:sqlite`, the same copy of
  * SQLite as the node's other connections (a worker thread shares the process). Started on first
- * use; it does not keep the process alive while idle; a thread that died is started again.
+ * use (~25 ms); it does not keep the process alive while idle, and it ends once it holds no
+ * connection and answers no request, which gives back its heap (~13 MiB of an idle node's RSS);
+ * a thread that died is started again.
  */
 export class SqliteWorker {
   private worker: Worker | null = null;
@@ -126,6 +130,13 @@ export class SqliteWorker {
   private nextConnection = 1;
   /** Counts the threads started: a connection belongs to the thread that opened it. */
   private generation = 0;
+  /** Connections open (or opening) in the current thread. */
+  private connections = 0;
+
+  /** Whether a thread runs now. */
+  get running(): boolean {
+    return this.worker !== null;
+  }
 
   /** Opens a connection in the worker thread. */
   async open(
@@ -134,8 +145,28 @@ export class SqliteWorker {
     pragmas: readonly string[],
   ): Promise<SqliteWorkerConnection> {
     const connection = this.nextConnection++;
-    await this.request({ op: 'open', connection, path, ...options, pragmas });
-    return new SqliteWorkerConnection(this, connection, this.generation);
+    // Counted from now: the thread must not end between the open and its first statement.
+    const worker = this.started();
+    const generation = this.generation;
+    this.connections++;
+    try {
+      await this.request({ op: 'open', connection, path, ...options, pragmas });
+    } catch (error) {
+      this.closed(generation, worker);
+      throw error;
+    }
+    return new SqliteWorkerConnection(this, connection, generation);
+  }
+
+  /** Closes a connection of `generation`; a thread with nothing left to do ends. */
+  async close(connection: number, generation: number): Promise<void> {
+    if (!this.runs(generation)) return;
+    const worker = this.worker!;
+    try {
+      await this.request({ op: 'close', connection });
+    } finally {
+      this.closed(generation, worker);
+    }
   }
 
   /** Ends the thread; requests in flight fail. */
@@ -155,9 +186,19 @@ export class SqliteWorker {
     const id = this.nextId++;
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onRow });
+      this.pending.set(id, { worker, resolve, reject, onRow });
       worker.postMessage({ id, request });
     });
+  }
+
+  /** A connection of the thread of `generation` is gone; the thread ends if idle. */
+  private closed(generation: number, worker: Worker): void {
+    if (!this.runs(generation) || --this.connections > 0) return;
+    if (this.pending.size > 0) return;
+    this.worker = null;
+    this.connections = 0;
+    worker.removeAllListeners();
+    void worker.terminate();
   }
 
   private started(): Worker {
@@ -170,6 +211,7 @@ export class SqliteWorker {
     });
     worker.unref();
     this.generation++;
+    this.connections = 0;
     worker.on('message', (reply: Reply) => this.settle(worker, reply));
     worker.on('error', (error) => this.fail(worker, error));
     worker.on('exit', (code) =>
@@ -200,8 +242,11 @@ export class SqliteWorker {
   /** The thread died: what it was doing fails, and the next request starts another. */
   private fail(worker: Worker, error: Error): void {
     if (this.worker === worker) this.worker = null;
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    for (const [id, pending] of this.pending) {
+      if (pending.worker !== worker) continue;
+      this.pending.delete(id);
+      pending.reject(error);
+    }
   }
 }
 
@@ -236,8 +281,9 @@ export class SqliteWorkerConnection {
     await this.call('each', sql, parameters, onRow as (row: unknown) => void);
   }
 
-  async close(): Promise<void> {
-    await this.worker.request({ op: 'close', connection: this.connection });
+  /** Closes it (nothing to do once its thread has died); the thread ends if it has no other. */
+  close(): Promise<void> {
+    return this.worker.close(this.connection, this.generation);
   }
 
   private call(

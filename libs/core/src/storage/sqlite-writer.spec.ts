@@ -1,8 +1,10 @@
 import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { temporaryDatabasePath } from '../../../../test/support/temporary-database.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { sqliteDataSourceOptions } from './sqlite-options.js';
+import { SqliteWorker } from './sqlite-worker.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 async function newStorage(databasePath = temporaryDatabasePath()) {
@@ -227,6 +229,75 @@ describe('SqliteReader in its worker thread', () => {
     ]);
     expect(await reader.read(sql, ['a'])).toEqual(byKey);
     await close();
+  }, 5_000);
+
+  it('ends the worker thread once the read connection has been idle, and starts it again for the next read', async () => {
+    const { reader, close } = await newStorage();
+    const worker = (reader as unknown as { worker: SqliteWorker }).worker;
+    reader.idleMs = 100;
+    // A health probe reads on the calling thread: no worker thread for it.
+    expect(await reader.readByKey('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(worker.running).toBe(false);
+    expect(await reader.read('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(worker.running).toBe(true);
+    await sleep(50);
+    expect(await reader.read('SELECT 2 AS two')).toEqual([{ two: 2 }]);
+    await sleep(70);
+    // 120 ms after the first read, 70 ms after the last: still open.
+    expect(worker.running).toBe(true);
+    await sleep(250);
+    expect(worker.running).toBe(false);
+    expect(await reader.read('SELECT 3 AS three')).toEqual([{ three: 3 }]);
+    expect(worker.running).toBe(true);
+    await close();
+  }, 5_000);
+
+  it('keeps the worker thread while a snapshot holds a connection, however long between its reads', async () => {
+    const { writer, reader, close } = await newStorage();
+    const worker = (reader as unknown as { worker: SqliteWorker }).worker;
+    reader.idleMs = 50;
+    await writer.transaction((tx) =>
+      tx.execute('CREATE TABLE "items" ("id" INTEGER PRIMARY KEY)'),
+    );
+    expect(await reader.read('SELECT count(*) AS n FROM "items"')).toEqual([
+      { n: 0 },
+    ]);
+    const seen = await reader.snapshot(async (read) => {
+      const before = await read('SELECT count(*) AS n FROM "items"');
+      await writer.transaction((tx) =>
+        tx.execute('INSERT INTO "items" VALUES (1)'),
+      );
+      await sleep(300);
+      expect(worker.running).toBe(true);
+      return [before, await read('SELECT count(*) AS n FROM "items"')];
+    });
+    expect(seen).toEqual([[{ n: 0 }], [{ n: 0 }]]);
+    await sleep(50);
+    expect(worker.running).toBe(false);
+    await close();
+  }, 5_000);
+
+  it('fails only the requests of a thread that died, not those of the thread started after it', async () => {
+    const worker = new SqliteWorker();
+    const path = temporaryDatabasePath();
+    new DatabaseSync(path).close();
+    const first = await worker.open(
+      path,
+      { readOnly: true, busyTimeoutMs: 0 },
+      [],
+    );
+    const dying = worker.terminate();
+    const second = await worker.open(
+      path,
+      { readOnly: true, busyTimeoutMs: 0 },
+      [],
+    );
+    await dying;
+    expect(first.open).toBe(false);
+    expect(await second.all('SELECT 4 AS four')).toEqual([{ four: 4 }]);
+    await first.close();
+    await second.close();
+    expect(worker.running).toBe(false);
   }, 5_000);
 
   it('starts another worker thread when its thread has died', async () => {
