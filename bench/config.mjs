@@ -44,7 +44,12 @@ export const CONFIG = QUICK
       lag: { rate: 500, clients: 50, durationSeconds: 6 },
       reads: { connections: 32, durationSeconds: 4 },
       httpCeiling: { connections: 32, durationSeconds: 4 },
-      catchUp: { events: 50_000, produceBatch: 1_000, produceInFlight: 4 },
+      catchUp: {
+        events: 50_000,
+        produceBatch: 1_000,
+        produceInFlight: 4,
+        runs: 1,
+      },
       startupRuns: 2,
     }
   : {
@@ -52,7 +57,12 @@ export const CONFIG = QUICK
       lag: { rate: 500, clients: 50, durationSeconds: 20 },
       reads: { connections: 32, durationSeconds: 10 },
       httpCeiling: { connections: 32, durationSeconds: 10 },
-      catchUp: { events: 200_000, produceBatch: 1_000, produceInFlight: 4 },
+      catchUp: {
+        events: 200_000,
+        produceBatch: 1_000,
+        produceInFlight: 4,
+        runs: 3,
+      },
       startupRuns: 3,
     };
 

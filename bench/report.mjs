@@ -88,7 +88,7 @@ export function buildReport(env, r, seconds) {
         r.catchUp.eventsPerSecond,
         (r.ceilingSqlite.nodeSqlite ?? r.ceilingSqlite.queued).rowsPerSecond,
       ),
-      conditions: `${fmtInt(r.catchUp.events)} events pre-filled with kafkajs, fresh node (empty file), timed from process start until appliedOffset = end − 1 (${r.catchUp.startToCaughtUpMs} ms)${other(r.catchUp.machine)}`,
+      conditions: `${fmtInt(r.catchUp.events)} events pre-filled with kafkajs, fresh node (empty file), timed from process start until appliedOffset = end − 1 (${r.catchUp.startToCaughtUpMs} ms); the median of ${r.catchUp.runsEventsPerSecond.length} fresh nodes started one after another (${r.catchUp.runsEventsPerSecond.map(fmtInt).join(' / ')} events/s)${other(r.catchUp.machine)}`,
     },
     {
       id: 'catchup-serving',
