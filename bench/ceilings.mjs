@@ -96,6 +96,52 @@ export async function kafkaCeiling(kafka, topic, runId) {
   };
 }
 
+/** The fetch sizes of the nodes' consumer (libs/event-log/src/kafka/kafka-options.ts). */
+const NODE_FETCH = {
+  maxBytesPerPartition: 512 * 1024,
+  maxBytes: 2 * 1024 * 1024,
+};
+
+/**
+ * Raw kafkajs consume: a consumer of a fresh group, with the nodes' fetch sizes, reads `topic`
+ * from its start to `end` and only counts the messages (kafkajs decodes the record batches, as
+ * it does for a node). What a catch-up could reach if applying cost nothing.
+ * @param {import('kafkajs').Kafka} kafka @param {string} topic @param {number} end
+ */
+export async function kafkaConsumeCeiling(kafka, topic, end) {
+  const consumer = kafka.consumer({
+    groupId: `bench-consume-ceiling-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+    ...NODE_FETCH,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const cpu = cpuWindow();
+  const started = performance.now();
+  let count = 0;
+  /** @type {() => void} */
+  let reached = () => {};
+  const done = new Promise((resolve) => (reached = () => resolve(undefined)));
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      count += batch.messages.length;
+      if (Number(batch.lastOffset()) >= end - 1) reached();
+    },
+  });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  const machine = cpu();
+  await consumer.disconnect();
+  return {
+    events: count,
+    seconds: round(seconds, 2),
+    eventsPerSecond: round(count / seconds, 0),
+    fetch: NODE_FETCH,
+    machine,
+  };
+}
+
 /**
  * Starts one of the ceiling servers of this folder and resolves with its port once it prints
  * `listening <port>`. @param {string[]} args @returns {Promise<{ port: number, stop: () => Promise<void> }>}

@@ -195,6 +195,16 @@ export function buildReport(env, r, seconds) {
       unit: 'events/s',
       conditions: `${fmtInt(r.ceilingKafka.events)} envelopes of ${r.ceilingKafka.bytesPerEvent} B, batches of ${r.ceilingKafka.batch}, ${r.ceilingKafka.inFlight} in flight, acks=all, 1 partition (${r.ceilingKafka.megabytesPerSecond} MB/s)${other(r.ceilingKafka.machine)}`,
     },
+    ...(r.ceilingKafkaConsume
+      ? [
+          {
+            name: 'Log: raw kafkajs consume',
+            value: r.ceilingKafkaConsume.eventsPerSecond,
+            unit: 'events/s',
+            conditions: `the ${fmtInt(r.ceilingKafkaConsume.events)} events of the catch-up topic, from its start, by a consumer of a fresh group with the nodes' fetch sizes (${r.ceilingKafkaConsume.fetch.maxBytesPerPartition / 1024} KiB per partition), timed from its start (the group join included), counted, not applied; run just before scenario 3${other(r.ceilingKafkaConsume.machine)}`,
+          },
+        ]
+      : []),
     {
       name: 'Store: raw sqlite3 upserts',
       value: r.ceilingSqlite.queued.rowsPerSecond,

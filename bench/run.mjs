@@ -44,6 +44,7 @@ import { measureOriginal } from './original.mjs';
 import { environment } from './environment.mjs';
 import {
   kafkaCeiling,
+  kafkaConsumeCeiling,
   httpCeiling,
   readCeiling,
   sqliteCeiling,
@@ -224,6 +225,17 @@ async function main() {
         end: catchUpEnd,
         workDir,
       });
+    progress(
+      `ceiling: raw kafkajs consume of ${catchUpTopic} (${fmtInt(catchUpEnd)} events), the nodes' fetch sizes`,
+    );
+    results.ceilingKafkaConsume = await kafkaConsumeCeiling(
+      kafka,
+      catchUpTopic,
+      catchUpEnd,
+    );
+    progress(
+      `  => ${fmtInt(results.ceilingKafkaConsume.eventsPerSecond)} events/s`,
+    );
     progress(
       `scenario 3: catch-up of a fresh node on ${catchUpTopic} (${fmtInt(catchUpEnd)} events), nothing else running`,
     );
