@@ -234,18 +234,18 @@ describe('SqliteReader in its worker thread', () => {
   it('ends the worker thread once the read connection has been idle, and starts it again for the next read', async () => {
     const { reader, close } = await newStorage();
     const worker = (reader as unknown as { worker: SqliteWorker }).worker;
-    reader.idleMs = 100;
+    reader.idleMs = 400;
     // A health probe reads on the calling thread: no worker thread for it.
     expect(await reader.readByKey('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(worker.running).toBe(false);
     expect(await reader.read('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(worker.running).toBe(true);
-    await sleep(50);
+    await sleep(300);
     expect(await reader.read('SELECT 2 AS two')).toEqual([{ two: 2 }]);
-    await sleep(70);
-    // 120 ms after the first read, 70 ms after the last: still open.
+    await sleep(200);
+    // 500 ms after the first read, 200 ms after the last: still open.
     expect(worker.running).toBe(true);
-    await sleep(250);
+    await sleep(800);
     expect(worker.running).toBe(false);
     expect(await reader.read('SELECT 3 AS three')).toEqual([{ three: 3 }]);
     expect(worker.running).toBe(true);
