@@ -126,6 +126,22 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
     },
   );
 
+  it('reads the body of a GET that has one first, as the JSON body parser always did: a malformed one is a 400 problem', async () => {
+    const malformed = await get(`/users/${id}`)
+      .set('Content-Type', 'application/json')
+      .send('{"name":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers['content-type']).toBe(
+      'application/problem+json; charset=utf-8',
+    );
+    const empty = await sameBothWays(
+      nest,
+      (path) => get(path).set('Content-Type', 'application/json').send('{}'),
+      `/users/${id}`,
+    );
+    expect(empty.status).toBe(200);
+  });
+
   it('leaves other paths and methods to Nest', async () => {
     const before = nest.count;
     await node.http.get(`/users/${id}/history`).expect(200);
@@ -171,5 +187,45 @@ describe('GET /{table}/{id} ahead of Nest’s router, with a rate limit', () => 
     expect(limited?.headers['content-type']).toBe(
       'application/problem+json; charset=utf-8',
     );
+  });
+});
+
+describe('GET /{table}/{id} ahead of Nest’s router, with CORS_ORIGIN', () => {
+  const node = useEmbeddedNode({ CORS_ORIGIN: 'https://app.example' });
+  let nest: { count: number };
+  let id: string;
+
+  beforeAll(async () => {
+    nest = countNestRoute(node);
+    const created = await node.http
+      .post('/users')
+      .send({ name: 'Ada', email: 'ada@example.com' })
+      .expect(202);
+    id = created.body.id;
+  });
+
+  it('answers an origin it allows with the same CORS headers as every other route', async () => {
+    const answer = await sameBothWays(
+      nest,
+      (path) => node.http.get(path).set('Origin', 'https://app.example'),
+      `/users/${id}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      vary: 'Origin',
+      'x-clusterlite-node': 'e2e',
+    });
+    expect(answer.headers['access-control-expose-headers']).toContain('ETag');
+  });
+
+  it('does not allow an origin it does not list, as every other route', async () => {
+    const answer = await sameBothWays(
+      nest,
+      (path) => node.http.get(path).set('Origin', 'https://elsewhere.example'),
+      `/users/${id}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

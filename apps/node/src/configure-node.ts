@@ -15,6 +15,7 @@ import {
 import { EventLogTransport } from '@clusterlite/event-log';
 import { ProjectionService, ResumeGuard } from '@clusterlite/projection';
 import { EntityRegistry, closeRequestSchemas } from '@clusterlite/registry';
+import cors from 'cors';
 import type { NextFunction, Request, Response } from 'express';
 import { serveConsoleAssets } from './console/console-assets.js';
 import { AccessModule } from './access/access.module.js';
@@ -48,17 +49,43 @@ export async function configureNode(
   // Who the client is behind a proxy (rate limits and feeds per client count by address).
   app.set('trust proxy', trustProxySetting(config.trustProxy));
   // Which node answered, behind any load balancer.
-  app.use((_request: Request, response: Response, next: NextFunction) => {
+  const nodeHeader = (
+    _request: Request,
+    response: Response,
+    next: NextFunction,
+  ) => {
     response.setHeader('X-ClusterLite-Node', config.nodeId);
     next();
-  });
+  };
+  const corsOptions = {
+    origin: corsOrigins(config),
+    // Joined once: the cors package joins an array on every request.
+    exposedHeaders: [
+      'Location',
+      'ETag',
+      'Link',
+      'Retry-After',
+      'X-Total-Count',
+      'X-Total-Count-Capped',
+      'Idempotent-Replayed',
+      POSITION_HEADER,
+      'Preference-Applied',
+      'X-ClusterLite-Upstream',
+      'X-ClusterLite-Node',
+    ].join(','),
+  };
+  const filter = new ProblemDetailsFilter();
+  const shortcuts = app.get(RouteShortcuts);
+  // Reads by id first of all, with the same headers as below (the middleware Nest's
+  // enableCors installs: the cors package, with the same options).
+  app.use(shortcuts.readsFirst(filter, [nodeHeader, cors(corsOptions)]));
+  app.use(nodeHeader);
   app.useBodyParser('json', {
     limit: config.bodyLimit,
     type: ['application/json', 'application/*+json'],
     // Any JSON value parses; the write routes then say which kind they expect (`null` is valid JSON).
     strict: false,
   });
-  const filter = new ProblemDetailsFilter();
   // Body-parser errors (malformed JSON, too large) happen before routing; answer them as problems too.
   app.use(
     (
@@ -78,22 +105,7 @@ export async function configureNode(
       } as never);
     },
   );
-  app.enableCors({
-    origin: corsOrigins(config),
-    exposedHeaders: [
-      'Location',
-      'ETag',
-      'Link',
-      'Retry-After',
-      'X-Total-Count',
-      'X-Total-Count-Capped',
-      'Idempotent-Replayed',
-      POSITION_HEADER,
-      'Preference-Applied',
-      'X-ClusterLite-Upstream',
-      'X-ClusterLite-Node',
-    ],
-  });
+  app.enableCors(corsOptions);
   serveConsoleAssets(app);
   app.useGlobalFilters(filter);
   // ValidationPipe (whitelist, forbidNonWhitelisted, transform) with a fast way for valid bodies.
@@ -102,7 +114,7 @@ export async function configureNode(
   AccessModule.announce(config);
   app.enableShutdownHooks();
   // Where Nest's router goes (app.init() adds it): after every middleware, ahead of every route.
-  app.use(app.get(RouteShortcuts).middleware(filter));
+  app.use(shortcuts.middleware(filter));
   await app.init();
   const transport = app.get(EventLogTransport);
   app.connectMicroservice(

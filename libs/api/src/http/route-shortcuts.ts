@@ -40,6 +40,13 @@ type GuardedHandler = (
   next: NextFunction,
 ) => Promise<unknown>;
 
+/** A request the shortcuts answer: its route, the id in its path, and the guarded handler. */
+interface Taken {
+  route: (typeof ROUTES)[ShortcutMethod];
+  id: string | null;
+  handle: GuardedHandler;
+}
+
 /** Nest's route parameters (`@Body()`, `@Param()`, `@Req()`, ...) from the raw arguments. */
 const routeParams = new RouteParamsFactory();
 const paramsFactory = {
@@ -82,30 +89,73 @@ export class RouteShortcuts {
    */
   middleware(filter: ExceptionFilter): RequestHandler {
     return (request, response, next) => {
-      const method = request.method as ShortcutMethod;
-      const route = ROUTES[method] as
-        (typeof ROUTES)[ShortcutMethod] | undefined;
-      if (!route) return next();
-      const target = targetOf(request.url, method === 'POST');
-      const handle =
-        target && this.routesByKey().get(`${method} ${target.table}`);
-      if (!handle) return next();
-      request.params = target.id === null ? {} : { id: target.id };
-      response.status(route.status);
-      handle(request, response, next)
-        .then((body) =>
-          body === undefined
-            ? this.adapterHost.httpAdapter.reply(response, body)
-            : sendJson(response, body),
-        )
-        // As Nest's router proxy hands an error to the exception filters.
-        .catch((error: unknown) =>
-          filter.catch(
-            error,
-            new ExecutionContextHost([request, response, next]),
-          ),
-        );
+      const taken = this.take(request);
+      if (!taken) return next();
+      this.answer(taken, request, response, next, filter);
     };
+  }
+
+  /**
+   * `GET /{table}/{id}` without a body, answered ahead of the node's own middleware too (install
+   * it first): `headers`, the middleware that sets what every answer carries (the node's name,
+   * CORS), run first, in order; nothing else before Nest's router acts on such a request (the
+   * JSON body parser reads bodies only). A GET with a body, or one that `headers` fail, goes the
+   * usual way. Measured on an embedded node (32 connections, three alternating pairs, with the
+   * exposed CORS headers joined once): 28.5-32.0k → 32.0-37.2k reads/s, 30.9-34.8 → 26.7-30.9
+   * µs of CPU per read.
+   */
+  readsFirst(
+    filter: ExceptionFilter,
+    headers: readonly RequestHandler[],
+  ): RequestHandler {
+    return (request, response, next) => {
+      if (request.method !== 'GET' || hasBody(request)) return next();
+      const taken = this.take(request);
+      if (!taken) return next();
+      let index = 0;
+      const step = (error?: unknown): void => {
+        if (error) return next(error);
+        const set = headers[index++];
+        if (set) return void set(request, response, step);
+        this.answer(taken, request, response, next, filter);
+      };
+      step();
+    };
+  }
+
+  /** The route and guarded handler of a request the shortcuts answer, or null. */
+  private take(request: Request): Taken | null {
+    const method = request.method as ShortcutMethod;
+    const route = ROUTES[method] as (typeof ROUTES)[ShortcutMethod] | undefined;
+    if (!route) return null;
+    const target = targetOf(request.url, method === 'POST');
+    const handle =
+      target && this.routesByKey().get(`${method} ${target.table}`);
+    return handle ? { route, id: target.id, handle } : null;
+  }
+
+  private answer(
+    { route, id, handle }: Taken,
+    request: Request,
+    response: Response,
+    next: NextFunction,
+    filter: ExceptionFilter,
+  ): void {
+    request.params = id === null ? {} : { id };
+    response.status(route.status);
+    handle(request, response, next)
+      .then((body) =>
+        body === undefined
+          ? this.adapterHost.httpAdapter.reply(response, body)
+          : sendJson(response, body),
+      )
+      // As Nest's router proxy hands an error to the exception filters.
+      .catch((error: unknown) =>
+        filter.catch(
+          error,
+          new ExecutionContextHost([request, response, next]),
+        ),
+      );
   }
 
   /**
@@ -162,6 +212,17 @@ function sendJson(response: Response, body: unknown): void {
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', Buffer.byteLength(json));
   response.end(json);
+}
+
+/**
+ * Whether a request has a body, as body-parser decides before it reads one (type-is `hasBody`):
+ * a Transfer-Encoding, or any Content-Length (even 0).
+ */
+function hasBody(request: Request): boolean {
+  return (
+    request.headers['transfer-encoding'] !== undefined ||
+    request.headers['content-length'] !== undefined
+  );
 }
 
 /**
