@@ -42,6 +42,17 @@ function seen(response: Response) {
   };
 }
 
+/** Creates a user on `node`: its id and the position of its create. */
+async function createUser(
+  node: EmbeddedNode,
+): Promise<{ id: string; position: string }> {
+  const created = await node.http
+    .post('/users')
+    .send({ name: 'Ada', email: 'ada@example.com' })
+    .expect(202);
+  return created.body as { id: string; position: string };
+}
+
 type Call = (path: string) => Test;
 
 /** Asks `path` through the shortcut and through Nest's route; both must answer alike. */
@@ -55,12 +66,7 @@ describe('GET /{table}/{id} ahead of Nest’s router, on an open node', () => {
 
   beforeAll(async () => {
     nest = countNestRoute(node);
-    const created = await node.http
-      .post('/users')
-      .send({ name: 'Ada', email: 'ada@example.com' })
-      .expect(202);
-    id = created.body.id;
-    position = created.body.position;
+    ({ id, position } = await createUser(node));
   });
 
   const get: Call = (path) => node.http.get(path);
@@ -197,11 +203,7 @@ describe('GET /{table}/{id} ahead of Nest’s router, with CORS_ORIGIN', () => {
 
   beforeAll(async () => {
     nest = countNestRoute(node);
-    const created = await node.http
-      .post('/users')
-      .send({ name: 'Ada', email: 'ada@example.com' })
-      .expect(202);
-    id = created.body.id;
+    ({ id } = await createUser(node));
   });
 
   it('answers an origin it allows with the same CORS headers as every other route', async () => {
