@@ -9,16 +9,22 @@ import { NODE_SQLITE_DRIVER } from './typeorm-driver.js';
 /** A migration class, as TypeORM takes them. */
 export type MigrationClass = new () => MigrationInterface;
 
+/** The original ClusterLite's pragmas that every connection of a node takes, read-only ones too. */
+export const CONNECTION_PRAGMAS = [
+  'PRAGMA cache_size = -2000',
+  'PRAGMA mmap_size = 268435456',
+] as const;
+
 /**
- * The pragmas of the original ClusterLite. WAL lets readers run beside the one
- * writer; synchronous=NORMAL is durable across process crashes in WAL mode.
+ * The pragmas of the original ClusterLite for the node's read-write connection. WAL lets
+ * readers run beside the one writer; synchronous=NORMAL is durable across process crashes in
+ * WAL mode. Not its `busy_timeout = 5000`: the connection never waits for a lock on the main
+ * thread, the writer retries `BEGIN` for those 5 s instead (`SqliteWriter`).
  */
 export const SQLITE_PRAGMAS = [
   'PRAGMA journal_mode = WAL',
   'PRAGMA synchronous = NORMAL',
-  'PRAGMA busy_timeout = 5000',
-  'PRAGMA cache_size = -2000',
-  'PRAGMA mmap_size = 268435456',
+  ...CONNECTION_PRAGMAS,
 ] as const;
 
 /**

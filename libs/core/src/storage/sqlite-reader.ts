@@ -7,15 +7,12 @@ import type { DatabaseSync } from 'node:sqlite';
 import { DataSource } from 'typeorm';
 import { isInMemory, openNodeSqlite, StatementCache } from './node-sqlite.js';
 import { sqliteCode } from './sqlite-errors.js';
+import { CONNECTION_PRAGMAS } from './sqlite-options.js';
 import { SqliteWorker, type SqliteWorkerConnection } from './sqlite-worker.js';
 import { nodeConnectionOf } from './typeorm-driver.js';
 
-/** The pragmas of SQLITE_PRAGMAS that a read-only connection takes (the journal mode is the file's). */
-const READ_PRAGMAS = [
-  'PRAGMA cache_size = -2000',
-  'PRAGMA mmap_size = 268435456',
-  'PRAGMA query_only = 1',
-] as const;
+/** A read-only connection's pragmas (the journal mode is the file's). */
+const READ_PRAGMAS = [...CONNECTION_PRAGMAS, 'PRAGMA query_only = 1'] as const;
 /** How long a read in the worker thread waits for a lock (rare in WAL mode: recovery, a checkpoint). */
 const READ_BUSY_TIMEOUT_MS = 5000;
 /**

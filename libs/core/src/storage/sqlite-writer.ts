@@ -48,8 +48,7 @@ export class SqliteWriter implements OnModuleInit {
   /** Applies the original ClusterLite's pragmas, but for its busy wait (see above). */
   onModuleInit(): void {
     const { database } = nodeConnectionOf(this.dataSource);
-    for (const pragma of SQLITE_PRAGMAS)
-      if (!pragma.includes('busy_timeout')) database.exec(pragma);
+    for (const pragma of SQLITE_PRAGMAS) database.exec(pragma);
   }
 
   transaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
