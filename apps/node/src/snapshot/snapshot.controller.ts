@@ -58,7 +58,10 @@ export class SnapshotController {
           await file.close();
           throw error;
         });
-      const stream = file.createReadStream();
+      // Read up to its known size: the stream ends with its last chunk, not after one more read
+      // of the file that finds nothing (a thread-pool round trip, which a client on a fast link
+      // could outrun: it had the whole body while the slot was still taken).
+      const stream = file.createReadStream({ start: 0, end: size - 1 });
       // Free once the file is read (before the client has the last byte), or when the client
       // goes, even before the stream was piped to it.
       stream.once('end', release).once('close', release);
