@@ -465,6 +465,38 @@ describe(ProjectionService.name, () => {
     ]);
   });
 
+  it('continues the versions of re-created rows inside a long run of creates, as one by one', async () => {
+    const ids = Array.from({ length: 40 }, (_, index) => `r${index}`);
+    const create = (id: string, name: string): ReplicationEvent =>
+      anEvent({ entityId: id, data: { name, email: `${id}@example.com` } });
+    // Every third row created, deleted, created and deleted again: tombstone at version 2.
+    const gone = ids.filter((_, index) => index % 3 === 0);
+    const history = gone.flatMap((id) => [
+      create(id, 'first'),
+      anEvent({ type: 'deleted', entityId: id, data: null }),
+      create(id, 'second'),
+      anEvent({ type: 'deleted', entityId: id, data: null }),
+    ]);
+    const run = ids.map((id) => create(id, 'now'));
+    const inOneBatch = await newProjection();
+    await inOneBatch.projection.applyBatch(TOPIC, 0, log(history));
+    const result = await inOneBatch.projection.applyBatch(
+      TOPIC,
+      0,
+      log(run, history.length),
+    );
+    expect(result.outcomes.map((outcome) => outcome.version)).toEqual(
+      ids.map((_, index) => (index % 3 === 0 ? 3 : 1)),
+    );
+    const oneByOne = await newProjection();
+    for (const message of log([...history, ...run]))
+      await oneByOne.projection.applyBatch(TOPIC, 0, [message]);
+    expect(await inOneBatch.rows()).toEqual(await oneByOne.rows());
+    expect(await inOneBatch.status.checksums()).toEqual(
+      await oneByOne.status.checksums(),
+    );
+  });
+
   it('records a repeated event id as a skipped duplicate in its table, and applies the same id in another table', async () => {
     const { projection, status, dataSource } = await newProjection();
     const created = anEvent();
