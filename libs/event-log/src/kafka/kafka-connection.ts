@@ -3,6 +3,7 @@ import type { KafkaConfig } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { NodeConfig } from '@clusterlite/core';
+import { stopIdleRequestQueueChecks } from './idle-request-queue.js';
 import { kafkaLogCreator } from './kafka-log-creator.js';
 
 /**
@@ -62,6 +63,8 @@ function readPem(file: string): string {
 export function kafkaConnection(
   config: NodeConfig,
 ): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl' | 'logCreator'> {
+  // Every kafkajs client of the node connects with these settings: fix its request queues first.
+  stopIdleRequestQueueChecks();
   const tls = config.kafkaTls;
   const sasl = config.kafkaSasl;
   let ssl: ConnectionOptions | undefined;
