@@ -52,9 +52,9 @@ describe('A first cluster start, through the shipped nginx', () => {
       const log = readFileSync(node.logFile, 'utf8').split('\n');
       expect(log.filter((line) => /\bERROR\b/.test(line))).toEqual([]);
       // Nor a warning of Node's own (kafkajs's idle request queues printed TimeoutNegativeWarning).
-      expect(log.filter((line) => /\(node:\d+\) \w*Warning/.test(line))).toEqual(
-        [],
-      );
+      expect(
+        log.filter((line) => /\(node:\d+\) \w*Warning/.test(line)),
+      ).toEqual([]);
       expect(log.filter((line) => line.includes('Mapped {'))).toEqual([]);
       const url = `http://localhost:${node.port}`;
       const announced = log.filter((line) =>
