@@ -30,7 +30,8 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
       size: number;
     }): void;
     checkPendingRequests(): void;
-    scheduleCheckPendingRequests(): void;
+    /** A property here, as `idle-request-queue.ts` replaces it on the prototype. */
+    scheduleCheckPendingRequests: (this: RequestQueue) => void;
     destroy(): void;
   }
 }
