@@ -160,7 +160,7 @@ export class RowWriter {
   ): Promise<LiveOutcome[] | null> {
     const definition = run[0].definition;
     const fields = definition.fields;
-    const deletedAt = await tombstoneVersions(
+    const deletedVersions = await tombstoneVersions(
       tx,
       definition.table,
       run.map(({ event }) => event.entityId),
@@ -174,7 +174,7 @@ export class RowWriter {
         run.flatMap(({ event }) => [
           event.entityId,
           ...fields.map((f) => f.toColumn(event.data?.[f.name])),
-          (deletedAt.get(event.entityId) ?? 0) + 1,
+          (deletedVersions.get(event.entityId) ?? 0) + 1,
           event.occurredAt,
           event.occurredAt,
         ]),

@@ -10,7 +10,6 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
       logger: { debug(...args: unknown[]): void };
     });
     pending: unknown[];
-    inflight: Map<number, unknown>;
     throttledUntil: number;
     push(request: {
       entry: {
