@@ -20,6 +20,14 @@ export interface EndpointResult<T> {
   body: T;
 }
 
+/**
+ * A body already serialized as JSON (a page of rows, serialized where it was read): sent as
+ * it is, as `application/json`.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 const HEADERS_OF_ERROR = new WeakMap<object, Record<string, string>>();
 
 /**

@@ -76,7 +76,14 @@ function setup(found: EntityRow | null = row, fate = outcome('applied')) {
   const submitted: WriteCommand[] = [];
   const queries = {
     findOne: () => Promise.resolve(found),
-    list: () => Promise.resolve({ rows: [row, { ...row, id: ID }], total: 5 }),
+    list: () =>
+      Promise.resolve({
+        json: JSON.stringify([row, { ...row, id: ID }]),
+        count: 2,
+        last: { ...row, id: ID },
+        cut: false,
+        total: 5,
+      }),
     waitForPosition: () => Promise.resolve(),
     outcomeOf: () => Promise.resolve(fate),
     idempotentRequest: () => Promise.resolve(null),
@@ -142,7 +149,7 @@ describe('entity endpoints without HTTP', () => {
     expect(result.headers.Link).toMatch(
       /^<\/widgets\?limit=2&count=true&cursor=[^>]+>; rel="next"$/,
     );
-    expect(result.body).toHaveLength(2);
+    expect(JSON.parse(result.body.text)).toEqual([row, { ...row, id: ID }]);
   });
 
   it('keeps the history of a deleted row for admins', async () => {

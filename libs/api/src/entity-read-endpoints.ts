@@ -22,7 +22,11 @@ import { POSITION_HEADER } from './entity-http.dto.js';
 import { encodeCursor, parseListQuery } from './list-query.parser.js';
 import { nextHistoryUrl, parseHistoryQuery } from './history-query.js';
 import { changeFeed, feedStart } from './change-feed.js';
-import type { EndpointRequest, EndpointResult } from './endpoint-result.js';
+import {
+  JsonText,
+  type EndpointRequest,
+  type EndpointResult,
+} from './endpoint-result.js';
 import { onlyParameter } from './query-parameters.js';
 import { ENTITY_TAG_LIST } from './parameter-schemas.js';
 
@@ -80,7 +84,7 @@ export class EntityReadEndpoints {
     definition: EntityDefinition,
     raw: Record<string, unknown>,
     request: EndpointRequest,
-  ): Promise<EndpointResult<Partial<EntityRow>[]>> {
+  ): Promise<EndpointResult<JsonText>> {
     const query = parseListQuery(definition, raw);
     await this.waitForRequestedPosition(
       typeof raw.position === 'string' ? raw.position : undefined,
@@ -99,17 +103,10 @@ export class EntityReadEndpoints {
         this.limits.refuse(new Error('count capped'), 'count-capped');
       }
     }
-    if (page.rows.length === query.limit) {
-      headers.Link = `<${nextPageUrl(definition, request, query, page.rows.at(-1)!)}>; rel="next"`;
+    if (page.last && (page.count === query.limit || page.cut)) {
+      headers.Link = `<${nextPageUrl(definition, request, query, page.last)}>; rel="next"`;
     }
-    if (!query.fields) return { headers, body: page.rows };
-    const fields = query.fields;
-    return {
-      headers,
-      body: page.rows.map((row) =>
-        Object.fromEntries(fields.map((field) => [field, row[field]])),
-      ),
-    };
+    return { headers, body: new JsonText(page.json) };
   }
 
   /**

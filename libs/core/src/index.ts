@@ -11,6 +11,7 @@ export * from './events/replication-event.js';
 export * from './events/uuid-v7.js';
 export * from './storage/internal-tables.js';
 export * from './storage/sqlite-options.js';
+export * from './storage/json-page.js';
 export * from './storage/sqlite-reader.js';
 export * from './storage/sqlite-errors.js';
 export * from './storage/sqlite-writer.js';

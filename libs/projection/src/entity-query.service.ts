@@ -215,11 +215,16 @@ export class EntityQueryService extends EntityQueries {
     const order = query.sort
       .map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`)
       .join(', ');
-    const records = await this.sqlite.read<Record<string, unknown>>(
+    const page = await this.sqlite.readPage(
       `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
       [...parameters, query.limit],
+      {
+        columns: definition.rowShape,
+        fields: query.fields,
+        maxChars: this.config.maxPageChars,
+      },
     );
-    return { rows: records.map((record) => definition.toRow(record)), total };
+    return { ...page, last: page.last as EntityRow | null, total };
   }
 
   /** Counts matching rows up to MAX_COUNT + 1, so a count costs at most that many rows read. */

@@ -5,7 +5,11 @@ import {
   PartialType,
   PickType,
 } from '@nestjs/swagger';
-import type { EventType } from '@clusterlite/core';
+import {
+  decodeStored,
+  type EventType,
+  type StoredDecoding,
+} from '@clusterlite/core';
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
 import {
   DEFAULT_MAX_LENGTH,
@@ -91,16 +95,14 @@ export class FieldDefinition {
     }
   }
 
+  /** How its stored value becomes the value a client reads. */
+  get decoding(): StoredDecoding {
+    if (this.type === 'boolean') return 'boolean';
+    return this.type === 'string[]' ? 'json' : 'value';
+  }
+
   fromColumn(value: unknown): unknown {
-    if (value === null || value === undefined) return null;
-    switch (this.type) {
-      case 'boolean':
-        return value === 1 || value === true;
-      case 'string[]':
-        return JSON.parse(typeof value === 'string' ? value : '[]');
-      default:
-        return value;
-    }
+    return decodeStored(this.decoding, value);
   }
 
   /** Structural check of a value carried by an event; null when it fits. */
@@ -259,6 +261,11 @@ export class EntityDefinition<T = unknown> {
   /** Every column a client may filter, sort or select by, in row order. */
   get columns(): FieldDefinition[] {
     return [...this.columnsByName.values()];
+  }
+
+  /** The columns of a row as the SQLite worker thread serializes them (`PageShape`). */
+  get rowShape(): [name: string, decoding: StoredDecoding][] {
+    return this.columns.map((column) => [column.name, column.decoding]);
   }
 
   /**

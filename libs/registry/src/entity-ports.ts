@@ -20,9 +20,18 @@ export interface WriteReceipt {
   position: LogPosition;
 }
 
-/** A page of rows, and the number of rows matching the filters when it was asked for. */
+/**
+ * A page of rows, serialized for the answer, and the number of rows matching the filters
+ * when it was asked for.
+ */
 export interface ListPage {
-  rows: EntityRow[];
+  /** The rows as a JSON array, with only the fields asked for. */
+  json: string;
+  count: number;
+  /** The last row with every column (the next page's cursor); null for an empty page. */
+  last: EntityRow | null;
+  /** Whether it ended before its limit, at MAX_PAGE_CHARS, with rows left. */
+  cut: boolean;
   total: number | null;
 }
 

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import {
   headersOfError,
+  JsonText,
   type EndpointRequest,
   type EndpointResult,
 } from '../endpoint-result.js';
@@ -19,12 +20,13 @@ export function endpointRequest(request: Request): EndpointRequest {
 
 /**
  * Writes an endpoint's status and headers on the response and gives its body
- * back to Nest; on an error, the headers decided before it still go out.
+ * back to Nest (JSON text as a string, which Express sends as it is); on an
+ * error, the headers decided before it still go out.
  */
 export async function send<T>(
   response: Response,
   pending: Promise<EndpointResult<T>>,
-): Promise<T> {
+): Promise<Exclude<T, JsonText> | string> {
   let result: EndpointResult<T>;
   try {
     result = await pending;
@@ -36,5 +38,8 @@ export async function send<T>(
   for (const [name, value] of Object.entries(result.headers))
     response.setHeader(name, value);
   if (result.status !== undefined) response.status(result.status);
-  return result.body;
+  if (!(result.body instanceof JsonText))
+    return result.body as Exclude<T, JsonText>;
+  response.type('application/json');
+  return result.body.text;
 }

@@ -34,7 +34,8 @@ export const ListDocs = ({
   return stacked(
     ApiOperation({
       summary: `List ${table}`,
-      description: 'A JSON array, ordered by id, one page at a time.',
+      description:
+        'A JSON array, ordered by id, one page at a time: `limit` rows, or fewer when the rows pass MAX_PAGE_CHARS characters; follow `Link: rel="next"` for the rest.',
     }),
     ApiResponse({
       status: 200,

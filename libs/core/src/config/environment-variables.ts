@@ -208,6 +208,14 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @Max(100_000_000)
   MAX_COUNT = 100_000;
 
+  /** Characters of JSON in one list page, at most: the page ends early, with its Link. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1_073_741_824)
+  MAX_PAGE_CHARS = 4_194_304;
+
   /** Express `trust proxy`: whose X-Forwarded-For names the client (rate limits, feeds per client). */
   @IsOptional()
   @IsString()

@@ -136,6 +136,7 @@ export class NodeConfig {
   readonly maxChangeFeedsPerClient: number;
   readonly maxBodyKeys: number;
   readonly maxCount: number;
+  readonly maxPageChars: number;
   readonly trustProxy: string;
 
   constructor(env: EnvironmentVariables) {
@@ -181,6 +182,7 @@ export class NodeConfig {
     this.maxChangeFeedsPerClient = env.MAX_CHANGE_FEEDS_PER_CLIENT;
     this.maxBodyKeys = env.MAX_BODY_KEYS;
     this.maxCount = env.MAX_COUNT;
+    this.maxPageChars = env.MAX_PAGE_CHARS;
     this.trustProxy = env.TRUST_PROXY;
   }
 

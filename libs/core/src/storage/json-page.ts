@@ -1,0 +1,84 @@
+/**
+ * Rows as a client reads them, serialized where they are read: a page of a list is read and
+ * turned into its JSON text in the SQLite worker thread (`SqliteWorker`), so the main thread
+ * only sends the text. The two functions here are that code, and the main thread's reads use
+ * them too (`EntityDefinition.toRow`, a database in memory): one way to turn rows into JSON.
+ * Their source text is also the worker thread's, so each names nothing outside itself.
+ */
+
+/**
+ * How a column's stored value becomes its JSON value: SQLite stores booleans as 0 or 1 and
+ * arrays as JSON text.
+ */
+export type StoredDecoding = 'value' | 'boolean' | 'json';
+
+/** Which columns a page's rows have, in answer order, and which of them the client asked for. */
+export interface PageShape {
+  columns: readonly (readonly [name: string, decoding: StoredDecoding])[];
+  /** Null: every column. */
+  fields: readonly string[] | null;
+  /** The page ends once its rows hold about this many characters (it holds at least one). */
+  maxChars: number;
+}
+
+export interface JsonPage {
+  /** The rows as a JSON array, with only the fields asked for. */
+  json: string;
+  count: number;
+  /** The last row with every column (a cursor is made of it); null for an empty page. */
+  last: Record<string, unknown> | null;
+  /** Whether it ended at `maxChars` with rows left to read. */
+  cut: boolean;
+}
+
+/** A stored value as a client reads it. */
+export function decodeStored(
+  decoding: StoredDecoding,
+  value: unknown,
+): unknown {
+  if (value === null || value === undefined) return null;
+  if (decoding === 'boolean') return value === 1 || value === true;
+  if (decoding === 'json')
+    return JSON.parse(typeof value === 'string' ? value : '[]');
+  return value;
+}
+
+/**
+ * Rows read from SQLite as a page of the answer, up to about `shape.maxChars` of JSON (the
+ * length of the rows' text, names and numbers, without the escapes); `decode` is
+ * `decodeStored`.
+ */
+export function jsonPage(
+  records: readonly Record<string, unknown>[],
+  shape: PageShape,
+  decode: typeof decodeStored,
+): JsonPage {
+  const rows: Record<string, unknown>[] = [];
+  let length = 0;
+  for (const record of records) {
+    // Past the budget with a row left: the page ends before it.
+    if (length >= shape.maxChars) break;
+    const row: Record<string, unknown> = {};
+    for (const [name, decoding] of shape.columns) {
+      if (!(name in record)) continue;
+      const value = record[name];
+      row[name] = decode(decoding, value);
+      length += name.length + (typeof value === 'string' ? value.length : 8);
+    }
+    rows.push(row);
+  }
+  const fields = shape.fields;
+  const body = fields
+    ? rows.map((row) => {
+        const picked: Record<string, unknown> = {};
+        for (const field of fields) picked[field] = row[field];
+        return picked;
+      })
+    : rows;
+  return {
+    json: JSON.stringify(body),
+    count: rows.length,
+    last: rows.length > 0 ? rows[rows.length - 1] : null,
+    cut: rows.length < records.length,
+  };
+}
