@@ -1,4 +1,9 @@
-import { decodeStored, jsonPage, type PageShape } from './json-page.js';
+import {
+  decodeStored,
+  jsonPage,
+  storedRows,
+  type PageShape,
+} from './json-page.js';
 import { SqliteWorker } from './sqlite-worker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,14 +48,14 @@ const expected = [
 
 describe(jsonPage.name, () => {
   it('serializes the rows in column order, decoded, as JSON.stringify would', () => {
-    const page = jsonPage(records, shape, decodeStored);
+    const page = jsonPage(storedRows(records), shape, decodeStored);
     expect(page.json).toBe(JSON.stringify(expected));
     expect(page).toMatchObject({ count: 3, last: expected[2], cut: false });
   });
 
   it('keeps only the fields asked for, in the order asked; the last row stays whole', () => {
     const page = jsonPage(
-      records,
+      storedRows(records),
       { ...shape, fields: ['available', 'id'] },
       decodeStored,
     );
@@ -62,17 +67,28 @@ describe(jsonPage.name, () => {
 
   it('ends after the row that passes maxChars, with at least one row', () => {
     // Row p1 counts 2+2 + 4+3 + 4+19 + 9+8 + 5+8 = 64 characters.
-    const two = jsonPage(records, { ...shape, maxChars: 65 }, decodeStored);
+    const two = jsonPage(
+      storedRows(records),
+      { ...shape, maxChars: 65 },
+      decodeStored,
+    );
     expect(JSON.parse(two.json)).toEqual(expected.slice(0, 2));
     expect(two).toMatchObject({ count: 2, last: expected[1], cut: true });
-    const one = jsonPage(records, { ...shape, maxChars: 1 }, decodeStored);
+    const one = jsonPage(
+      storedRows(records),
+      { ...shape, maxChars: 1 },
+      decodeStored,
+    );
     expect(JSON.parse(one.json)).toEqual(expected.slice(0, 1));
     expect(one.cut).toBe(true);
     expect(
-      jsonPage(records.slice(0, 1), { ...shape, maxChars: 1 }, decodeStored)
-        .cut,
+      jsonPage(
+        storedRows(records.slice(0, 1)),
+        { ...shape, maxChars: 1 },
+        decodeStored,
+      ).cut,
     ).toBe(false);
-    expect(jsonPage([], shape, decodeStored)).toEqual({
+    expect(jsonPage(storedRows([]), shape, decodeStored)).toEqual({
       json: '[]',
       count: 0,
       last: null,
@@ -116,7 +132,7 @@ describe('a page read in the SQLite worker thread', () => {
       maxChars: 65,
     });
     expect(inWorker).toEqual(
-      jsonPage(rows, { ...shape, maxChars: 65 }, decodeStored),
+      jsonPage(storedRows(rows), { ...shape, maxChars: 65 }, decodeStored),
     );
     expect(JSON.parse(inWorker.json)).toEqual(expected.slice(0, 2));
     await connection.close();

@@ -31,6 +31,12 @@ export interface JsonPage {
   cut: boolean;
 }
 
+/** Rows as SQLite gives them, each an array of values in the order of `columns`. */
+export interface StoredRows {
+  columns: readonly string[];
+  rows: readonly (readonly unknown[])[];
+}
+
 /** A stored value as a client reads it. */
 export function decodeStored(
   decoding: StoredDecoding,
@@ -44,24 +50,29 @@ export function decodeStored(
 }
 
 /**
- * Rows read from SQLite as a page of the answer, up to about `shape.maxChars` of JSON (the
- * length of the rows' text, names and numbers, without the escapes); `decode` is
- * `decodeStored`.
+ * Rows read from SQLite as a page of the answer, up to about `shape.maxChars` of text (the
+ * column names and the stored values, 8 for a number); `decode` is `decodeStored`.
  */
 export function jsonPage(
-  records: readonly Record<string, unknown>[],
+  stored: StoredRows,
   shape: PageShape,
   decode: typeof decodeStored,
 ): JsonPage {
+  const columns = shape.columns
+    .map(([name, decoding]) => ({
+      name,
+      decoding,
+      at: stored.columns.indexOf(name),
+    }))
+    .filter((column) => column.at >= 0);
   const rows: Record<string, unknown>[] = [];
   let length = 0;
-  for (const record of records) {
+  for (const values of stored.rows) {
     // Past the budget with a row left: the page ends before it.
     if (length >= shape.maxChars) break;
     const row: Record<string, unknown> = {};
-    for (const [name, decoding] of shape.columns) {
-      if (!(name in record)) continue;
-      const value = record[name];
+    for (const { name, decoding, at } of columns) {
+      const value = values[at];
       row[name] = decode(decoding, value);
       length += name.length + (typeof value === 'string' ? value.length : 8);
     }
@@ -79,6 +90,17 @@ export function jsonPage(
     json: JSON.stringify(body),
     count: rows.length,
     last: rows.length > 0 ? rows[rows.length - 1] : null,
-    cut: rows.length < records.length,
+    cut: rows.length < stored.rows.length,
+  };
+}
+
+/** Rows read as objects (a database in memory), as `StoredRows`. */
+export function storedRows(
+  records: readonly Record<string, unknown>[],
+): StoredRows {
+  const columns = records.length > 0 ? Object.keys(records[0]) : [];
+  return {
+    columns,
+    rows: records.map((record) => columns.map((column) => record[column])),
   };
 }

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import {
   decodeStored,
   jsonPage,
+  storedRows,
   type JsonPage,
   type PageShape,
 } from './json-page.js';
@@ -96,7 +97,9 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
     const path = this.filePath;
     if (path === null)
       return jsonPage(
-        await this.readInMemory<Record<string, unknown>>(sql, parameters),
+        storedRows(
+          await this.readInMemory<Record<string, unknown>>(sql, parameters),
+        ),
         shape,
         decodeStored,
       );

@@ -99,16 +99,21 @@ function sqliteWorkerThread(
           id,
           result: statement.all(...parameters),
         });
-      if (request.op === 'page')
-        return parentPort!.postMessage({
-          id,
-          result: page(
-            // Not `iterate`: stepping row by row costs a third more than reading them all.
-            statement.all(...parameters) as Record<string, unknown>[],
-            request.shape,
-            decode,
-          ),
-        });
+      if (request.op === 'page') {
+        // Rows as arrays: a third cheaper to read than objects. (Not `iterate`: stepping row
+        // by row costs a third more than reading them all.)
+        statement.setReturnArrays(true);
+        try {
+          const rows = statement.all(...parameters) as unknown as unknown[][];
+          const columns = statement.columns().map((column) => column.name);
+          return parentPort!.postMessage({
+            id,
+            result: page({ columns, rows }, request.shape, decode),
+          });
+        } finally {
+          statement.setReturnArrays(false);
+        }
+      }
       if (request.op === 'run')
         return parentPort!.postMessage({
           id,
