@@ -10,10 +10,16 @@ import { NODE_SQLITE_DRIVER } from './typeorm-driver.js';
 export type MigrationClass = new () => MigrationInterface;
 
 /** The original ClusterLite's pragmas that every connection of a node takes, read-only ones too. */
-export const CONNECTION_PRAGMAS = [
-  'PRAGMA cache_size = -2000',
-  'PRAGMA mmap_size = 268435456',
-] as const;
+export const CONNECTION_PRAGMAS = ['PRAGMA cache_size = -2000'] as const;
+
+/**
+ * The original's memory-mapped reads of the file, for one connection only: the main thread's
+ * reads by key (a row by id is then read in place, with no copy). Every connection that maps
+ * the file holds the pages it touched in the process's resident memory, one count per mapping:
+ * with the writer and the worker thread's reads mapping it too, a node under load counted each
+ * hot page of the file up to three times. They read through SQLite's page cache instead.
+ */
+export const MMAP_PRAGMA = 'PRAGMA mmap_size = 268435456';
 
 /**
  * The pragmas of the original ClusterLite for the node's read-write connection. WAL lets

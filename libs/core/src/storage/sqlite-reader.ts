@@ -14,7 +14,7 @@ import {
 } from './json-page.js';
 import { isInMemory, openNodeSqlite, StatementCache } from './node-sqlite.js';
 import { sqliteCode } from './sqlite-errors.js';
-import { CONNECTION_PRAGMAS } from './sqlite-options.js';
+import { CONNECTION_PRAGMAS, MMAP_PRAGMA } from './sqlite-options.js';
 import { SqliteWorker, type SqliteWorkerConnection } from './sqlite-worker.js';
 import { nodeConnectionOf } from './typeorm-driver.js';
 
@@ -60,7 +60,7 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
     this.keyConnection = openNodeSqlite(
       path,
       { readOnly: true, busyTimeoutMs: 0 },
-      READ_PRAGMAS,
+      [...READ_PRAGMAS, MMAP_PRAGMA],
     );
     this.keyReads = new StatementCache(
       this.keyConnection,
