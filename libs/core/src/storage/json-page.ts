@@ -1,7 +1,7 @@
 /**
  * Rows as a client reads them, serialized where they are read: a page of a list is read and
  * turned into its JSON text in the SQLite worker thread (`SqliteWorker`), so the main thread
- * only sends the text. The two functions here are that code, and the main thread's reads use
+ * only sends the text. `decodeStored` and `jsonPage` are that code, and the main thread uses
  * them too (`EntityDefinition.toRow`, a database in memory): one way to turn rows into JSON.
  * Their source text is also the worker thread's, so each names nothing outside itself.
  */
