@@ -258,6 +258,34 @@ describe('List pages serialized in the SQLite worker thread, bounded by MAX_PAGE
     expect(Math.max(...sizes)).toBeLessThan(20);
   });
 
+  it('ends a history page at MAX_PAGE_CHARS too, its Link leading through every event once', async () => {
+    for (let i = 0; i < 8; i++) {
+      await node.http
+        .patch('/products/q05')
+        .set('Prefer', 'return=representation')
+        .send({ name: longName(100 + i) })
+        .expect(200);
+    }
+    const positions: number[] = [];
+    const pages: number[] = [];
+    let url: string | undefined = '/products/q05/history?limit=1000';
+    while (url) {
+      const response: {
+        body: { position: string; data: { name?: string } | null }[];
+        headers: Record<string, string>;
+      } = await node.http.get(url).expect(200);
+      pages.push(response.body.length);
+      positions.push(
+        ...response.body.map((entry) => Number(entry.position.split(':')[2])),
+      );
+      url = /<([^>]+)>; rel="next"/.exec(response.headers.link ?? '')?.[1];
+    }
+    expect(positions).toHaveLength(9);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(9);
+    expect(pages.length).toBeGreaterThan(1);
+  });
+
   it('keeps only the fields asked for, in the order asked', async () => {
     const response = await node.http
       .get('/products')

@@ -87,7 +87,8 @@ function setup(found: EntityRow | null = row, fate = outcome('applied')) {
     waitForPosition: () => Promise.resolve(),
     outcomeOf: () => Promise.resolve(fate),
     idempotentRequest: () => Promise.resolve(null),
-    history: () => Promise.resolve([]),
+    history: () =>
+      Promise.resolve({ json: '[]', count: 0, last: null, cut: false }),
   } as unknown as EntityQueries;
   const commands = {
     submit: (_: EntityDefinition, command: WriteCommand) => {
@@ -154,16 +155,20 @@ describe('entity endpoints without HTTP', () => {
 
   it('keeps the history of a deleted row for admins', async () => {
     const { reads, queries } = setup(null);
+    const entry = { position: POSITION.token };
     queries.history = () =>
-      Promise.resolve([{ position: POSITION.token }] as never);
+      Promise.resolve({
+        json: JSON.stringify([entry]),
+        count: 1,
+        last: entry,
+        cut: false,
+      } as never);
     await expect(
       reads.history(definition, ID, {}, request({}, { role: 'reader' })),
     ).rejects.toBeInstanceOf(AccessDeniedError);
     const result = await reads.history(definition, ID, {}, request());
-    expect(result).toEqual({
-      headers: {},
-      body: [{ position: POSITION.token }],
-    });
+    expect(result.headers).toEqual({});
+    expect(JSON.parse(result.body.text)).toEqual([entry]);
   });
 
   it('accepts a write with 202, its Location and its position', async () => {

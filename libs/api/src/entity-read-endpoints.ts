@@ -119,14 +119,14 @@ export class EntityReadEndpoints {
     id: string,
     query: Record<string, unknown>,
     request: EndpointRequest,
-  ): Promise<EndpointResult<Awaited<ReturnType<EntityQueries['history']>>>> {
+  ): Promise<EndpointResult<JsonText>> {
     const page = parseHistoryQuery(
       query,
       this.config.topicFor(definition.table),
     );
     await this.waitForRequestedPosition(page.position, request);
     const entries = await this.queries.history(definition, checkId(id), page);
-    if (entries.length === 0 && !page.after)
+    if (entries.count === 0 && !page.after)
       throw new EntityNotFoundError(definition.table, id);
     const { role } = request;
     if (role !== 'admin' && !(await this.queries.findOne(definition, id))) {
@@ -137,10 +137,10 @@ export class EntityReadEndpoints {
       );
     }
     const headers: Record<string, string> = {};
-    if (entries.length === page.limit) {
-      headers.Link = `<${nextHistoryUrl(definition.table, id, page.limit, entries.at(-1)!.position)}>; rel="next"`;
+    if (entries.last && (entries.count === page.limit || entries.cut)) {
+      headers.Link = `<${nextHistoryUrl(definition.table, id, page.limit, entries.last.position)}>; rel="next"`;
     }
-    return { headers, body: entries };
+    return { headers, body: new JsonText(entries.json) };
   }
 
   /** What became of an event on this node: applied or rejected (with its position), else 404. */

@@ -6,6 +6,7 @@ import {
   SqliteReader,
   type EventOutcome,
   type EventType,
+  type PageShape,
 } from '@clusterlite/core';
 import {
   EntityQueries,
@@ -18,6 +19,7 @@ import {
   type Filter,
   type ListPage,
   type ListQuery,
+  type SerializedPage,
   type SortKey,
 } from '@clusterlite/registry';
 import {
@@ -38,6 +40,20 @@ import { ProjectionService } from './projection.service.js';
 const FEED_PAGE = 500;
 /** Live changes a resuming feed holds while it replays; past them it ends, to be resumed. */
 export const FEED_BACKLOG = 10_000;
+
+/** A history entry's columns, in answer order: the event's data is stored as JSON text. */
+const HISTORY_COLUMNS: PageShape['columns'] = [
+  ['eventId', 'value'],
+  ['type', 'value'],
+  ['position', 'value'],
+  ['status', 'value'],
+  ['rejection', 'value'],
+  ['reason', 'value'],
+  ['version', 'value'],
+  ['occurredAt', 'value'],
+  ['origin', 'value'],
+  ['data', 'json'],
+];
 
 /** What a change feed needs of an outcome. */
 type FeedOutcome = Pick<
@@ -269,9 +285,9 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     id: string,
     page: { limit: number; after: LogPosition | null },
-  ): Promise<HistoryEntry[]> {
-    const records = await this.sqlite.read<Record<string, any>>(
-      'SELECT "eventId", "type", "topic", "partition", "offset", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
+  ): Promise<SerializedPage<HistoryEntry>> {
+    const entries = await this.sqlite.readPage(
+      'SELECT "eventId", "type", "topic" || \':\' || "partition" || \':\' || "offset" AS "position", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
       [
         definition.table,
@@ -279,19 +295,13 @@ export class EntityQueryService extends EntityQueries {
         (page.after?.offset ?? -1n).toString(),
         page.limit,
       ],
+      {
+        columns: HISTORY_COLUMNS,
+        fields: null,
+        maxChars: this.config.maxPageChars,
+      },
     );
-    return records.map((record) => ({
-      eventId: record.eventId,
-      type: record.type,
-      position: `${record.topic}:${record.partition}:${record.offset}`,
-      status: record.status,
-      rejection: record.rejection,
-      reason: record.reason,
-      version: record.version,
-      occurredAt: record.occurredAt,
-      origin: record.origin,
-      data: record.data === null ? null : JSON.parse(record.data),
-    }));
+    return { ...entries, last: entries.last as HistoryEntry | null };
   }
 
   async outcomeOf(

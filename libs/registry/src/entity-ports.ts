@@ -20,18 +20,19 @@ export interface WriteReceipt {
   position: LogPosition;
 }
 
-/**
- * A page of rows, serialized for the answer, and the number of rows matching the filters
- * when it was asked for.
- */
-export interface ListPage {
-  /** The rows as a JSON array, with only the fields asked for. */
+/** A page of an answer, serialized where it was read (the SQLite worker thread). */
+export interface SerializedPage<T> {
+  /** The page as a JSON array (of rows: with only the fields asked for). */
   json: string;
   count: number;
-  /** The last row with every column (the next page's cursor); null for an empty page. */
-  last: EntityRow | null;
-  /** Whether it ended before its limit, at MAX_PAGE_CHARS, with rows left. */
+  /** Its last item, whole (the next page starts after it); null for an empty page. */
+  last: T | null;
+  /** Whether it ended before its limit, at MAX_PAGE_CHARS, with items left. */
   cut: boolean;
+}
+
+/** A page of rows, and the number of rows matching the filters when it was asked for. */
+export interface ListPage extends SerializedPage<EntityRow> {
   total: number | null;
 }
 
@@ -78,12 +79,15 @@ export abstract class EntityQueries {
     definition: EntityDefinition,
     key: string,
   ): Promise<IdempotentRequest | null>;
-  /** Events that made a row, oldest first, with their outcomes: at most `limit`, after `after`. */
+  /**
+   * Events that made a row, oldest first, with their outcomes: at most `limit`, after `after`,
+   * and ending early at MAX_PAGE_CHARS.
+   */
   abstract history(
     definition: EntityDefinition,
     id: string,
     page: { limit: number; after: LogPosition | null },
-  ): Promise<HistoryEntry[]>;
+  ): Promise<SerializedPage<HistoryEntry>>;
   /**
    * Every change this node applies to `definition`'s table from now on, with the row after it.
    * With `after`, first the changes this node applied after that position (oldest first, each

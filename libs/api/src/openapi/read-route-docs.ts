@@ -195,7 +195,7 @@ export const HistoryDocs = ({ topics, label }: RouteDocsContext) => {
       summary: `How a ${label} came to be`,
       description:
         'Every event of the row in log order, with its position, data and outcome (applied, or rejected and why), ' +
-        'a page at a time: follow `Link: rel="next"`. With API keys, the history of a deleted row is for admin keys only.',
+        'a page at a time (`limit` events, or fewer when they pass MAX_PAGE_CHARS characters): follow `Link: rel="next"`. With API keys, the history of a deleted row is for admin keys only.',
     }),
     IdParam(),
     HistoryPageParameters(topics),
