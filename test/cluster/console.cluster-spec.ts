@@ -187,6 +187,32 @@ describe('Web console in real Chromium, on a two-node cluster', () => {
     expect(onB).toMatchObject({ email: 'barbara@example.com', version: 1 });
   });
 
+  it('keeps a row created while its page was still loading, the page read before the write', async () => {
+    // The first page is read from the node at once, but reaches the page only after the create.
+    let deliver = () => {};
+    const delivered = new Promise<void>((resolve) => (deliver = resolve));
+    await page.route(/\/users\?limit=/, async (route) => {
+      const response = await route.fetch();
+      await delivered;
+      await route.fulfill({ response });
+    });
+    await page.goto(`${a.url}/_console/#/users`);
+    await shown(page.getByRole('status').filter({ hasText: /^Live$/ }));
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New user' });
+    await dialog.getByLabel('Name', { exact: true }).fill('Kathleen Booth');
+    await dialog
+      .getByLabel('Email', { exact: true })
+      .fill('kathleen@example.com');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await gone(dialog);
+    deliver();
+    await shown(rowWith(page, 'Kathleen Booth'));
+    await textOf(rowWith(page, 'Kathleen Booth')).toContain(
+      'kathleen@example.com',
+    );
+  });
+
   it('edits a row with If-Match and shows the saved version', async () => {
     const user = await createUser(a, 'Grace Brewster', 'grace@example.com');
     await openConsole(page, a.url);

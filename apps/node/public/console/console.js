@@ -14,7 +14,7 @@
 import { api, problemText, setUpSession, showRole } from './api.js';
 import { loadCatalogue } from './catalogue.js';
 import { announce, byId, h, humanize, SERVED_BY } from './dom.js';
-import { applyChange, connectFeed, showWritten } from './live-changes.js';
+import { applyPending, connectFeed, showWritten } from './live-changes.js';
 import { renderCounts, startNodePanel } from './node-panel.js';
 import { setUpRowDialogs } from './row-dialogs.js';
 import { nextLink } from './row-values.js';
@@ -136,7 +136,7 @@ export async function loadPage(url, how, tolerated) {
       'error',
     );
   }
-  for (const change of state.pending.splice(0)) applyChange(change);
+  for (const pending of state.pending.splice(0)) applyPending(pending);
   renderHeader();
   renderRows();
   return response;

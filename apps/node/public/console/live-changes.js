@@ -104,7 +104,7 @@ function onChange(change) {
  * Applies one change of the feed to the loaded rows, unless the table already
  * shows that change or a later one (a write's own answer often arrives first).
  */
-export function applyChange(change) {
+function applyChange(change) {
   const offset = offsetOf(change.position);
   const known = state.offsets.get(change.id);
   if (offset !== null && known !== undefined && offset <= known) return false;
@@ -158,12 +158,22 @@ function flash(id) {
 /**
  * A write's own answer (or a row just read): shows it at once, and lets the feed
  * skip the event when it arrives. A row the user created is shown even when it
- * sorts onto a later page, so they see what they made.
+ * sorts onto a later page, so they see what they made. While a page loads, it is
+ * placed once the page is in (the page may have been read before the write).
  */
 export function showWritten(row, headers, removed) {
   const offset = offsetOf(headers.get('ClusterLite-Position'));
   if (offset !== null && (state.offsets.get(row.id) ?? -1) < offset)
     state.offsets.set(row.id, offset);
+  if (state.loading) {
+    state.pending.push({ written: row, removed });
+    return;
+  }
+  placeWritten(row, removed);
+  renderRows();
+}
+
+function placeWritten(row, removed) {
   const index = state.rows.findIndex((candidate) => candidate.id === row.id);
   if (removed) {
     if (index >= 0) state.rows.splice(index, 1);
@@ -174,5 +184,10 @@ export function showWritten(row, headers, removed) {
     state.rows[index] = row;
     flash(row.id);
   }
-  renderRows();
+}
+
+/** What arrived while a page loaded, placed in the page once it is in: feed changes and written rows. */
+export function applyPending(pending) {
+  if (pending.written) placeWritten(pending.written, pending.removed);
+  else applyChange(pending);
 }
