@@ -2,6 +2,7 @@ import { NodeConfig, encodeEvent } from '@clusterlite/core';
 import { EmbeddedEventLog } from '@clusterlite/event-log';
 import { v7 as uuidv7 } from 'uuid';
 import { eventually, useEmbeddedNode } from '../support/embedded-node.js';
+import { followPages } from '../support/pages.js';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -59,6 +60,31 @@ describe('Dead letters re-driven through the log, embedded mode', () => {
         },
       ]),
     );
+  });
+
+  it('pages the list in log order through its Link, and refuses a malformed page request', async () => {
+    const pages = await followPages<{ id: string }>(
+      node.http,
+      '/_cluster/dead-letters?limit=1',
+    );
+    expect(
+      pages.flatMap(({ body }) => body.map((letter) => letter.id)),
+    ).toEqual([misplaced, notAnEvent].sort());
+    expect(pages.map(({ body }) => body.length)).toEqual([1, 1, 0]);
+    for (const [query, field] of [
+      ['after=nope', 'after'],
+      ['limit=0', 'limit'],
+      ['limit=1001', 'limit'],
+      ['colour=red', 'colour'],
+    ]) {
+      const refused = await node.http
+        .get(`/_cluster/dead-letters?${query}`)
+        .expect(400);
+      expect(refused.headers['content-type']).toMatch(PROBLEM);
+      expect(
+        refused.body.errors.map((error: { field: string }) => error.field),
+      ).toEqual([field]);
+    }
   });
 
   it('re-drives one as a new event with a redriveOf reference, applied in log order', async () => {

@@ -1,10 +1,19 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiProperty,
+  ApiQuery,
   ApiResponse,
   ApiTags,
   getSchemaPath,
@@ -21,13 +30,24 @@ import {
   decodeEvent,
   uuidV7,
   type DeadLetterRecord,
+  type PageShape,
 } from '@clusterlite/core';
 import { CommandService } from '@clusterlite/command';
 import { parseDeadLetterId } from '@clusterlite/projection';
 import { EntityRegistry } from '@clusterlite/registry';
+import type { Response } from 'express';
 
 /** A dead letter's id: its position on the log, `topic:partition:offset`. */
 const DEAD_LETTER_ID = /^[A-Za-z0-9._-]+:\d{1,9}:\d{1,15}$/;
+const DEFAULT_DEAD_LETTER_PAGE = 100;
+const MAX_DEAD_LETTER_PAGE = 1000;
+/** A dead letter's columns, in answer order: the message is stored as base64. */
+const DEAD_LETTER_COLUMNS: PageShape['columns'] = [
+  ['id', 'value'],
+  ['reason', 'value'],
+  ['payload', 'base64'],
+  ['redrivenBy', 'value'],
+];
 
 class DeadLetterDto {
   @ApiProperty({
@@ -77,14 +97,81 @@ export class DeadLettersController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Messages this node set aside (invariant 6)' })
-  @ApiOkResponse({ type: [DeadLetterDto] })
-  async list(): Promise<DeadLetterDto[]> {
-    // In the SQLite worker thread: the list grows with what was set aside.
-    const rows = await this.reader.read<DeadLetterRecord>(
-      'SELECT * FROM "_clusterlite_dead_letters" ORDER BY "topic", "partition", "offset"',
+  @ApiOperation({
+    summary: 'Messages this node set aside (invariant 6)',
+    description:
+      'In log order, a page at a time (`limit`, or fewer when they pass MAX_PAGE_CHARS characters): follow `Link: rel="next"`.',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_DEAD_LETTER_PAGE,
+      default: DEFAULT_DEAD_LETTER_PAGE,
+    },
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description:
+      'Dead letters after this one (the `Link` of the previous page)',
+    schema: { type: 'string', pattern: DEAD_LETTER_ID.source },
+  })
+  @ApiOkResponse({
+    type: [DeadLetterDto],
+    headers: {
+      Link: {
+        description: 'Next page, when there may be one: `<...>; rel="next"`',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      'An unknown parameter, a limit out of range or an `after` that is no id',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+      },
+    },
+  })
+  async list(
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const { limit, after } = parseListQuery(query);
+    // Read and serialized in the SQLite worker thread: the list grows with what was set aside.
+    const page = await this.reader.readPage(
+      'SELECT "topic" || \':\' || "partition" || \':\' || "offset" AS "id", "reason", "payload", "redrivenBy" ' +
+        'FROM "_clusterlite_dead_letters" WHERE ("topic", "partition", "offset") > (?, ?, ?) ' +
+        'ORDER BY "topic", "partition", "offset" LIMIT ?',
+      [
+        after?.topic ?? '',
+        after?.partition ?? -1,
+        Number(after?.offset ?? -1),
+        limit,
+      ],
+      {
+        columns: DEAD_LETTER_COLUMNS,
+        fields: null,
+        maxChars: this.config.maxPageChars,
+      },
     );
-    return rows.map((row) => toDto(row));
+    if (page.last && (page.count === limit || page.cut)) {
+      const next = new URLSearchParams({
+        limit: String(limit),
+        after: String(page.last.id),
+      });
+      response.setHeader(
+        'Link',
+        `</_cluster/dead-letters?${next.toString()}>; rel="next"`,
+      );
+    }
+    response.type('application/json');
+    return page.json;
   }
 
   @Post(':id/retry')
@@ -182,17 +269,45 @@ export class DeadLettersController {
   }
 }
 
+/** `?limit=&after=` of the list, checked: 400 naming each parameter that is wrong. */
+function parseListQuery(query: Record<string, unknown>): {
+  limit: number;
+  after: ReturnType<typeof parseDeadLetterId>;
+} {
+  const errors = Object.keys(query)
+    .filter((name) => name !== 'limit' && name !== 'after')
+    .map((name) => ({
+      field: name,
+      messages: [`property ${name} should not exist`],
+    }));
+  const { limit: rawLimit, after: rawAfter } = query;
+  const limit =
+    rawLimit === undefined ? DEFAULT_DEAD_LETTER_PAGE : Number(rawLimit);
+  if (
+    (rawLimit !== undefined && typeof rawLimit !== 'string') ||
+    !Number.isInteger(limit) ||
+    limit < 1 ||
+    limit > MAX_DEAD_LETTER_PAGE
+  )
+    errors.push({
+      field: 'limit',
+      messages: [`limit must be an integer from 1 to ${MAX_DEAD_LETTER_PAGE}`],
+    });
+  const after =
+    typeof rawAfter === 'string' && DEAD_LETTER_ID.test(rawAfter)
+      ? parseDeadLetterId(rawAfter)
+      : null;
+  if (rawAfter !== undefined && !after)
+    errors.push({
+      field: 'after',
+      messages: ['after must be a dead letter id: topic:partition:offset'],
+    });
+  if (errors.length > 0) throw new RequestValidationError(errors);
+  return { limit, after };
+}
+
 function textOf(payload: string | null): string | null {
   return payload === null
     ? null
     : Buffer.from(payload, 'base64').toString('utf8');
-}
-
-function toDto(row: DeadLetterRecord): DeadLetterDto {
-  return {
-    id: `${row.topic}:${row.partition}:${row.offset}`,
-    reason: row.reason,
-    payload: textOf(row.payload),
-    redrivenBy: row.redrivenBy ?? null,
-  };
 }

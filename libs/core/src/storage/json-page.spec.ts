@@ -46,6 +46,16 @@ const expected = [
   { id: 'p3', name: '', tags: [], available: null, price: 0.1 + 0.2 },
 ];
 
+describe(decodeStored.name, () => {
+  it('reads a message stored as base64 as UTF-8 text', () => {
+    const text = 'not json é😀';
+    expect(decodeStored('base64', Buffer.from(text).toString('base64'))).toBe(
+      text,
+    );
+    expect(decodeStored('base64', null)).toBeNull();
+  });
+});
+
 describe(jsonPage.name, () => {
   it('serializes the rows in column order, decoded, as JSON.stringify would', () => {
     const page = jsonPage(storedRows(records), shape, decodeStored);

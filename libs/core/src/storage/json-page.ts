@@ -7,10 +7,10 @@
  */
 
 /**
- * How a column's stored value becomes its JSON value: SQLite stores booleans as 0 or 1 and
- * arrays as JSON text.
+ * How a column's stored value becomes its JSON value: SQLite stores booleans as 0 or 1,
+ * arrays as JSON text, and the bytes of a dead-lettered message as base64 (read as UTF-8).
  */
-export type StoredDecoding = 'value' | 'boolean' | 'json';
+export type StoredDecoding = 'value' | 'boolean' | 'json' | 'base64';
 
 /** Which columns a page's rows have, in answer order, and which of them the client asked for. */
 export interface PageShape {
@@ -46,6 +46,10 @@ export function decodeStored(
   if (decoding === 'boolean') return value === 1 || value === true;
   if (decoding === 'json')
     return JSON.parse(typeof value === 'string' ? value : '[]');
+  if (decoding === 'base64')
+    return typeof value === 'string'
+      ? Buffer.from(value, 'base64').toString('utf8')
+      : null;
   return value;
 }
 
