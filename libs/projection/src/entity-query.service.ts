@@ -16,11 +16,9 @@ import {
   type EntityRow,
   type HistoryEntry,
   type IdempotentRequest,
-  type Filter,
   type ListPage,
   type ListQuery,
   type SerializedPage,
-  type SortKey,
 } from '@clusterlite/registry';
 import {
   Observable,
@@ -34,6 +32,7 @@ import {
   takeUntil,
 } from 'rxjs';
 import { AppliedPositions } from './applied-positions.js';
+import { filterSql, keysetSql, whereOf } from './list-sql.js';
 import { ProjectionService } from './projection.service.js';
 
 /** Missed changes a resuming feed reads from the outcomes table at a time. */
@@ -326,77 +325,4 @@ export class EntityQueryService extends EntityQueries {
       position: `${record.topic}:${record.partition}:${record.offset}`,
     };
   }
-}
-
-/** ` WHERE …` joining the conditions, or nothing. */
-function whereOf(conditions: string[]): string {
-  return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-}
-
-/** SQL for one filter; the column is the registry's, the values are bound. */
-function filterSql(filter: Filter): [string, unknown[]] {
-  const column = filter.column.column;
-  const [value] = filter.values;
-  switch (filter.operator) {
-    case 'eq':
-      return [`${column} = ?`, [value]];
-    case 'ne':
-      return [`${column} IS NOT ?`, [value]];
-    case 'gt':
-      return [`${column} > ?`, [value]];
-    case 'gte':
-      return [`${column} >= ?`, [value]];
-    case 'lt':
-      return [`${column} < ?`, [value]];
-    case 'lte':
-      return [`${column} <= ?`, [value]];
-    case 'in':
-      return [
-        `${column} IN (${filter.values.map(() => '?').join(', ')})`,
-        filter.values,
-      ];
-    case 'prefix':
-      return [`substr(${column}, 1, length(?)) = ?`, [value, value]];
-    case 'contains':
-      return filter.column.type === 'string[]'
-        ? [
-            `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ?)`,
-            [value],
-          ]
-        : [`instr(${column}, ?) > 0`, [value]];
-    case 'is':
-      return [`${column} IS ${value === 'null' ? 'NULL' : 'NOT NULL'}`, []];
-  }
-}
-
-/**
- * Rows after the cursor in the sort order. SQLite puts NULLs first when
- * ascending and last when descending; the comparisons follow that.
- */
-function keysetSql(sort: SortKey[], cursor: unknown[]): [string, unknown[]] {
-  const alternatives: string[] = [];
-  const parameters: unknown[] = [];
-  sort.forEach((key, index) => {
-    const parts: string[] = [];
-    for (let earlier = 0; earlier < index; earlier++) {
-      parts.push(`${sort[earlier].column.column} IS ?`);
-      parameters.push(cursor[earlier]);
-    }
-    const column = key.column.column;
-    const value = cursor[index];
-    if (!key.descending) {
-      if (value === null) parts.push(`${column} IS NOT NULL`);
-      else {
-        parts.push(`${column} > ?`);
-        parameters.push(value);
-      }
-    } else if (value === null) {
-      parts.push('0');
-    } else {
-      parts.push(`(${column} < ? OR ${column} IS NULL)`);
-      parameters.push(value);
-    }
-    alternatives.push(`(${parts.join(' AND ')})`);
-  });
-  return [`(${alternatives.join(' OR ')})`, parameters];
 }
