@@ -12,6 +12,7 @@ import {
 import {
   applied,
   attributeOf,
+  createThroughForm,
   call,
   countOf,
   focused,
@@ -192,14 +193,7 @@ describe('Web console on nodes that require API keys, in real Chromium', () => {
     await openSignedIn(page, a.url, WRITE);
     await shown(page.getByText('Signed in with a write key'));
     await countOf(page.getByText('This key may read but not write')).toBe(0);
-    await page.getByRole('button', { name: 'New user' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New user' });
-    await dialog.getByLabel('Name', { exact: true }).fill('Writer Made');
-    await dialog
-      .getByLabel('Email', { exact: true })
-      .fill('writer.made@example.com');
-    await dialog.getByRole('button', { name: 'Create user' }).click();
-    await gone(dialog);
+    await createThroughForm(page, 'Writer Made', 'writer.made@example.com');
     await shown(page.getByText('Created user “Writer Made” (version 1).'));
     await shown(rowWith(page, 'Writer Made'));
     await eventually(async () => {

@@ -13,6 +13,7 @@ import {
 import {
   applied,
   attributeOf,
+  createThroughForm,
   call,
   countOf,
   focused,
@@ -198,14 +199,7 @@ describe('Web console in real Chromium, on a two-node cluster', () => {
     });
     await page.goto(`${a.url}/_console/#/users`);
     await shown(page.getByRole('status').filter({ hasText: /^Live$/ }));
-    await page.getByRole('button', { name: 'New user' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New user' });
-    await dialog.getByLabel('Name', { exact: true }).fill('Kathleen Booth');
-    await dialog
-      .getByLabel('Email', { exact: true })
-      .fill('kathleen@example.com');
-    await dialog.getByRole('button', { name: 'Create user' }).click();
-    await gone(dialog);
+    await createThroughForm(page, 'Kathleen Booth', 'kathleen@example.com');
     deliver();
     await shown(rowWith(page, 'Kathleen Booth'));
     await textOf(rowWith(page, 'Kathleen Booth')).toContain(
@@ -630,14 +624,7 @@ describe('Web console behind nginx', () => {
     await shown(page.getByText(/Page served by node node-[12]\b/));
     await shown(page.getByRole('status').filter({ hasText: /^Live$/ }));
 
-    await page.getByRole('button', { name: 'New user' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New user' });
-    await dialog.getByLabel('Name', { exact: true }).fill('Frances Allen');
-    await dialog
-      .getByLabel('Email', { exact: true })
-      .fill('frances@example.com');
-    await dialog.getByRole('button', { name: 'Create user' }).click();
-    await gone(dialog);
+    await createThroughForm(page, 'Frances Allen', 'frances@example.com');
     await shown(rowWith(page, 'Frances Allen'));
 
     for (const node of cluster.nodes)

@@ -97,3 +97,17 @@ export const focused = (locator: Locator) =>
 /** The table row (of the console's rows table) that shows `text`. */
 export const rowWith = (page: Page, text: string) =>
   page.locator('table.rows tbody tr').filter({ hasText: text });
+
+/** Creates a user through the console's New-user form and waits for the dialog to close. */
+export async function createThroughForm(
+  page: Page,
+  name: string,
+  email: string,
+): Promise<void> {
+  await page.getByRole('button', { name: 'New user' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New user' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Email', { exact: true }).fill(email);
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  await gone(dialog);
+}

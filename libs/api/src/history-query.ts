@@ -1,6 +1,6 @@
 import { InvalidPositionError, LogPosition } from '@clusterlite/core';
-import type { FieldErrorDto } from './http/problem-details.js';
 import { RequestValidationError } from './http/request-validation.error.js';
+import { checkPageQuery } from './query-parameters.js';
 
 export const DEFAULT_HISTORY_PAGE = 100;
 export const MAX_HISTORY_PAGE = 1000;
@@ -20,25 +20,12 @@ export function parseHistoryQuery(
   query: Record<string, unknown>,
   topic: string,
 ): HistoryQuery {
-  const errors: FieldErrorDto[] = Object.keys(query)
-    .filter((name) => !NAMES.includes(name))
-    .map((name) => ({
-      field: name,
-      messages: [`property ${name} should not exist`],
-    }));
-  for (const name of NAMES) {
-    if (query[name] !== undefined && typeof query[name] !== 'string')
-      errors.push({ field: name, messages: [`${name} must be a string`] });
-  }
-  const rawLimit = query.limit as string | undefined;
-  const limit =
-    rawLimit === undefined ? DEFAULT_HISTORY_PAGE : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_PAGE) {
-    errors.push({
-      field: 'limit',
-      messages: [`limit must be an integer from 1 to ${MAX_HISTORY_PAGE}`],
-    });
-  }
+  const { limit, errors } = checkPageQuery(
+    query,
+    NAMES,
+    DEFAULT_HISTORY_PAGE,
+    MAX_HISTORY_PAGE,
+  );
   if (errors.length > 0) throw new RequestValidationError(errors);
   let after: LogPosition | null = null;
   if (query.after !== undefined) {

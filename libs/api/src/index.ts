@@ -5,6 +5,7 @@ export * from './entity-read-endpoints.js';
 export * from './entity-write-endpoints.js';
 export * from './entity-http.dto.js';
 export * from './history-query.js';
+export { checkPageQuery } from './query-parameters.js';
 export * from './http/body-validation.pipe.js';
 export * from './http/route-shortcuts.js';
 export * from './http/problem-details.js';

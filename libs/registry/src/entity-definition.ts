@@ -173,6 +173,8 @@ export class EntityDefinition<T = unknown> {
   readonly schemaVersion: number;
   readonly fields: readonly FieldDefinition[];
   readonly quotedTable: string;
+  /** The columns of a row as the SQLite worker thread serializes them (`PageShape`). */
+  readonly rowShape: readonly (readonly [string, StoredDecoding])[];
   readonly schema: EntitySchema;
   readonly createDto: Type<unknown>;
   readonly replaceDto: Type<unknown>;
@@ -228,6 +230,10 @@ export class EntityDefinition<T = unknown> {
       ].map((column) => [column.name, column]),
     );
     this.quotedTable = quoteIdentifier(this.table);
+    this.rowShape = this.columns.map((column) => [
+      column.name,
+      column.decoding,
+    ]);
     this.schema = this.buildSchema();
 
     documentValidationRules(target, this.fields);
@@ -261,11 +267,6 @@ export class EntityDefinition<T = unknown> {
   /** Every column a client may filter, sort or select by, in row order. */
   get columns(): FieldDefinition[] {
     return [...this.columnsByName.values()];
-  }
-
-  /** The columns of a row as the SQLite worker thread serializes them (`PageShape`). */
-  get rowShape(): [name: string, decoding: StoredDecoding][] {
-    return this.columns.map((column) => [column.name, column.decoding]);
   }
 
   /**

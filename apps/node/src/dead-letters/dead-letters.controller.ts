@@ -22,12 +22,14 @@ import {
   PROBLEM_CONTENT_TYPE,
   ProblemDetailsDto,
   RequestValidationError,
+  checkPageQuery,
 } from '@clusterlite/api';
 import {
   DeadLetterRedriveError,
   NodeConfig,
   SqliteReader,
   decodeEvent,
+  decodeStored,
   uuidV7,
   type DeadLetterRecord,
   type PageShape,
@@ -240,7 +242,9 @@ export class DeadLettersController {
     }
     let original;
     try {
-      original = decodeEvent(textOf(row.payload));
+      original = decodeEvent(
+        decodeStored('base64', row.payload) as string | null,
+      );
     } catch (error) {
       throw new DeadLetterRedriveError(
         'dead-letter-not-an-event',
@@ -274,40 +278,22 @@ function parseListQuery(query: Record<string, unknown>): {
   limit: number;
   after: ReturnType<typeof parseDeadLetterId>;
 } {
-  const errors = Object.keys(query)
-    .filter((name) => name !== 'limit' && name !== 'after')
-    .map((name) => ({
-      field: name,
-      messages: [`property ${name} should not exist`],
-    }));
-  const { limit: rawLimit, after: rawAfter } = query;
-  const limit =
-    rawLimit === undefined ? DEFAULT_DEAD_LETTER_PAGE : Number(rawLimit);
-  if (
-    (rawLimit !== undefined && typeof rawLimit !== 'string') ||
-    !Number.isInteger(limit) ||
-    limit < 1 ||
-    limit > MAX_DEAD_LETTER_PAGE
-  )
-    errors.push({
-      field: 'limit',
-      messages: [`limit must be an integer from 1 to ${MAX_DEAD_LETTER_PAGE}`],
-    });
+  const { limit, errors } = checkPageQuery(
+    query,
+    ['limit', 'after'],
+    DEFAULT_DEAD_LETTER_PAGE,
+    MAX_DEAD_LETTER_PAGE,
+  );
+  const raw = query.after;
   const after =
-    typeof rawAfter === 'string' && DEAD_LETTER_ID.test(rawAfter)
-      ? parseDeadLetterId(rawAfter)
+    typeof raw === 'string' && DEAD_LETTER_ID.test(raw)
+      ? parseDeadLetterId(raw)
       : null;
-  if (rawAfter !== undefined && !after)
+  if (typeof raw === 'string' && !after)
     errors.push({
       field: 'after',
       messages: ['after must be a dead letter id: topic:partition:offset'],
     });
   if (errors.length > 0) throw new RequestValidationError(errors);
   return { limit, after };
-}
-
-function textOf(payload: string | null): string | null {
-  return payload === null
-    ? null
-    : Buffer.from(payload, 'base64').toString('utf8');
 }
