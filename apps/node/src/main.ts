@@ -30,6 +30,8 @@ async function bootstrap(): Promise<void> {
   await bootstrapFromPeerIfNeeded(config);
   try {
     const app = await createNodeApp(config);
+    // Before it serves or applies anything: see releaseStartupMemory.
+    releaseStartupMemory();
     await app.listen(config.port);
   } catch (error) {
     // A refused migration leaves the file as it was: say why and do not start.
@@ -38,7 +40,6 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   announceNode(config, config.port);
-  releaseStartupMemory();
 }
 
 /** `npm run migration:generate -- <Name>` runs the built node with these arguments. */

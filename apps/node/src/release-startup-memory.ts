@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -24,50 +23,24 @@ export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
-/** How long after the node listens it gives back its start-up memory, at the earliest. */
-export const RELEASE_STARTUP_MEMORY_AFTER_MS = 1_000;
-
-/** Above this share of a second spent running, the node is busy: the release waits. */
-export const BUSY_EVENT_LOOP_UTILIZATION = 0.5;
-
-/** How many seconds the release waits for a quiet one before it gives up. */
-export const RELEASE_STARTUP_MEMORY_TRIES = 60;
-
 /**
- * Gives back, once, the memory the node used to start. Loading the modules, migrating and
- * building the routes grow V8's young generation to its maximum and leave freed pages pooled;
- * V8 keeps both until it judges the process idle, which a node polling Kafka rarely is. One
- * full collection that also releases memory brings an idle node from ~165 to ~125 MB RSS; the
- * young generation grows back only if load comes.
+ * Gives back, once, the memory the node used to start: one full collection that also releases
+ * memory, when the node is built (modules loaded, file migrated, routes made) and before it
+ * listens or applies an event. Loading and building grow V8's young generation to its maximum
+ * and leave freed pages pooled; V8 keeps both until it judges the process idle, which a node
+ * polling Kafka rarely is. An idle embedded node: ~159 → ~120 MiB RSS; the young generation
+ * grows back only if load comes. It holds the start up for ~70-80 ms (two full collections).
  *
- * Only in a quiet second: the collection pauses the process (two full collections, ~100 ms on a
- * 40 MB heap), and a node that catches up on the log or serves load right after it starts would
- * pay for memory it is about to use again. A node still busy after `tries` seconds keeps it.
+ * Never later, on a node that has served or applied anything: such a collection on code V8 has
+ * optimized leaves the node slower for the rest of its life. Released in the first quiet second
+ * after a load instead (as before this was called here), an embedded node's reads by id took
+ * 36.8-40.2 instead of 31.0-32.7 µs of CPU each, and its writes 96-128 instead of 86-91 µs
+ * (two alternating pairs each; README, Benchmarks).
+ *
+ * False if this Node.js offers no such collection: then nothing happens (it only saves memory,
+ * it must never stop a node).
  */
-export function releaseStartupMemory(
-  delayMs = RELEASE_STARTUP_MEMORY_AFTER_MS,
-  tries = RELEASE_STARTUP_MEMORY_TRIES,
-  release: () => unknown = releaseMemoryNow,
-): void {
-  let last = performance.eventLoopUtilization();
-  let left = tries;
-  const check = (): void => {
-    const now = performance.eventLoopUtilization();
-    const busy =
-      performance.eventLoopUtilization(now, last).utilization >
-      BUSY_EVENT_LOOP_UTILIZATION;
-    last = now;
-    if (!busy) release();
-    else if (--left > 0) setTimeout(check, delayMs).unref();
-  };
-  setTimeout(check, delayMs).unref();
-}
-
-/**
- * One full, memory-releasing collection now; false if this Node.js offers none (then nothing
- * happens: it only saves memory, it must never stop a node).
- */
-export function releaseMemoryNow(): boolean {
+export function releaseStartupMemory(): boolean {
   try {
     // gc() is only given to contexts made after --expose-gc: make one, take its gc, put it back.
     setFlagsFromString('--expose-gc');
