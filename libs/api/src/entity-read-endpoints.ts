@@ -9,6 +9,7 @@ import {
   InvalidPreconditionError,
   LogPosition,
   NodeConfig,
+  nextPageAfter,
   ResourceLimits,
 } from '@clusterlite/core';
 import type { Request } from 'express';
@@ -103,8 +104,9 @@ export class EntityReadEndpoints {
         this.limits.refuse(new Error('count capped'), 'count-capped');
       }
     }
-    if (page.last && (page.count === query.limit || page.cut)) {
-      headers.Link = `<${nextPageUrl(definition, request, query, page.last)}>; rel="next"`;
+    const after = nextPageAfter(page, query.limit);
+    if (after) {
+      headers.Link = `<${nextPageUrl(definition, request, query, after)}>; rel="next"`;
     }
     return { headers, body: new JsonText(page.json) };
   }
@@ -137,8 +139,9 @@ export class EntityReadEndpoints {
       );
     }
     const headers: Record<string, string> = {};
-    if (entries.last && (entries.count === page.limit || entries.cut)) {
-      headers.Link = `<${nextHistoryUrl(definition.table, id, page.limit, entries.last.position)}>; rel="next"`;
+    const after = nextPageAfter(entries, page.limit);
+    if (after) {
+      headers.Link = `<${nextHistoryUrl(definition.table, id, page.limit, after.position)}>; rel="next"`;
     }
     return { headers, body: new JsonText(entries.json) };
   }

@@ -6,6 +6,7 @@ import {
   SqliteReader,
   type EventOutcome,
   type EventType,
+  type JsonPage,
   type PageShape,
 } from '@clusterlite/core';
 import {
@@ -18,7 +19,6 @@ import {
   type IdempotentRequest,
   type ListPage,
   type ListQuery,
-  type SerializedPage,
 } from '@clusterlite/registry';
 import {
   Observable,
@@ -230,7 +230,7 @@ export class EntityQueryService extends EntityQueries {
     const order = query.sort
       .map((key) => `${key.column.column} ${key.descending ? 'DESC' : 'ASC'}`)
       .join(', ');
-    const page = await this.sqlite.readPage(
+    const page = await this.sqlite.readPage<EntityRow>(
       `SELECT * FROM ${definition.quotedTable}${where} ORDER BY ${order} LIMIT ?`,
       [...parameters, query.limit],
       {
@@ -239,7 +239,7 @@ export class EntityQueryService extends EntityQueries {
         maxChars: this.config.maxPageChars,
       },
     );
-    return { ...page, last: page.last as EntityRow | null, total };
+    return { ...page, total };
   }
 
   /** Counts matching rows up to MAX_COUNT + 1, so a count costs at most that many rows read. */
@@ -284,8 +284,8 @@ export class EntityQueryService extends EntityQueries {
     definition: EntityDefinition,
     id: string,
     page: { limit: number; after: LogPosition | null },
-  ): Promise<SerializedPage<HistoryEntry>> {
-    const entries = await this.sqlite.readPage(
+  ): Promise<JsonPage<HistoryEntry>> {
+    return this.sqlite.readPage<HistoryEntry>(
       'SELECT "eventId", "type", "topic" || \':\' || "partition" || \':\' || "offset" AS "position", "status", "rejection", "reason", "version", "occurredAt", "origin", "data" ' +
         'FROM "_clusterlite_outcomes" WHERE "tableName" = ? AND "entityId" = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
       [
@@ -300,7 +300,6 @@ export class EntityQueryService extends EntityQueries {
         maxChars: this.config.maxPageChars,
       },
     );
-    return { ...entries, last: entries.last as HistoryEntry | null };
   }
 
   async outcomeOf(

@@ -1,4 +1,9 @@
-import type { EventOutcome, EventType, LogPosition } from '@clusterlite/core';
+import type {
+  EventOutcome,
+  EventType,
+  JsonPage,
+  LogPosition,
+} from '@clusterlite/core';
 import type { Observable } from 'rxjs';
 import type { EntityDefinition, EntityRow } from './entity-definition.js';
 import type { ListQuery } from './list-query.model.js';
@@ -20,19 +25,8 @@ export interface WriteReceipt {
   position: LogPosition;
 }
 
-/** A page of an answer, serialized where it was read (the SQLite worker thread). */
-export interface SerializedPage<T> {
-  /** The page as a JSON array (of rows: with only the fields asked for). */
-  json: string;
-  count: number;
-  /** Its last item, whole (the next page starts after it); null for an empty page. */
-  last: T | null;
-  /** Whether it ended before its limit, at MAX_PAGE_CHARS, with items left. */
-  cut: boolean;
-}
-
 /** A page of rows, and the number of rows matching the filters when it was asked for. */
-export interface ListPage extends SerializedPage<EntityRow> {
+export interface ListPage extends JsonPage<EntityRow> {
   total: number | null;
 }
 
@@ -87,7 +81,7 @@ export abstract class EntityQueries {
     definition: EntityDefinition,
     id: string,
     page: { limit: number; after: LogPosition | null },
-  ): Promise<SerializedPage<HistoryEntry>>;
+  ): Promise<JsonPage<HistoryEntry>>;
   /**
    * Every change this node applies to `definition`'s table from now on, with the row after it.
    * With `after`, first the changes this node applied after that position (oldest first, each

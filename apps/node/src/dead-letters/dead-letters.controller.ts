@@ -30,6 +30,7 @@ import {
   SqliteReader,
   decodeEvent,
   decodeStored,
+  nextPageAfter,
   uuidV7,
   type DeadLetterRecord,
   type PageShape,
@@ -144,9 +145,9 @@ export class DeadLettersController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<string> {
-    const { limit, after } = parseListQuery(query);
+    const { limit, after } = parseDeadLetterPage(query);
     // Read and serialized in the SQLite worker thread: the list grows with what was set aside.
-    const page = await this.reader.readPage(
+    const page = await this.reader.readPage<{ id: string }>(
       'SELECT "topic" || \':\' || "partition" || \':\' || "offset" AS "id", "reason", "payload", "redrivenBy" ' +
         'FROM "_clusterlite_dead_letters" WHERE ("topic", "partition", "offset") > (?, ?, ?) ' +
         'ORDER BY "topic", "partition", "offset" LIMIT ?',
@@ -162,10 +163,11 @@ export class DeadLettersController {
         maxChars: this.config.maxPageChars,
       },
     );
-    if (page.last && (page.count === limit || page.cut)) {
+    const last = nextPageAfter(page, limit);
+    if (last) {
       const next = new URLSearchParams({
         limit: String(limit),
-        after: String(page.last.id),
+        after: last.id,
       });
       response.setHeader(
         'Link',
@@ -274,7 +276,7 @@ export class DeadLettersController {
 }
 
 /** `?limit=&after=` of the list, checked: 400 naming each parameter that is wrong. */
-function parseListQuery(query: Record<string, unknown>): {
+function parseDeadLetterPage(query: Record<string, unknown>): {
   limit: number;
   after: ReturnType<typeof parseDeadLetterId>;
 } {

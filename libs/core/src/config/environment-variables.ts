@@ -208,7 +208,7 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @Max(100_000_000)
   MAX_COUNT = 100_000;
 
-  /** Characters of JSON in one list page, at most: the page ends early, with its Link. */
+  /** Characters in one page of a list, a history or the dead letters, at most: it ends early, with its Link. */
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -21,14 +21,23 @@ export interface PageShape {
   maxChars: number;
 }
 
-export interface JsonPage {
-  /** The rows as a JSON array, with only the fields asked for. */
+/** A page of an answer, serialized where it was read: rows of a list, events of a history. */
+export interface JsonPage<T = Record<string, unknown>> {
+  /** The page as a JSON array (of rows: with only the fields asked for). */
   json: string;
   count: number;
-  /** The last row with every column (a cursor is made of it); null for an empty page. */
-  last: Record<string, unknown> | null;
-  /** Whether it ended at `maxChars` with rows left to read. */
+  /** Its last item with every column (the next page starts after it); null for an empty page. */
+  last: T | null;
+  /** Whether it ended at `maxChars` with items left to read. */
   cut: boolean;
+}
+
+/**
+ * The item the next page starts after, when there may be one: the page is full (`limit`
+ * items) or ended at `maxChars`; else null.
+ */
+export function nextPageAfter<T>(page: JsonPage<T>, limit: number): T | null {
+  return page.count === limit || page.cut ? page.last : null;
 }
 
 /** Rows as SQLite gives them, each an array of values in the order of `columns`. */

@@ -89,21 +89,26 @@ export class SqliteReader implements OnModuleInit, BeforeApplicationShutdown {
    * A page of rows for an answer, read as `read` reads and serialized as JSON in the worker
    * thread too: the main thread gets one string instead of an object per row and column.
    */
-  async readPage(
+  async readPage<T = Record<string, unknown>>(
     sql: string,
     parameters: unknown[],
     shape: PageShape,
-  ): Promise<JsonPage> {
+  ): Promise<JsonPage<T>> {
     const path = this.filePath;
-    if (path === null)
-      return jsonPage(
-        storedRows(
-          await this.readInMemory<Record<string, unknown>>(sql, parameters),
-        ),
-        shape,
-        decodeStored,
-      );
-    return this.inWorker(path, (pool) => pool.page(sql, parameters, shape));
+    const page =
+      path === null
+        ? jsonPage(
+            storedRows(
+              await this.readInMemory<Record<string, unknown>>(sql, parameters),
+            ),
+            shape,
+            decodeStored,
+          )
+        : await this.inWorker(path, (pool) =>
+            pool.page(sql, parameters, shape),
+          );
+    // `shape` names the columns of T.
+    return page as JsonPage<T>;
   }
 
   /**
