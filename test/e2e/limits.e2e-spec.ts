@@ -1,4 +1,5 @@
 import { eventually, useEmbeddedNode } from '../support/embedded-node.js';
+import { followPages } from '../support/pages.js';
 import { validBody } from '../support/sample-bodies.js';
 
 const KEY_A = 'feeds-reader-a-0123456789';
@@ -165,15 +166,11 @@ describe('Bounded counts and paged history (MAX_COUNT)', () => {
         .set('Prefer', 'return=representation')
         .send({ price });
     }
-    const pages: string[][] = [];
-    let next: string | undefined = `/products/${id}/history?limit=2`;
-    while (next) {
-      const page = await node.http.get(next);
-      expect(page.status).toBe(200);
-      pages.push(page.body.map((entry: { type: string }) => entry.type));
-      next = /<([^>]+)>; rel="next"/.exec(page.headers.link ?? '')?.[1];
-    }
-    expect(pages).toEqual([
+    const pages = await followPages<{ type: string }>(
+      node.http,
+      `/products/${id}/history?limit=2`,
+    );
+    expect(pages.map((page) => page.body.map((entry) => entry.type))).toEqual([
       ['created', 'patched'],
       ['patched', 'patched'],
       ['patched'],
