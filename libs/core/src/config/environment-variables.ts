@@ -143,6 +143,14 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @Max(60_000)
   READ_WAIT_TIMEOUT_MS = 5_000;
 
+  /** How long a fetch that brought few events holds the next one, so that it brings more. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  KAFKA_FETCH_LINGER_MS = 10;
+
   @IsOptional()
   @Matches(/^\d+(b|kb|mb)$/, {
     message: 'BODY_LIMIT must look like 100kb or 1mb',

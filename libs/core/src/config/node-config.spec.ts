@@ -79,6 +79,8 @@ describe(NodeConfig.name, () => {
     ['SNAPSHOT_KEEP', '0'],
     ['KAFKA_RETENTION_MS', '-2'],
     ['KAFKA_MAX_MESSAGE_BYTES', '10'],
+    ['KAFKA_FETCH_LINGER_MS', '-1'],
+    ['KAFKA_FETCH_LINGER_MS', '5000'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,

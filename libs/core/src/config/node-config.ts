@@ -116,6 +116,8 @@ export class NodeConfig {
   readonly kafkaSasl: KafkaSaslLogin | null;
   readonly writeTimeoutMs: number;
   readonly readWaitTimeoutMs: number;
+  /** After a fetch of few events, the projection waits this long before the next (0: never). */
+  readonly fetchLingerMs: number;
   readonly bodyLimit: string;
   readonly corsOrigin: string;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
@@ -164,6 +166,7 @@ export class NodeConfig {
     this.kafkaSasl = kafkaSaslLogin(env);
     this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
     this.readWaitTimeoutMs = env.READ_WAIT_TIMEOUT_MS;
+    this.fetchLingerMs = env.KAFKA_FETCH_LINGER_MS;
     this.bodyLimit = env.BODY_LIMIT;
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;

@@ -54,6 +54,7 @@ export class KafkaEventLogTransport
       kafkaConsumerOptions(this.config),
       policy,
       this.access,
+      this.config.fetchLingerMs,
     );
   }
 

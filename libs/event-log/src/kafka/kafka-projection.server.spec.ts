@@ -39,6 +39,7 @@ function messages(from: number, count: number): LogMessage[] {
 /** A server on a fake projection and guard; its kafkajs batches are handed in by the spec. */
 function newServer(
   admit: (first: string) => Admission = () => ({ kind: 'apply' }),
+  fetchLingerMs = 0,
 ) {
   const applies: {
     first: string;
@@ -67,6 +68,7 @@ function newServer(
       report: () => false,
       accepted: () => undefined,
     } as unknown as KafkaAccessReport,
+    fetchLingerMs,
   );
   const internals = server as unknown as {
     resumed: Set<string>;
@@ -169,6 +171,29 @@ describe(KafkaProjectionServer.name, () => {
       expect(consumer.resume).toHaveBeenCalledWith([
         { topic: 't', partitions: [0] },
       ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds the next fetch for the linger after a small batch, not after a large one', async () => {
+    vi.useFakeTimers();
+    try {
+      const { eachBatch, applies } = newServer(() => ({ kind: 'apply' }), 10);
+      const small = eachBatch(messages(0, 3));
+      // Applying it does not wait for the linger; handing kafkajs back does.
+      await settlesSoon(Promise.resolve());
+      expect(applies.map((apply) => apply.first)).toEqual(['0']);
+      expect(await settlesSoon(small)).toBe(false);
+      await vi.advanceTimersByTimeAsync(9);
+      expect(await settlesSoon(small)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await settlesSoon(small)).toBe(true);
+
+      applies[0].done.resolve({ deadLetters: [] });
+      const large = eachBatch(messages(3, 200));
+      expect(await settlesSoon(large)).toBe(true);
+      expect(applies.map((apply) => apply.first)).toEqual(['0', '3']);
     } finally {
       vi.useRealTimers();
     }

@@ -28,6 +28,12 @@ interface Turn {
   generation: number;
 }
 
+/**
+ * A fetched batch smaller than this makes the next fetch wait `fetchLingerMs`: the log is being
+ * written slower than a fetch can carry, and waiting lets the next one carry more.
+ */
+const LINGER_BELOW_EVENTS = 200;
+
 /** Events applied in one SQLite transaction, at most. */
 const MAX_TRANSACTION_EVENTS = 5_000;
 
@@ -63,6 +69,8 @@ export class KafkaProjectionServer extends ServerKafka {
     options: NonNullable<KafkaOptions['options']>,
     private readonly guard: ResumePolicy,
     private readonly access: KafkaAccessReport,
+    /** How long a small batch holds the next fetch (KAFKA_FETCH_LINGER_MS); 0: not at all. */
+    private readonly fetchLingerMs = 0,
   ) {
     super(options);
   }
@@ -90,7 +98,11 @@ export class KafkaProjectionServer extends ServerKafka {
         this.replaceConsumer(consumer, event.payload.error);
     });
     await consumer.run({
-      autoCommit: true,
+      // kafkajs's autoCommit commits after every batch whatever the interval says (one
+      // OffsetCommit request per fetch, each an append on the broker). The committed offset is
+      // only a hint (the node resumes from its file), so it is committed every 5 s instead, by
+      // `commitOffsetsIfNecessary` in applyBatch.
+      autoCommit: false,
       autoCommitInterval: 5_000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: Math.max(1, topics.length),
@@ -221,7 +233,22 @@ export class KafkaProjectionServer extends ServerKafka {
     });
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await before;
+    if (this.lingers(batch.messages.length))
+      await new Promise((resolve) => setTimeout(resolve, this.fetchLingerMs));
     await payload.commitOffsetsIfNecessary().catch(() => undefined);
+  }
+
+  /**
+   * Whether the next fetch waits after a batch of `events`. Without the wait, under a steady
+   * load each fetch brings a few events, and each costs a fetch request on the node and the
+   * broker and a transaction (commit, position, checksums) on the node. At idle the broker
+   * still holds a fetch until an event arrives (maxWaitTimeInMs), so the first event of a quiet
+   * log is applied at once.
+   */
+  private lingers(events: number): boolean {
+    return (
+      this.fetchLingerMs > 0 && events < LINGER_BELOW_EVENTS && !this.closing
+    );
   }
 
   /** A batch's place: its partition's generation and the group's, when it was fetched. */
