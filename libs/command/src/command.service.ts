@@ -98,6 +98,7 @@ export class CommandService extends EntityCommands {
       {
         timeoutMs: config.writeTimeoutMs,
         maxBatchBytes: Math.min(MAX_BATCH_BYTES, config.maxMessageBytes),
+        lingerMs: config.produceLingerMs,
         // A refused login or certificate is said once (KafkaAccessReport), not with every write.
         summarize: (error) => access.summarize(error),
       },

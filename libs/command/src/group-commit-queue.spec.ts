@@ -31,14 +31,49 @@ function recordingSender(overrides: Partial<BatchSender> = {}) {
   return { sender, requests };
 }
 
-function newQueue(sender: BatchSender, timeoutMs = 10_000) {
+function newQueue(sender: BatchSender, timeoutMs = 10_000, lingerMs = 0) {
   return new GroupCommitQueue(sender, {
     timeoutMs,
     maxBatchBytes: 512 * 1024,
+    lingerMs,
   });
 }
 
 describe(GroupCommitQueue.name, () => {
+  it('sends a write that comes alone at once, and lingers only after a request that carried several', async () => {
+    vi.useFakeTimers();
+    try {
+      const { sender, requests } = recordingSender();
+      const queue = newQueue(sender, 10_000, 5);
+      const alone = queue.append(TOPIC, 'things', ['e1'], [message('a')]);
+      await vi.advanceTimersByTimeAsync(0);
+      await alone;
+      expect(requests).toHaveLength(1);
+      // Two together: sent at once too (the last request carried one).
+      const pair = Promise.all([
+        queue.append(TOPIC, 'things', ['e2'], [message('b')]),
+        queue.append(TOPIC, 'things', ['e3'], [message('c')]),
+      ]);
+      await vi.advanceTimersByTimeAsync(0);
+      await pair;
+      expect(requests).toHaveLength(2);
+      // The last request carried two: the next waits the linger, and what arrives meanwhile joins.
+      const first = queue.append(TOPIC, 'things', ['e4'], [message('d')]);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(requests).toHaveLength(2);
+      const second = queue.append(TOPIC, 'things', ['e5'], [message('e')]);
+      await vi.advanceTimersByTimeAsync(1);
+      await Promise.all([first, second]);
+      expect(requests.map((batch) => batch.map((m) => m.key))).toEqual([
+        ['a'],
+        ['b', 'c'],
+        ['d', 'e'],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('sends appends that arrive together in one produce request, in arrival order', async () => {
     const { sender, requests } = recordingSender();
     const queue = newQueue(sender);

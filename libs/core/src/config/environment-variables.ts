@@ -151,6 +151,14 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @Max(1_000)
   KAFKA_FETCH_LINGER_MS = 10;
 
+  /** Under concurrent writes, how long a produce request waits for more writes to join it. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  KAFKA_PRODUCE_LINGER_MS = 2;
+
   @IsOptional()
   @Matches(/^\d+(b|kb|mb)$/, {
     message: 'BODY_LIMIT must look like 100kb or 1mb',

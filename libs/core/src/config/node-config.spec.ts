@@ -81,6 +81,7 @@ describe(NodeConfig.name, () => {
     ['KAFKA_MAX_MESSAGE_BYTES', '10'],
     ['KAFKA_FETCH_LINGER_MS', '-1'],
     ['KAFKA_FETCH_LINGER_MS', '5000'],
+    ['KAFKA_PRODUCE_LINGER_MS', '1.5'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => NodeConfig.fromEnvironment({ [name]: value })).toThrow(
       InvalidConfigurationError,

@@ -118,6 +118,8 @@ export class NodeConfig {
   readonly readWaitTimeoutMs: number;
   /** After a fetch of few events, the projection waits this long before the next (0: never). */
   readonly fetchLingerMs: number;
+  /** After a produce request that carried several writes, the next waits this long (0: never). */
+  readonly produceLingerMs: number;
   readonly bodyLimit: string;
   readonly corsOrigin: string;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
@@ -167,6 +169,7 @@ export class NodeConfig {
     this.writeTimeoutMs = env.WRITE_TIMEOUT_MS;
     this.readWaitTimeoutMs = env.READ_WAIT_TIMEOUT_MS;
     this.fetchLingerMs = env.KAFKA_FETCH_LINGER_MS;
+    this.produceLingerMs = env.KAFKA_PRODUCE_LINGER_MS;
     this.bodyLimit = env.BODY_LIMIT;
     this.corsOrigin = env.CORS_ORIGIN;
     this.logLevel = env.LOG_LEVEL;
