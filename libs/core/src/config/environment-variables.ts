@@ -157,7 +157,7 @@ export class EnvironmentVariables implements KafkaSecurityVariables {
   @IsInt()
   @Min(0)
   @Max(1_000)
-  KAFKA_PRODUCE_LINGER_MS = 2;
+  KAFKA_PRODUCE_LINGER_MS = 5;
 
   @IsOptional()
   @Matches(/^\d+(b|kb|mb)$/, {
