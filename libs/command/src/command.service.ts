@@ -98,7 +98,8 @@ export class CommandService extends EntityCommands {
       {
         timeoutMs: config.writeTimeoutMs,
         maxBatchBytes: Math.min(MAX_BATCH_BYTES, config.maxMessageBytes),
-        lingerMs: config.produceLingerMs,
+        // The embedded log has no requests to save: its appends are not held.
+        lingerMs: config.mode === 'cluster' ? config.produceLingerMs : 0,
         // A refused login or certificate is said once (KafkaAccessReport), not with every write.
         summarize: (error) => access.summarize(error),
       },
