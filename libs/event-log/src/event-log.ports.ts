@@ -26,6 +26,16 @@ export abstract class LogConsumer {
   /** Offset of the next message to apply on a partition, or null when nothing was applied yet. */
   abstract nextOffset(topic: string, partition: number): bigint | null;
   /**
+   * Resolves after `ms`, or as soon as a reader waits for a position of the partition that is
+   * not applied yet (a read-your-writes read, a write answered with its row): a fetch linger
+   * must not hold those up.
+   */
+  abstract lingerUnlessAwaited(
+    topic: string,
+    partition: number,
+    ms: number,
+  ): Promise<void>;
+  /**
    * Applies messages of one partition, in order; answers those it dead-lettered,
    * and `stopped` (the reason) when the partition must not be read further for
    * now (an event of a newer schema): the server stops fetching it. A fault of

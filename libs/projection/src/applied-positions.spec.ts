@@ -32,4 +32,42 @@ describe(AppliedPositions.name, () => {
     positions.advance('clusterlite.users', 0, 4n);
     expect(positions.get('clusterlite.users', 0)).toBe(9n);
   });
+
+  it('ends a linger as soon as a reader waits for a position of its partition, and not for another', async () => {
+    vi.useFakeTimers();
+    try {
+      const positions = new AppliedPositions();
+      let ended = false;
+      void positions
+        .lingerUnlessAwaited('clusterlite.users', 0, 10)
+        .then(() => (ended = true));
+      // A wait on another partition, or for a position already applied, does not end it.
+      positions.advance('clusterlite.users', 0, 4n);
+      void positions
+        .waitFor(new LogPosition('clusterlite.users', 1, 0n), 1_000)
+        .catch(() => undefined);
+      await positions.waitFor(at(4), 1_000);
+      await vi.advanceTimersByTimeAsync(5);
+      expect(ended).toBe(false);
+      const waiting = positions.waitFor(at(5), 1_000);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(ended).toBe(true);
+      // While that reader waits, a linger ends at once; once it is served, lingers last again.
+      await expect(
+        positions.lingerUnlessAwaited('clusterlite.users', 0, 10),
+      ).resolves.toBeUndefined();
+      positions.advance('clusterlite.users', 0, 5n);
+      await waiting;
+      let again = false;
+      void positions
+        .lingerUnlessAwaited('clusterlite.users', 0, 10)
+        .then(() => (again = true));
+      await vi.advanceTimersByTimeAsync(9);
+      expect(again).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(again).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -15,6 +15,8 @@ export class AppliedPositions {
   private readonly applied = new Map<string, bigint>();
   private readonly fingerprints = new Map<string, string>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Per partition: lingers to end as soon as a reader starts waiting. */
+  private readonly lingering = new Map<string, Set<() => void>>();
 
   /** Offset of the last event applied on `topic`/`partition`, or null if none yet. */
   get(topic: string, partition: number): bigint | null {
@@ -59,6 +61,30 @@ export class AppliedPositions {
     }
   }
 
+  /**
+   * Resolves after `ms`, or as soon as a reader waits for a position of `topic`/`partition`
+   * that is not applied yet (at once if one already does).
+   */
+  lingerUnlessAwaited(
+    topic: string,
+    partition: number,
+    ms: number,
+  ): Promise<void> {
+    const stream = `${topic}:${partition}`;
+    if ((this.waiters.get(stream)?.size ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const lingering = this.lingering.get(stream) ?? new Set<() => void>();
+      this.lingering.set(stream, lingering);
+      const end = () => {
+        clearTimeout(timer);
+        lingering.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      lingering.add(end);
+    });
+  }
+
   hasApplied(position: LogPosition): boolean {
     const current = this.applied.get(position.stream);
     return current !== undefined && current >= position.offset;
@@ -82,6 +108,7 @@ export class AppliedPositions {
         reject(new PositionWaitTimeoutError(position.token, timeoutMs));
       }, timeoutMs);
       waiting.add(waiter);
+      for (const end of this.lingering.get(position.stream) ?? []) end();
     });
   }
 }

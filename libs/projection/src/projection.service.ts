@@ -129,6 +129,15 @@ export class ProjectionService
     return applied === null ? null : applied + 1n;
   }
 
+  /** Resolves after `ms`, or as soon as a reader waits for a position of the partition. */
+  lingerUnlessAwaited(
+    topic: string,
+    partition: number,
+    ms: number,
+  ): Promise<void> {
+    return this.positions.lingerUnlessAwaited(topic, partition, ms);
+  }
+
   /**
    * Applies messages of one partition, in order, in one transaction. Messages
    * at or below the stored position are skipped. A fault of the node's storage

@@ -49,6 +49,8 @@ function newServer(
     topics: () => ['t'],
     nextOffset: () => null,
     setConsuming: () => undefined,
+    lingerUnlessAwaited: (_topic: string, _partition: number, ms: number) =>
+      new Promise<void>((resolve) => setTimeout(resolve, ms)),
     applyBatch: (_topic: string, _partition: number, batch: LogMessage[]) => {
       const done = deferred<Applied>();
       applies.push({ first: batch[0].offset, done });

@@ -234,7 +234,11 @@ export class KafkaProjectionServer extends ServerKafka {
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await before;
     if (this.lingers(batch.messages.length))
-      await new Promise((resolve) => setTimeout(resolve, this.fetchLingerMs));
+      await this.projection.lingerUnlessAwaited(
+        batch.topic,
+        batch.partition,
+        this.fetchLingerMs,
+      );
     await payload.commitOffsetsIfNecessary().catch(() => undefined);
   }
 
@@ -243,7 +247,8 @@ export class KafkaProjectionServer extends ServerKafka {
    * load each fetch brings a few events, and each costs a fetch request on the node and the
    * broker and a transaction (commit, position, checksums) on the node. At idle the broker
    * still holds a fetch until an event arrives (maxWaitTimeInMs), so the first event of a quiet
-   * log is applied at once.
+   * log is applied at once; and the wait ends as soon as a reader waits for a position of the
+   * partition (read-your-writes), so the linger never holds a waiting reader up.
    */
   private lingers(events: number): boolean {
     return (
