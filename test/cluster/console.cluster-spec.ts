@@ -424,6 +424,27 @@ describe('Web console in real Chromium, on a two-node cluster', () => {
     expect(listReads).toEqual([]);
   });
 
+  it('highlights a row written through another node while the page was still loading', async () => {
+    let releaseList = () => {};
+    const listHeld = new Promise<void>((release) => (releaseList = release));
+    await page.route(/\/users\?/, async (route) => {
+      await listHeld;
+      await route.continue();
+    });
+    await openConsole(page, a.url);
+
+    const user = await createUser(b, 'Butler Lampson', 'butler@example.com');
+    await eventually(async () =>
+      expect((await call(`${a.url}/users/${user.id}`)).status).toBe(200),
+    );
+    releaseList();
+
+    const row = rowWith(page, 'Butler Lampson');
+    await shown(row);
+    await attributeOf(row, 'class').toMatch(/flash/);
+    await page.unroute(/\/users\?/);
+  });
+
   it('sorts by a column, from the header buttons', async () => {
     await createUser(b, 'Alan Turing', 'alan@example.com');
     await openConsole(page, a.url);

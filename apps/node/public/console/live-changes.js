@@ -102,7 +102,8 @@ function onChange(change) {
 
 /**
  * Applies one change of the feed to the loaded rows, unless the table already
- * shows that change or a later one (a write's own answer often arrives first).
+ * shows a later one, or this change came as a write's own answer (which often
+ * arrives first). A change read with the page while it loaded is still shown as new.
  */
 function applyChange(change) {
   const offset = offsetOf(change.position);
@@ -116,8 +117,12 @@ function applyChange(change) {
     return true;
   }
   if (index >= 0) {
-    if (state.rows[index].version >= change.row.version) return false;
-    state.rows[index] = change.row;
+    const shown = state.rows[index].version;
+    if (shown > change.row.version) return false;
+    // The same version: the page was read after this change was applied, yet
+    // the change is news to the page (its position was not seen), so it is
+    // highlighted like any other; the row itself is already right.
+    if (shown < change.row.version) state.rows[index] = change.row;
   } else if (belongsOnThisPage(change.row)) {
     insertRow(change.row);
   } else {
